@@ -1,0 +1,15 @@
+import { en, type MessageKey } from './en.ts';
+
+export type { MessageKey };
+export type Messages = Record<MessageKey, string>;
+
+const catalogs: Record<string, Messages> = { en };
+
+/** A translator for one language, falling back to English. `{name}` placeholders are replaced from `vars`. */
+export function translator(lang = 'en') {
+  const catalog = catalogs[lang] ?? en;
+  return (key: MessageKey, vars: Record<string, string | number> = {}): string =>
+    (catalog[key] ?? en[key]).replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
+}
+
+export type T = ReturnType<typeof translator>;

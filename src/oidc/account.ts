@@ -1,0 +1,27 @@
+import type { Account, FindAccount } from 'oidc-provider';
+import type { Db } from '../store/db.ts';
+import { findUserById } from '../store/users.ts';
+
+/**
+ * oidc-provider's account lookup. It runs on every authorization, token, refresh and userinfo
+ * request, so it is where a password change or "sign out everywhere" takes effect: a token issued
+ * before the account's `sessions_valid_after` no longer finds its account, and a disabled
+ * account finds nothing at all.
+ */
+export function findAccountFactory(db: Db): FindAccount {
+  return async (_ctx, sub, token): Promise<Account | undefined> => {
+    const user = await findUserById(db, sub);
+    if (!user || user.disabled) return undefined;
+    const iat = (token as { iat?: number } | undefined)?.iat;
+    if (typeof iat === 'number' && iat * 1000 < user.sessions_valid_after) return undefined;
+    return {
+      accountId: user.id,
+      claims: async () => ({
+        sub: user.id,
+        email: user.email,
+        email_verified: user.email_verified === 1,
+        ...(user.name ? { name: user.name } : {}),
+      }),
+    };
+  };
+}

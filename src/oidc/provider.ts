@@ -1,0 +1,167 @@
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { Deps } from '../context.ts';
+import { storeAdapterFactory } from './adapter.ts';
+import { findAccountFactory } from './account.ts';
+import { ACR } from './acr.ts';
+import { clientMetadata, findClientRow } from '../store/clients.ts';
+import { findResourceServer } from '../store/resource-servers.ts';
+import { deriveKey } from '../crypto/secret-box.ts';
+import { translator } from '../i18n/index.ts';
+import { errorPage } from '../http/pages/error.ts';
+import { logoutPage, loggedOutPage } from '../http/pages/logout.ts';
+import { SECURITY_HEADERS } from '../http/security-headers.ts';
+
+/** Token and session lifetimes, seconds. */
+export const TTL = {
+  AccessToken: 3600,
+  AuthorizationCode: 60,
+  IdToken: 3600,
+  ClientCredentials: 600,
+  RefreshToken: 14 * 24 * 3600,
+  Session: 14 * 24 * 3600,
+  Interaction: 3600,
+  Grant: 14 * 24 * 3600,
+} as const;
+
+export const ROUTES = {
+  authorization: '/authorize',
+  token: '/token',
+  userinfo: '/userinfo',
+  jwks: '/jwks',
+  end_session: '/logout',
+  introspection: '/introspect',
+  revocation: '/revoke',
+  pushed_authorization_request: '/par',
+} as const;
+
+function setPageHeaders(ctx: KoaContextWithOIDC): void {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) ctx.set(name, value);
+  ctx.type = 'html';
+}
+
+/** Builds the oidc-provider instance: the protocol layer. Gatehouse's own code is the flows around it. */
+export function createProvider(deps: Deps, keys: JWK[]): Provider {
+  const { db, box, config, clock } = deps;
+  const t = translator();
+  const StoreAdapter = storeAdapterFactory(db, clock);
+
+  // Applications live in the `clients` table; every other model in `oidc_models`.
+  class Adapter extends StoreAdapter {
+    readonly #isClient: boolean;
+    constructor(kind: string) {
+      super(kind);
+      this.#isClient = kind === 'Client';
+    }
+    override async find(id: string) {
+      if (!this.#isClient) return super.find(id);
+      const row = await findClientRow(db, id);
+      return row ? (clientMetadata(box, row) as any) : undefined;
+    }
+  }
+
+  const configuration: Configuration = {
+    adapter: Adapter,
+    findAccount: findAccountFactory(db),
+    jwks: { keys: keys as any },
+    cookies: {
+      keys: [deriveKey(config.secretKey, 'cookies').toString('base64url')],
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    claims: {
+      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      email: ['email', 'email_verified'],
+      profile: ['name'],
+    },
+    conformIdTokenClaims: false,
+    acrValues: Object.values(ACR),
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientDefaults: {
+      id_token_signed_response_alg: 'ES256',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    routes: ROUTES,
+    ttl: { ...TTL },
+    rotateRefreshToken: true,
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      clientCredentials: { enabled: true },
+      claimsParameter: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          setPageHeaders(ctx);
+          ctx.body = logoutPage(t, form);
+        },
+        async postLogoutSuccessSource(ctx) {
+          setPageHeaders(ctx);
+          ctx.body = loggedOutPage(t);
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: (_ctx, _client, oneOf) => oneOf ?? undefined,
+        useGrantedResource: () => true,
+        async getResourceServerInfo(_ctx, resourceIndicator) {
+          const rs = await findResourceServer(db, resourceIndicator);
+          if (!rs) throw new errors.InvalidTarget();
+          return {
+            scope: rs.scopes,
+            audience: rs.identifier,
+            accessTokenTTL: rs.access_token_ttl,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          };
+        },
+      },
+    },
+    interactions: {
+      url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+    },
+    // First-party apps are trusted: their grant is created without a consent page.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      const row = await findClientRow(db, ctx.oidc.client!.clientId);
+      if (!row?.first_party || !ctx.oidc.session?.accountId) return undefined;
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session.accountId });
+      grant.addOIDCScope('openid email profile offline_access');
+      grant.addOIDCClaims(['sub', 'acr', 'amr', 'auth_time', 'email', 'email_verified', 'name']);
+      for (const resource of resourcesOf(ctx.oidc.params?.resource)) grant.addResourceScope(resource, String(ctx.oidc.params?.scope ?? ''));
+      await grant.save();
+      return grant;
+    },
+    async issueRefreshToken(_ctx, client, code) {
+      return client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access');
+    },
+    // RFC 9068 access tokens carry how the person authenticated, so an API can ask for step-up (RFC 9470).
+    async extraTokenClaims(ctx, token) {
+      if (token.kind !== 'AccessToken') return undefined;
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      if (!source?.accountId) return undefined;
+      return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
+    },
+    async renderError(ctx, out) {
+      setPageHeaders(ctx);
+      const described = typeof out.error_description === 'string' ? out.error_description : t('error.generic');
+      ctx.body = errorPage(t, described, String(out.error ?? 'server_error'));
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.trustedProxies.length > 0;
+  return provider;
+}
+
+function resourcesOf(resource: unknown): string[] {
+  if (typeof resource === 'string') return [resource];
+  if (Array.isArray(resource)) return resource.filter((r): r is string => typeof r === 'string');
+  return [];
+}

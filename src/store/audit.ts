@@ -1,0 +1,35 @@
+import type { Db } from './db.ts';
+import type { Clock } from '../clock.ts';
+
+/** Where an event happened: the request that caused it. */
+export interface AuditContext {
+  ip?: string | null;
+  userAgent?: string | null;
+  clientId?: string | null;
+}
+
+export interface AuditEvent extends AuditContext {
+  event: string;
+  userId?: string | null;
+  details?: Record<string, unknown>;
+}
+
+/** Writes one audit event. Secrets never go in `details`. */
+export async function audit(db: Db, clock: Clock, e: AuditEvent): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      at: clock.now(),
+      event: e.event,
+      user_id: e.userId ?? null,
+      client_id: e.clientId ?? null,
+      ip: e.ip ?? null,
+      user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
+      details: e.details ? JSON.stringify(e.details) : null,
+    })
+    .execute();
+}
+
+export async function recentEventsForUser(db: Db, userId: string, limit = 20) {
+  return db.selectFrom('audit_events').selectAll().where('user_id', '=', userId).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}

@@ -1,0 +1,130 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types shared by both dialects. Booleans are 0/1 integers and times are epoch
+ * milliseconds (bigint) so that SQLite and PostgreSQL behave the same.
+ */
+export interface Database {
+  users: UsersTable;
+  organizations: OrganizationsTable;
+  clients: ClientsTable;
+  resource_servers: ResourceServersTable;
+  signing_keys: SigningKeysTable;
+  oidc_models: OidcModelsTable;
+  login_flows: LoginFlowsTable;
+  counters: CountersTable;
+  email_tokens: EmailTokensTable;
+  mail_outbox: MailOutboxTable;
+  audit_events: AuditEventsTable;
+}
+
+export interface UsersTable {
+  id: string;
+  /** Canonical form (trimmed, lower-case): one account per address, whatever the case typed. */
+  email: string;
+  email_verified: number;
+  name: string;
+  password_hash: string | null;
+  disabled: number;
+  org_id: string | null;
+  /** Tokens and sessions issued before this instant (ms) are no longer honoured. */
+  sessions_valid_after: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrganizationsTable {
+  id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface ClientsTable {
+  client_id: string;
+  name: string;
+  /** oidc-provider client metadata (JSON); the secret inside is encrypted at rest. */
+  metadata: string;
+  first_party: number;
+  /** Application 2FA behaviour: bypass | adaptive | required. */
+  policy: string;
+  created_at: number;
+}
+
+export interface ResourceServersTable {
+  identifier: string;
+  name: string;
+  /** Space-separated scopes the API accepts. */
+  scopes: string;
+  access_token_ttl: number;
+  created_at: number;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  /** Private JWK, AES-256-GCM encrypted. */
+  private_jwk: string;
+  created_at: number;
+  /** When a newer key took over signing; the key stays published until tokens it signed expire. */
+  retired_at: number | null;
+}
+
+export interface OidcModelsTable {
+  kind: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  account_id: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+/** The state of one sign-in, keyed by the oidc-provider interaction uid; survives restarts. */
+export interface LoginFlowsTable {
+  uid: string;
+  email: string | null;
+  user_id: string | null;
+  /** The step the person is at: email | password | done (2FA steps come with the methods). */
+  step: string;
+  /** JSON array of RFC 8176 amr values completed so far. */
+  amr: string;
+  data: string;
+  expires_at: number;
+}
+
+export interface CountersTable {
+  key: string;
+  count: number;
+  expires_at: number;
+}
+
+export interface EmailTokensTable {
+  /** SHA-256 of the token; the token itself is only in the email. */
+  token_hash: string;
+  user_id: string;
+  purpose: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  created_at: number;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: number;
+  event: string;
+  user_id: string | null;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  details: string | null;
+}

@@ -1,0 +1,68 @@
+import type { Selectable } from 'kysely';
+import type { Db } from './db.ts';
+import type { UsersTable } from './schema.ts';
+import type { Clock, Random } from '../clock.ts';
+import { randomId } from '../clock.ts';
+
+export type User = Selectable<UsersTable>;
+
+/** One account per address: trimmed and lower-cased before every lookup and insert. */
+export function canonicalEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export function isPlausibleEmail(email: string): boolean {
+  return email.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email);
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', canonicalEmail(email)).executeTakeFirst();
+}
+
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface NewUser {
+  email: string;
+  name?: string;
+  passwordHash: string | null;
+  emailVerified: boolean;
+  orgId?: string | null;
+}
+
+export class DuplicateEmailError extends Error {
+  override name = 'DuplicateEmailError';
+}
+
+export async function createUser(db: Db, clock: Clock, random: Random, input: NewUser): Promise<User> {
+  const now = clock.now();
+  const user: User = {
+    id: randomId(random),
+    email: canonicalEmail(input.email),
+    email_verified: input.emailVerified ? 1 : 0,
+    name: input.name ?? '',
+    password_hash: input.passwordHash,
+    disabled: 0,
+    org_id: input.orgId ?? null,
+    sessions_valid_after: 0,
+    created_at: now,
+    updated_at: now,
+  };
+  const inserted = await db
+    .insertInto('users')
+    .values(user)
+    .onConflict((oc) => oc.column('email').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) throw new DuplicateEmailError('an account with this email exists');
+  return user;
+}
+
+export async function listUsers(db: Db): Promise<User[]> {
+  return db.selectFrom('users').selectAll().orderBy('created_at').execute();
+}
+
+export async function updateUser(db: Db, clock: Clock, id: string, patch: Partial<Pick<User, 'name' | 'password_hash' | 'email_verified' | 'disabled' | 'sessions_valid_after' | 'org_id'>>): Promise<void> {
+  await db.updateTable('users').set({ ...patch, updated_at: clock.now() }).where('id', '=', id).execute();
+}

@@ -1,0 +1,62 @@
+import { SMTPServer } from 'smtp-server';
+import { freePort } from './ports.ts';
+
+export interface ReceivedMail {
+  to: string[];
+  raw: string;
+  subject: string;
+  text: string;
+}
+
+/** A real SMTP server in-process; Gatehouse delivers to it through nodemailer like to any relay. */
+export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[]; waitFor(pred: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>; close(): Promise<void> }> {
+  const mails: ReceivedMail[] = [];
+  const waiters: Array<() => void> = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
+        const subject = /^Subject: (.*)$/im.exec(head)?.[1]?.trim() ?? '';
+        let text = rest.join('\n\n');
+        if (/Content-Transfer-Encoding: quoted-printable/i.test(head)) {
+          text = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+        }
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, subject, text });
+        waiters.splice(0).forEach((w) => w());
+        callback();
+      });
+    },
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    async waitFor(pred, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = mails.find(pred);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error('mail did not arrive');
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 100);
+        });
+      }
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** The first http(s) link in a mail body. */
+export function linkIn(mail: ReceivedMail): string {
+  const m = /https?:\/\/\S+/.exec(mail.text);
+  if (!m) throw new Error(`no link in mail "${mail.subject}"`);
+  return m[0];
+}
