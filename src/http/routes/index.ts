@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpDeps } from '../server.ts';
+import { registerAccountRoutes } from './account.ts';
+import { registerSelfServiceRoutes } from './self-service.ts';
+import { registerDevOutboxRoutes } from './dev-outbox.ts';
 
 /** Gatehouse's own pages besides the sign-in interaction. */
 export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  void app;
-  void deps;
+  registerAccountRoutes(app, deps);
+  registerSelfServiceRoutes(app, deps);
+  if (!deps.config.production) registerDevOutboxRoutes(app, deps);
 }

@@ -1,0 +1,7 @@
+import type { FastifyInstance } from 'fastify';
+import type { HttpDeps } from '../server.ts';
+
+export function registerDevOutboxRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  void app;
+  void deps;
+}
