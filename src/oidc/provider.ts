@@ -89,7 +89,12 @@ export function createProvider(deps: Deps, keys: JWK[]): Provider {
     rotateRefreshToken: true,
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
+      introspection: {
+        enabled: true,
+        // The default lets any confidential app introspect any token, learning who it belongs to and how
+        // they signed in; an app may only ask about its own tokens (others get `active: false`).
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
       claimsParameter: { enabled: true },

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startGatehouse, type Gatehouse } from '../../src/app.ts';
@@ -20,22 +23,61 @@ export interface TestGatehouse {
 }
 
 /**
- * Starts a real Gatehouse on a free loopback port, with a real SMTP server for its mail.
- * The store is in-memory SQLite, or — when DATABASE_URL is a postgres:// URL — a fresh schema
- * of its own in that database, so suites run side by side.
+ * A database that outlives one server, for restart tests: an SQLite file in the temp directory,
+ * or — when DATABASE_URL is a postgres:// URL — a schema of its own in that database.
  */
-export async function startTestGatehouse(env: Record<string, string> = {}, opts: { clock?: Clock } = {}): Promise<TestGatehouse> {
-  const port = await freePort();
-  const smtp = await startSmtp();
-  const databaseUrl = process.env.DATABASE_URL && isPostgresUrl(process.env.DATABASE_URL) ? process.env.DATABASE_URL : ':memory:';
-  let schema: string | undefined;
-  if (databaseUrl !== ':memory:') {
-    schema = `t_${randomBytes(6).toString('hex')}`;
-    const c = new pg.Client({ connectionString: databaseUrl });
-    await c.connect();
-    await c.query(`create schema ${schema}`);
+export interface TestStore {
+  databaseUrl: string;
+  schema?: string;
+  /** Deletes the file or drops the schema. */
+  drop(): Promise<void>;
+}
+
+export async function createTestStore(): Promise<TestStore> {
+  const pgUrl = process.env.DATABASE_URL && isPostgresUrl(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined;
+  if (!pgUrl) {
+    const file = join(tmpdir(), `gatehouse-test-${randomBytes(6).toString('hex')}.db`);
+    return {
+      databaseUrl: file,
+      async drop() {
+        for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+      },
+    };
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  await pgQuery(pgUrl, `create schema ${schema}`);
+  return { databaseUrl: pgUrl, schema, drop: () => pgQuery(pgUrl, `drop schema ${schema} cascade`) };
+}
+
+async function pgQuery(url: string, query: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(query);
+  } finally {
     await c.end();
   }
+}
+
+export interface TestGatehouseOptions {
+  clock?: Clock;
+  /** Run on this database and leave it in place on close (restart tests); a fresh one otherwise. */
+  store?: TestStore;
+}
+
+/**
+ * Starts a real Gatehouse on a free loopback port, with a real SMTP server for its mail.
+ * The store is in-memory SQLite, or — when DATABASE_URL is a postgres:// URL — a fresh schema
+ * of its own in that database, so suites run side by side. `env` overrides the configuration
+ * (a fixed `PORT` and `GATEHOUSE_SECRET_KEY` let a restarted server take over the same issuer).
+ */
+export async function startTestGatehouse(env: Record<string, string> = {}, opts: TestGatehouseOptions = {}): Promise<TestGatehouse> {
+  const port = await freePort();
+  const smtp = await startSmtp();
+  const own = opts.store ? undefined : process.env.DATABASE_URL && isPostgresUrl(process.env.DATABASE_URL) ? await createTestStore() : undefined;
+  const store = opts.store ?? own;
+  const databaseUrl = store?.databaseUrl ?? ':memory:';
+  const schema = store?.schema;
   const config: Config = loadConfig({
     PORT: String(port),
     GATEHOUSE_SECRET_KEY: randomBytes(32).toString('hex'),
@@ -60,12 +102,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}, opts:
     async close() {
       await gh.close();
       await smtp.close();
-      if (schema) {
-        const c = new pg.Client({ connectionString: databaseUrl });
-        await c.connect();
-        await c.query(`drop schema ${schema} cascade`);
-        await c.end();
-      }
+      await own?.drop();
     },
   };
 }

@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import { createRemoteJWKSet } from 'jose';
 import type { UserAgent } from './user-agent.ts';
 
 /** An openid-client relying party for one registered app (plain http on loopback needs allowInsecureRequests). */
@@ -60,4 +61,29 @@ export async function signInWithPassword(
     idTokenExpected: true,
   });
   return { tokens, callbackUrl: page.url };
+}
+
+/** The issuer's published keys, fetched the way an API would (jose remote JWKS from discovery's jwks_uri). */
+export function remoteJwks(config: client.Configuration) {
+  return createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
+}
+
+/**
+ * Starts an authorization and follows redirects without signing in: returns where the browser
+ * ended up — the app's redirect_uri (`returned: true`, SSO or an error response) or a Gatehouse page.
+ */
+export async function authorize(ua: UserAgent, config: client.Configuration, redirectUri: string, extra: Record<string, string> = {}) {
+  const auth = await buildAuthorization(config, redirectUri, extra);
+  const page = await ua.go(auth.url.href, {}, (u) => u.startsWith(redirectUri));
+  return { auth, page, returned: page.url.startsWith(redirectUri) };
+}
+
+/** Redeems the code in `callbackUrl` for the authorization `auth` started. */
+export function redeemCode(config: client.Configuration, auth: AuthStart, callbackUrl: string) {
+  return client.authorizationCodeGrant(config, new URL(callbackUrl), {
+    pkceCodeVerifier: auth.verifier,
+    expectedState: auth.state,
+    expectedNonce: auth.nonce,
+    idTokenExpected: true,
+  });
 }
