@@ -12,6 +12,11 @@ export type PasswordCheck =
 const accountKey = (email: string) => `pwfail:acct:${canonicalEmail(email)}`;
 const ipKey = (ip: string) => `pwfail:ip:${ip}`;
 
+/** Clears an account's failure counter (after a password reset proved the owner is back). */
+export async function clearPasswordFailures(db: Deps['db'], email: string): Promise<void> {
+  await resetCounter(db, accountKey(email));
+}
+
 /**
  * The password step. An unknown email, a disabled account and a wrong password give the same
  * answer after the same argon2id work; failures are counted per address typed (canonical form, so

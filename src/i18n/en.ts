@@ -112,6 +112,26 @@ export const en = {
 
   'outbox.title': 'Development outbox',
   'outbox.empty': 'No mail sent yet.',
+  'outbox.intro': 'Mail Gatehouse has sent, newest first. This page exists only outside production.',
+  'outbox.smtp_note': 'Mail is delivered through SMTP (GATEHOUSE_SMTP_URL is set), so new mail does not appear here.',
+  'outbox.to': 'To',
+  'outbox.subject': 'Subject',
+  'outbox.sent_at': 'Sent',
+
+  'selfservice.too_many_requests': 'Too many requests. Wait a while, then try again.',
+  'selfservice.sign_in': 'Sign in',
+  'selfservice.continue_sign_in': 'Continue signing in',
+  'signup.name_label': 'Name (optional)',
+  'signup.name_too_long': 'Use at most 200 characters for your name.',
+  'signup.password_required': 'Choose a password.',
+  'signup.ready_title': 'You can sign in now',
+  'signup.ready_body': 'Sign in with {email} and the password you chose. If this address already had an account, we have emailed it instead.',
+  'verify.confirm_title': 'Verify your email address',
+  'verify.confirm_body': 'Confirm that this email address is yours to finish setting up your account.',
+  'verify.confirm_submit': 'Verify email address',
+  'verify.invalid_title': 'Link not valid',
+  'reset.password_required': 'Enter a new password.',
+  'reset.request_new': 'Request a new link',
 } as const;
 
 export type MessageKey = keyof typeof en;
