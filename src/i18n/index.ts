@@ -1,6 +1,10 @@
-import { en, type MessageKey } from './en.ts';
+import { en as enCore } from './en.ts';
+import { enMfa } from './en-mfa.ts';
 
-export type { MessageKey };
+/** The English catalog: core pages plus two-step verification (one file per area). */
+export const en = { ...enCore, ...enMfa };
+
+export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;
 
 const catalogs: Record<string, Messages> = { en };

@@ -16,6 +16,11 @@ export interface Database {
   email_tokens: EmailTokensTable;
   mail_outbox: MailOutboxTable;
   audit_events: AuditEventsTable;
+  mfa_methods: MfaMethodsTable;
+  recovery_codes: RecoveryCodesTable;
+  remembered_devices: RememberedDevicesTable;
+  mfa_attempts: MfaAttemptsTable;
+  mfa_state: MfaStateTable;
 }
 
 export interface UsersTable {
@@ -127,4 +132,51 @@ export interface AuditEventsTable {
   ip: string | null;
   user_agent: string | null;
   details: string | null;
+}
+
+export interface MfaMethodsTable {
+  id: string;
+  user_id: string;
+  /** totp | webauthn (push later): the method's folder under src/methods/. */
+  type: string;
+  name: string;
+  status: 'pending' | 'active';
+  is_default: number;
+  secret: string | null;
+  credential_id: string | null;
+  data: string;
+  counter: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface RecoveryCodesTable {
+  user_id: string;
+  /** HMAC-SHA-256 of the normalised code under a key derived from the secret key. */
+  code_hash: string;
+  used_at: number | null;
+  created_at: number;
+}
+
+export interface RememberedDevicesTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  label: string;
+  ip: string | null;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+}
+
+export interface MfaAttemptsTable {
+  user_id: string;
+  scope: string;
+  consecutive_failures: number;
+  next_allowed_at: number;
+}
+
+export interface MfaStateTable {
+  user_id: string;
+  remind_after: number | null;
 }

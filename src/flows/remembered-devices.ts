@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import type { Deps } from '../context.ts';
+import { randomId } from '../clock.ts';
+import type { User } from '../store/users.ts';
+
+/** "Remember this device" lasts this long (DESIGN.md: default 30 days). */
+export const REMEMBER_DEVICE_MS = 30 * 24 * 3600 * 1000;
+
+const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
+
+/** One cookie per person on a shared browser; the name does not reveal the user id. */
+export function deviceCookieName(deps: Pick<Deps, 'config'>, userId: string): string {
+  return `gh_rd_${createHash('sha256').update(deps.config.secretKey).update(userId).digest('base64url').slice(0, 10)}`;
+}
+
+/** Creates a remembered device and returns the cookie value (only its hash is stored). */
+export async function rememberDevice(deps: Deps, userId: string, label: string, ip: string | null): Promise<string> {
+  const token = randomId(deps.random, 32);
+  const now = deps.clock.now();
+  await deps.db
+    .insertInto('remembered_devices')
+    .values({ id: randomId(deps.random, 9), user_id: userId, token_hash: hash(token), label: label.slice(0, 200), ip, created_at: now, expires_at: now + REMEMBER_DEVICE_MS, last_used_at: null })
+    .execute();
+  return token;
+}
+
+/**
+ * Whether the cookie is a live remembered device of this person: unexpired, not revoked, and
+ * created after the last "sign out everywhere" (a 2FA change or password change forgets devices).
+ */
+export async function isRememberedDevice(deps: Deps, user: User, token: string | undefined): Promise<boolean> {
+  if (!token) return false;
+  const now = deps.clock.now();
+  const row = await deps.db
+    .selectFrom('remembered_devices')
+    .select(['id', 'created_at'])
+    .where('token_hash', '=', hash(token))
+    .where('user_id', '=', user.id)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (!row || row.created_at < user.sessions_valid_after) return false;
+  await deps.db.updateTable('remembered_devices').set({ last_used_at: now }).where('id', '=', row.id).execute();
+  return true;
+}
+
+export async function listRememberedDevices(deps: Pick<Deps, 'db' | 'clock'>, user: User) {
+  return deps.db
+    .selectFrom('remembered_devices')
+    .select(['id', 'label', 'ip', 'created_at', 'expires_at', 'last_used_at'])
+    .where('user_id', '=', user.id)
+    .where('expires_at', '>', deps.clock.now())
+    .where('created_at', '>=', user.sessions_valid_after)
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+export async function forgetDevice(deps: Pick<Deps, 'db'>, userId: string, id: string): Promise<boolean> {
+  const r = await deps.db.deleteFrom('remembered_devices').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+  return Number(r.numDeletedRows) === 1;
+}
+
+export async function forgetAllDevices(deps: Pick<Deps, 'db'>, userId: string): Promise<void> {
+  await deps.db.deleteFrom('remembered_devices').where('user_id', '=', userId).execute();
+}

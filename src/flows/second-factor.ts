@@ -1,0 +1,67 @@
+import type { CeremonyContext, FailureReason, MethodType } from '../methods/types.ts';
+import type { User } from '../store/users.ts';
+import type { AuditContext } from '../store/audit.ts';
+import { audit } from '../store/audit.ts';
+import { listActiveMethods, type MethodRecord } from '../methods/records.ts';
+import { methodFor } from '../methods/registry.ts';
+import { useRecoveryCode } from '../methods/recovery/codes.ts';
+import { recordSuccess, reserveAttempt, backoffAfter, MAX_CONSECUTIVE_FAILURES } from '../security/attempts.ts';
+import { notify } from './notify.ts';
+
+export type FactorChoice = MethodType | 'recovery';
+
+export type FactorResult =
+  | { ok: true; amr: string[]; method?: MethodRecord }
+  | { ok: false; reason: FailureReason | 'throttled' | 'locked'; retryAfterMs?: number };
+
+/**
+ * Checks one second-factor answer for a person, with the attempt limits in front: every answer
+ * (wrong, malformed, replayed) is counted before it is checked, per person across sessions and
+ * parallel requests; recovery codes count apart, so a locked authenticator never closes the way back in.
+ */
+export async function verifySecondFactor(
+  ctx: CeremonyContext,
+  user: User,
+  choice: FactorChoice,
+  input: unknown,
+  state: Record<string, unknown>,
+  where: AuditContext,
+): Promise<FactorResult> {
+  const { db, clock } = ctx.deps;
+  const scope = choice === 'recovery' ? 'recovery' : 'factor';
+  const reservation = await reserveAttempt(db, clock, user.id, scope);
+  if (!reservation.ok) {
+    await audit(db, clock, { ...where, event: reservation.locked ? 'mfa.locked' : 'mfa.throttled', userId: user.id, details: { method: choice } });
+    return { ok: false, reason: reservation.locked ? 'locked' : 'throttled', retryAfterMs: reservation.retryAfterMs };
+  }
+
+  let result: FactorResult;
+  if (choice === 'recovery') {
+    const used = await useRecoveryCode(ctx.deps, user.id, input);
+    result = used === 'ok' ? { ok: true, amr: ['recovery'] } : { ok: false, reason: used };
+  } else {
+    const method = methodFor(choice);
+    if (!method) {
+      result = { ok: false, reason: 'malformed' };
+    } else {
+      const v = await method.verify(ctx, user, await listActiveMethods(db, user.id), input, state);
+      result = v.ok ? { ok: true, amr: v.amr, method: v.method } : { ok: false, reason: v.reason };
+    }
+  }
+
+  if (result.ok) {
+    await recordSuccess(db, user.id, scope);
+    await audit(db, clock, { ...where, event: 'mfa.succeeded', userId: user.id, details: { method: choice, methodId: result.method?.id } });
+    if (choice === 'recovery') {
+      await audit(db, clock, { ...where, event: 'mfa.recovery_code.used', userId: user.id });
+      await notify(ctx.deps, user, 'recovery_code_used');
+    }
+    return result;
+  }
+  const failures = reservation.failuresBefore + 1;
+  await audit(db, clock, { ...where, event: 'mfa.failed', userId: user.id, details: { method: choice, reason: result.reason, failures } });
+  if (failures === MAX_CONSECUTIVE_FAILURES || (backoffAfter(failures) > backoffAfter(failures - 1) && backoffAfter(failures) >= 900_000 && backoffAfter(failures - 1) < 900_000)) {
+    await audit(db, clock, { ...where, event: 'mfa.locked', userId: user.id, details: { method: choice, failures } });
+  }
+  return result;
+}
