@@ -85,6 +85,11 @@ export function createProvider(deps: Deps, keys: JWK[]): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     routes: ROUTES,
+    // oidc-provider refuses outgoing requests (back-channel logout) to loopback and private addresses,
+    // an SSRF guard meant for dynamically registered clients. Gatehouse's apps are registered by its
+    // operators, and in development they run on localhost (the demo apps, the tests): the guard is
+    // lifted there and kept in production.
+    ...(config.production ? {} : { fetch: withoutSsrfGuard }),
     ttl: { ...TTL },
     rotateRefreshToken: true,
     features: {
@@ -163,6 +168,11 @@ export function createProvider(deps: Deps, keys: JWK[]): Provider {
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustedProxies.length > 0;
   return provider;
+}
+
+function withoutSsrfGuard(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const { dispatcher: _guard, ...rest } = (init ?? {}) as RequestInit & { dispatcher?: unknown };
+  return globalThis.fetch(input, rest);
 }
 
 function resourcesOf(resource: unknown): string[] {
