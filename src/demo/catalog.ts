@@ -1,0 +1,35 @@
+import type { AppPolicy } from '../store/clients.ts';
+
+/** One of the three demo applications a newcomer signs in to. */
+export interface DemoAppDefinition {
+  name: string;
+  /** Fixed, so a restart finds the app it registered before. */
+  clientId: string;
+  /** Its 2FA behaviour in Gatehouse: one of each, so the demo shows all three. */
+  policy: AppPolicy;
+  /** Accent colour of its pages, so the three apps are told apart at a glance. */
+  color: string;
+  /** Its port is Gatehouse's port plus this. */
+  portOffset: number;
+}
+
+export const DEMO_APPS: readonly DemoAppDefinition[] = [
+  { name: 'Expense', clientId: 'demo-expense', policy: 'adaptive', color: '#1b6e45', portOffset: 1 },
+  { name: 'Payroll', clientId: 'demo-payroll', policy: 'required', color: '#5b3a9e', portOffset: 2 },
+  { name: 'Directory', clientId: 'demo-directory', policy: 'bypass', color: '#a4451a', portOffset: 3 },
+];
+
+export const DEMO_ORGANIZATION = 'Demo Company';
+
+/** The demo account (README lists it). A passphrase that passes the password policy. */
+export const DEMO_USER = { email: 'demo@gatehouse.test', password: 'welcome to the gatehouse', name: 'Dana Demo' } as const;
+
+/** Where a demo app is reachable; its OIDC URIs hang off this origin. */
+export function demoAppUris(baseUrl: string) {
+  const base = baseUrl.replace(/\/$/, '');
+  return {
+    redirectUri: `${base}/callback`,
+    postLogoutRedirectUri: `${base}/`,
+    backchannelLogoutUri: `${base}/backchannel-logout`,
+  };
+}

@@ -1,0 +1,44 @@
+import type { AppPolicy } from '../store/clients.ts';
+
+/**
+ * Text of the demo apps' pages. The demo apps stand in for someone else's applications, so their
+ * text is theirs and not in Gatehouse's catalog (src/i18n); it is still kept in one place.
+ */
+export const DEMO_TEXT = {
+  tagline: 'A demo application that signs its users in with Gatehouse.',
+  signedOut: 'You are not signed in.',
+  signIn: 'Sign in',
+  signOut: 'Sign out',
+  stepUp: 'Sign in again (step-up)',
+  stepUpHint: 'Asks Gatehouse for a fresh sign-in (max_age=0): watch auth_time change.',
+  signedInAs: 'Signed in as',
+  idToken: 'From the ID token',
+  name: 'Name',
+  email: 'Email',
+  subject: 'Subject (sub)',
+  acr: 'Authentication context (acr)',
+  amr: 'Methods used (amr)',
+  authTime: 'Authenticated at (auth_time)',
+  sid: 'Session (sid)',
+  otherApps: 'Single sign-on: open another app without typing your password again.',
+  open: (name: string) => `Open ${name}`,
+  policy: (policy: AppPolicy) =>
+    `2FA policy of this app in Gatehouse: ${POLICY_NAMES[policy]}. ` +
+    'Two-factor authentication gives it effect; until then every app signs in with the password alone.',
+  errorTitle: 'Sign-in did not complete',
+  errorBack: 'Back to the start page',
+  errors: {
+    access_denied: 'The sign-in was cancelled or refused.',
+    state: 'This sign-in response does not belong to a sign-in started here (it expired, or was opened in another browser). Start again.',
+    provider: 'Gatehouse answered with an error.',
+    unavailable: 'Gatehouse could not be reached. Is it running?',
+    csrf: 'The form expired. Go back and try again.',
+    generic: 'Something went wrong.',
+  },
+} as const;
+
+const POLICY_NAMES: Record<AppPolicy, string> = {
+  bypass: 'Bypass (never asks for 2FA at sign-in)',
+  adaptive: 'Adaptive (asks for 2FA when the risk calls for it)',
+  required: 'Required (always asks for 2FA)',
+};

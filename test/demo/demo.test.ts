@@ -1,0 +1,189 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { UserAgent } from '../helpers/user-agent.ts';
+import { freePort } from '../helpers/ports.ts';
+import { startDemo, DEMO_USER, type Demo } from '../../src/demo/index.ts';
+import { seedDemo, demoClientSecret } from '../../src/demo/seed.ts';
+import { DEMO_APPS } from '../../src/demo/catalog.ts';
+import { checkPasswordPolicy } from '../../src/crypto/password-policy.ts';
+import { clientMetadata, findClientRow, setAppPolicy } from '../../src/store/clients.ts';
+import { ACR } from '../../src/oidc/acr.ts';
+
+let t: TestGatehouse;
+let demo: Demo;
+let ports: [number, number, number];
+const url = (name: string) => demo.apps.find((a) => a.name === name)!.url;
+
+async function distinctFreePorts(): Promise<[number, number, number]> {
+  const seen = new Set<number>();
+  while (seen.size < 3) seen.add(await freePort());
+  return [...seen] as [number, number, number];
+}
+
+before(async () => {
+  t = await startTestGatehouse();
+  ports = await distinctFreePorts();
+  demo = await startDemo(t.gh, { ports });
+});
+after(async () => {
+  await demo?.close();
+  await t?.close();
+});
+
+function assertSignedIn(page: { url: string; status: number; body: string }, appUrl: string) {
+  assert.equal(page.status, 200);
+  assert.equal(page.url, `${appUrl}/`, `expected the app's home page, got ${page.url}`);
+  assert.match(page.body, /Dana Demo/);
+  assert.match(page.body, new RegExp(DEMO_USER.email.replace('.', '\\.')));
+  assert.ok(page.body.includes(ACR.singleFactor), 'acr is shown');
+  assert.match(page.body, /class="amr"><code>pwd<\/code>/, 'amr is shown');
+  assert.match(page.body, /class="auth-time">\d{10} \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/, 'auth_time is shown, with a human time');
+  assert.match(page.body, /class="sid"><code>[^<]+<\/code>/, 'sid is shown');
+}
+
+const isSignInPage = (body: string) => body.includes('href="/login">Sign in</a>');
+
+test('the demo passphrase passes the password policy', () => {
+  assert.equal(checkPasswordPolicy(DEMO_USER.password, DEMO_USER.email), undefined);
+});
+
+test('sign in to Expense, SSO into Payroll and Directory, sign out everywhere through back-channel logout', async () => {
+  const ua = new UserAgent();
+  const expense = url('Expense');
+  let page = await ua.go(`${expense}/`);
+  assert.ok(isSignInPage(page.body), 'Expense offers Sign in');
+
+  // The "Sign in" button leads to Gatehouse's sign-in pages, then back to Expense.
+  page = await ua.go(`${expense}/login`);
+  assert.ok(page.url.startsWith(t.issuer), `at Gatehouse: ${page.url}`);
+  page = await ua.submit('/email', { email: DEMO_USER.email });
+  page = await ua.submit('/password', { password: DEMO_USER.password });
+  assertSignedIn(page, expense);
+
+  // "Open Payroll" / "Open Directory": single sign-on, no password page on the way.
+  for (const name of ['Payroll', 'Directory']) {
+    const link = new RegExp(`href="([^"]+)">Open ${name}<`).exec(ua.lastBody)?.[1];
+    assert.equal(link, `${url(name)}/login`);
+    page = await ua.go(link!);
+    assertSignedIn(page, url(name));
+  }
+
+  // Sign out from Expense: RP-initiated logout to Gatehouse, which confirms, then tells every app.
+  page = await ua.go(`${expense}/`);
+  page = await ua.submit('/logout');
+  assert.ok(page.url.startsWith(`${t.issuer}/logout`), `at Gatehouse's logout confirmation: ${page.url}`);
+  page = await ua.submit('/logout/confirm', { logout: 'yes' });
+  assert.equal(page.url, `${expense}/`, 'back at Expense (post_logout_redirect_uri)');
+  assert.ok(isSignInPage(page.body), 'Expense is signed out');
+  for (const name of ['Payroll', 'Directory']) {
+    page = await ua.go(`${url(name)}/`);
+    assert.ok(isSignInPage(page.body), `${name} is signed out by back-channel logout`);
+  }
+
+  // And the Gatehouse session is gone: signing in again asks for the email.
+  page = await ua.go(`${url('Payroll')}/login`);
+  assert.ok(page.url.startsWith(t.issuer), 'Gatehouse asks to sign in again');
+});
+
+test('step-up asks for the password again and stays signed in', async () => {
+  const ua = new UserAgent();
+  const directory = url('Directory');
+  await ua.go(`${directory}/login`);
+  await ua.submit('/email', { email: DEMO_USER.email });
+  let page = await ua.submit('/password', { password: DEMO_USER.password });
+  assertSignedIn(page, directory);
+  page = await ua.go(`${directory}/login?step_up=1`);
+  assert.ok(page.url.startsWith(t.issuer), `max_age=0 brings back Gatehouse's sign-in: ${page.url}`);
+  // Gatehouse may ask for the email first (it is prefilled from login_hint); the password it asks for in any case.
+  if (!/type="password"/.test(page.body)) page = await ua.submit('/email', { email: DEMO_USER.email });
+  assert.match(page.body, /type="password"/);
+  page = await ua.submit('/password', { password: DEMO_USER.password });
+  assertSignedIn(page, directory);
+});
+
+test('a callback that does not answer a sign-in started here, or a refusal, shows a readable page', async () => {
+  const ua = new UserAgent();
+  const expense = url('Expense');
+  let page = await ua.go(`${expense}/callback?code=abc&state=forged`);
+  assert.equal(page.status, 400);
+  assert.match(page.body, /does not belong to a sign-in started here/);
+
+  // A real sign-in started, then the provider answers with an error for that state.
+  const start = await ua.fetch(`${expense}/login`);
+  const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+  page = await ua.go(`${expense}/callback?error=access_denied&error_description=nope&state=${state}&iss=${encodeURIComponent(t.issuer)}`);
+  assert.equal(page.status, 400);
+  assert.match(page.body, /cancelled or refused/);
+  assert.doesNotMatch(page.body, /at .*\.ts:\d+/, 'no stack trace');
+});
+
+test('sign-out needs the form token of the session', async () => {
+  const ua = new UserAgent();
+  const payroll = url('Payroll');
+  await ua.go(`${payroll}/login`);
+  await ua.submit('/email', { email: DEMO_USER.email });
+  await ua.submit('/password', { password: DEMO_USER.password });
+  const res = await ua.fetch(`${payroll}/logout`, { form: { csrf: 'wrong' } });
+  assert.equal(res.status, 403);
+  const page = await ua.go(`${payroll}/`);
+  assert.ok(!isSignInPage(page.body), 'still signed in');
+});
+
+test('the back-channel logout endpoint refuses tokens that do not verify', async () => {
+  const target = `${url('Payroll')}/backchannel-logout`;
+  const post = (form: Record<string, string>) =>
+    fetch(target, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form) });
+  assert.equal((await post({})).status, 400);
+  assert.equal((await post({ logout_token: 'not-a-jwt' })).status, 400);
+  // An unsigned token claiming the right issuer and audience.
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const forged = `${b64({ alg: 'none', typ: 'logout+jwt' })}.${b64({ iss: t.issuer, aud: 'demo-payroll', iat: now, jti: 'x', sub: 's', events: { 'http://schemas.openid.net/event/backchannel-logout': {} } })}.`;
+  const res = await post({ logout_token: forged });
+  assert.equal(res.status, 400);
+  assert.equal(((await res.json()) as { error: string }).error, 'invalid_request');
+});
+
+test('seeding again is idempotent; a changed port re-registers the app and keeps its policy', async () => {
+  const { db, config } = t.gh.deps;
+  const count = async () => ({
+    users: (await db.selectFrom('users').select('id').where('email', '=', DEMO_USER.email).execute()).length,
+    orgs: (await db.selectFrom('organizations').select('id').where('name', '=', 'Demo Company').execute()).length,
+    apps: (await db.selectFrom('clients').select('client_id').where('client_id', 'like', 'demo-%').execute()).length,
+  });
+  const placed = DEMO_APPS.map((app, i) => ({ app, baseUrl: `http://localhost:${ports[i]}` }));
+  const before = await count();
+  assert.deepEqual(before, { users: 1, orgs: 1, apps: 3 });
+  const again = await seedDemo(t.gh.deps, placed);
+  assert.deepEqual(again.changedApps, []);
+  assert.deepEqual(await count(), before);
+
+  const user = await db.selectFrom('users').selectAll().where('email', '=', DEMO_USER.email).executeTakeFirstOrThrow();
+  assert.equal(user.name, 'Dana Demo');
+  assert.equal(user.email_verified, 1);
+  assert.equal(user.org_id, again.organizationId);
+  for (const app of DEMO_APPS) {
+    const row = (await findClientRow(db, app.clientId))!;
+    assert.equal(row.policy, app.policy);
+    assert.equal(row.first_party, 1);
+    assert.equal(clientMetadata(t.gh.deps.box, row).client_secret, demoClientSecret(config.secretKey, app.clientId));
+  }
+
+  // The port changed: Payroll's URIs follow, its policy (changed meanwhile) stays.
+  await setAppPolicy(db, 'demo-payroll', 'bypass');
+  const moved = placed.map((p) => (p.app.clientId === 'demo-payroll' ? { ...p, baseUrl: 'http://localhost:1' } : p));
+  const reseeded = await seedDemo(t.gh.deps, moved);
+  assert.deepEqual(reseeded.changedApps, ['demo-payroll']);
+  const payroll = (await findClientRow(db, 'demo-payroll'))!;
+  const meta = clientMetadata(t.gh.deps.box, payroll);
+  assert.deepEqual(meta.redirect_uris, ['http://localhost:1/callback']);
+  assert.deepEqual(meta.post_logout_redirect_uris, ['http://localhost:1/']);
+  assert.equal(meta.backchannel_logout_uri, 'http://localhost:1/backchannel-logout');
+  assert.equal(payroll.policy, 'bypass');
+  assert.deepEqual(await count(), before);
+
+  // Back to the running ports, so the demo apps keep working for any later test.
+  assert.deepEqual((await seedDemo(t.gh.deps, placed)).changedApps, ['demo-payroll']);
+  await setAppPolicy(db, 'demo-payroll', 'required');
+});
