@@ -73,12 +73,31 @@ async function ensureUser(deps: Deps, organizationId: string): Promise<string> {
 
 /** Returns true when the app was (re)registered. */
 async function ensureApp(deps: Deps, { app, baseUrl }: SeedApp): Promise<boolean> {
-  const { db, box, clock, random, config } = deps;
+  const { db, clock, config } = deps;
   const uris = demoAppUris(baseUrl);
   const secret = demoClientSecret(config.secretKey, app.clientId);
   const existing = await findClientRow(db, app.clientId);
   if (existing && isCurrent(deps, existing, uris, secret)) return false;
 
+  try {
+    await register(deps, existing, { app, baseUrl }, secret);
+  } catch (err) {
+    // Another instance registered it at the same moment (several instances on one PostgreSQL).
+    const now = await findClientRow(db, app.clientId);
+    if (now && isCurrent(deps, now, uris, secret)) return false;
+    throw err;
+  }
+  await audit(db, clock, {
+    event: existing ? 'demo.app_updated' : 'demo.app_created',
+    clientId: app.clientId,
+    details: { redirectUri: uris.redirectUri },
+  });
+  return true;
+}
+
+async function register(deps: Deps, existing: ClientRow | undefined, { app, baseUrl }: SeedApp, secret: string): Promise<void> {
+  const { db, box, clock, random } = deps;
+  const uris = demoAppUris(baseUrl);
   await db.transaction().execute(async (trx) => {
     if (existing) await trx.deleteFrom('clients').where('client_id', '=', app.clientId).execute();
     await createApp(trx, box, clock, random, {
@@ -93,12 +112,6 @@ async function ensureApp(deps: Deps, { app, baseUrl }: SeedApp): Promise<boolean
       policy: existing && isPolicy(existing.policy) ? existing.policy : app.policy,
     });
   });
-  await audit(db, clock, {
-    event: existing ? 'demo.app_updated' : 'demo.app_created',
-    clientId: app.clientId,
-    details: { redirectUri: uris.redirectUri },
-  });
-  return true;
 }
 
 function isCurrent(deps: Deps, row: ClientRow, uris: ReturnType<typeof demoAppUris>, secret: string): boolean {
