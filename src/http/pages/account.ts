@@ -1,0 +1,173 @@
+import { html, type SafeHtml } from '../html.ts';
+import { csrfField, errorSummary, input, layout, type FieldError } from './layout.ts';
+import type { MessageKey, T } from '../../i18n/index.ts';
+
+export interface AccountEvent {
+  event: string;
+  at: number;
+  ip: string | null;
+  userAgent: string | null;
+  appName?: string;
+}
+
+export interface AccountPageInput {
+  t: T;
+  csrf: string;
+  email: string;
+  name: string;
+  /** The apps this browser's session is signed in to (the console itself left out). */
+  apps: Array<{ clientId: string; name: string }>;
+  events: AccountEvent[];
+  /** A confirmation after a change (already translated). */
+  notice?: string;
+  errors?: FieldError[];
+}
+
+/** Account settings: profile, password, apps, sign-out and recent activity, one page that works without JavaScript. */
+export function accountPage(p: AccountPageInput): string {
+  const { t } = p;
+  const errors = p.errors ?? [];
+  const err = (f: string) => errors.find((e) => e.field === f)?.message;
+  return layout({
+    t,
+    title: t('account.title'),
+    wide: true,
+    scripts: ['focus.js'],
+    body: html`<h1>${t('account.title')}</h1>
+<p class="sub">${t('account.signed_in_as', { email: p.email })}</p>
+${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
+${errorSummary(t, errors)}
+
+<section aria-labelledby="profile-heading">
+<h2 id="profile-heading">${t('account.profile')}</h2>
+<form method="post" action="/account/profile" novalidate>
+${csrfField(p.csrf)}
+<p><span class="muted">${t('common.email')}</span><br><strong>${p.email}</strong></p>
+${input({ id: 'name', label: t('common.name'), value: p.name, autocomplete: 'name', error: err('name') })}
+<div class="actions"><button type="submit">${t('common.save')}</button></div>
+</form>
+</section>
+
+<section aria-labelledby="password-heading">
+<h2 id="password-heading">${t('account.password')}</h2>
+<form method="post" action="/account/password" novalidate>
+${csrfField(p.csrf)}
+<input type="email" name="username" value="${p.email}" autocomplete="username" hidden>
+${input({ id: 'current_password', label: t('account.current_password'), type: 'password', autocomplete: 'current-password', error: err('current_password'), required: true })}
+${input({ id: 'new_password', label: t('account.new_password'), type: 'password', autocomplete: 'new-password', hint: t('signup.password_hint'), error: err('new_password'), required: true })}
+${input({ id: 'confirm_password', label: t('account.repeat_password'), type: 'password', autocomplete: 'new-password', error: err('confirm_password'), required: true })}
+<p class="hint">${t('account.change_password_hint')}</p>
+<div class="actions"><button type="submit">${t('account.change_password')}</button></div>
+</form>
+</section>
+
+<section aria-labelledby="apps-heading">
+<h2 id="apps-heading">${t('account.apps')}</h2>
+${p.apps.length === 0 ? html`<p>${t('account.no_apps')}</p>` : html`<ul class="plain">${p.apps.map((a, i) => appItem(p, a, i))}</ul>`}
+</section>
+
+<section aria-labelledby="signout-heading">
+<h2 id="signout-heading">${t('account.sign_out')}</h2>
+<form method="post" action="/account/sign-out">
+${csrfField(p.csrf)}
+<p class="hint" id="sign-out-hint">${t('account.sign_out_hint')}</p>
+<button type="submit" class="secondary" aria-describedby="sign-out-hint">${t('account.sign_out')}</button>
+</form>
+<form method="post" action="/account/sign-out-everywhere">
+${csrfField(p.csrf)}
+<p class="hint" id="sign-out-everywhere-hint">${t('account.sign_out_everywhere_hint')}</p>
+<button type="submit" class="danger" aria-describedby="sign-out-everywhere-hint">${t('account.sign_out_everywhere')}</button>
+</form>
+</section>
+
+<section aria-labelledby="activity-heading">
+<h2 id="activity-heading">${t('account.activity')}</h2>
+${p.events.length === 0 ? html`<p>${t('account.activity_empty')}</p>` : html`<ul class="plain" id="activity">${p.events.map((e) => eventItem(t, e))}</ul>`}
+</section>`,
+  });
+}
+
+function appItem(p: AccountPageInput, app: { clientId: string; name: string }, i: number): SafeHtml {
+  return html`<li>
+<form method="post" action="/account/apps/sign-out" class="actions">
+${csrfField(p.csrf)}
+<input type="hidden" name="client_id" value="${app.clientId}">
+<strong id="app-${i}">${app.name}</strong>
+<button type="submit" class="secondary" aria-describedby="app-${i}">${p.t('account.sign_out_app')}</button>
+</form>
+</li>`;
+}
+
+/** Audit event names and what the person reads for them; other events show a generic label. */
+const EVENT_LABELS: Record<string, MessageKey> = {
+  'login.password.succeeded': 'account.event.password_accepted',
+  'login.password.failed': 'account.event.password_failed',
+  'login.password.throttled': 'account.event.throttled',
+  'password.changed': 'account.event.password_changed',
+  'password.change_failed': 'account.event.password_change_failed',
+  'account.profile_updated': 'account.event.profile_updated',
+  'session.signed_out': 'account.event.signed_out',
+  'session.signed_out_of_app': 'account.event.signed_out_of_app',
+  'session.signed_out_everywhere': 'account.event.signed_out_everywhere',
+  'session.backchannel_logout.sent': 'account.event.app_notified',
+  'session.backchannel_logout.failed': 'account.event.app_not_notified',
+  'email.verified': 'account.event.email_verified',
+  'signup.created': 'account.event.account_created',
+};
+
+function eventItem(t: T, e: AccountEvent): SafeHtml {
+  const key = EVENT_LABELS[e.event];
+  const label = key ? t(key) : t('account.event.other', { event: e.event });
+  const iso = new Date(e.at).toISOString();
+  const where = [e.ip, e.userAgent ? describeUserAgent(t, e.userAgent) : undefined].filter(Boolean).join(' · ');
+  return html`<li class="field">
+<strong>${label}</strong>${e.appName ? html` <span class="muted">(${e.appName})</span>` : ''}<br>
+<span class="muted"><time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>${where ? html` · ${where}` : ''}</span>
+</li>`;
+}
+
+const BROWSERS: Array<[RegExp, string]> = [
+  [/Edg\//, 'Edge'],
+  [/OPR\//, 'Opera'],
+  [/Firefox\//, 'Firefox'],
+  [/Chrom(e|ium)\//, 'Chrome'],
+  [/Safari\//, 'Safari'],
+];
+const SYSTEMS: Array<[RegExp, string]> = [
+  [/Android/, 'Android'],
+  [/iPhone|iPad|iPod/, 'iOS'],
+  [/Windows/, 'Windows'],
+  [/Mac OS X|Macintosh/, 'macOS'],
+  [/CrOS/, 'ChromeOS'],
+  [/Linux/, 'Linux'],
+];
+
+/** "Firefox on Linux" from a user agent; anything unrecognised is cut short rather than shown whole. */
+export function describeUserAgent(t: T, ua: string): string {
+  const browser = BROWSERS.find(([re]) => re.test(ua))?.[1];
+  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1];
+  if (browser && os) return t('account.device', { browser, os });
+  return ua.length > 40 ? `${ua.slice(0, 39)}…` : ua;
+}
+
+/** After "Sign out" or "Sign out everywhere": what happened, and the way back in. */
+export function accountSignedOutPage(t: T, body: string): string {
+  return layout({
+    t,
+    title: t('logout.done_title'),
+    body: html`<h1>${t('logout.done_title')}</h1>
+<p>${body}</p>
+<p><a class="button" href="/account">${t('account.sign_in_again')}</a></p>`,
+  });
+}
+
+/** The console's sign-in came back cancelled, expired or from another tab. */
+export function accountSignInFailedPage(t: T): string {
+  return layout({
+    t,
+    title: t('error.title'),
+    body: html`<h1>${t('error.title')}</h1>
+<p>${t('account.signin_failed')}</p>
+<p><a class="button" href="/account">${t('account.sign_in_again')}</a></p>`,
+  });
+}
