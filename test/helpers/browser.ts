@@ -27,8 +27,9 @@ export interface TestBrowser {
   page: Page;
   /**
    * Console errors and uncaught page errors of every tab, in order. CSP violations show up here
-   * ("Refused to execute inline script…"), so `assert.deepEqual(consoleErrors, [])` checks a page
-   * ran within its Content-Security-Policy.
+   * ("Refused to execute inline script…"), so an empty list shows the pages ran within their
+   * Content-Security-Policy. Chromium also logs a page answered with a 4xx ("Failed to load
+   * resource: … 400") here; each entry ends with the URL in brackets, so tests can tell them apart.
    */
   consoleErrors: string[];
   /** Closes the browser and deletes its profile. */
@@ -56,7 +57,7 @@ export async function launchBrowser(opts: LaunchOptions = {}): Promise<TestBrows
   const consoleErrors: string[] = [];
   const watch = (p: Page) => {
     p.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
+      if (m.type() === 'error') consoleErrors.push(m.location().url ? `${m.text()} [${m.location().url}]` : m.text());
     });
     p.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
   };
