@@ -148,6 +148,8 @@ export const en = {
   'selfservice.too_many_requests': 'Too many requests. Wait a while, then try again.',
   'selfservice.sign_in': 'Sign in',
   'selfservice.continue_sign_in': 'Continue signing in',
+  'selfservice.show_password': 'Show password',
+  'selfservice.hide_password': 'Hide password',
   'signup.name_label': 'Name (optional)',
   'signup.name_too_long': 'Use at most 200 characters for your name.',
   'signup.password_required': 'Choose a password.',

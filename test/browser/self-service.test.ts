@@ -59,6 +59,14 @@ test('sign-up, email verification and password reset in Chromium, within the CSP
   await fitsTheScreen(page);
 
   await page.getByLabel(t('common.password'), { exact: true }).fill(FIRST);
+  // static/show-password.js: reveal, hide again, and never submit a revealed field as text.
+  const password = page.getByLabel(t('common.password'), { exact: true });
+  await page.getByRole('button', { name: t('selfservice.show_password') }).click();
+  assert.equal(await password.getAttribute('type'), 'text');
+  assert.equal(await page.getByRole('button', { name: t('selfservice.hide_password') }).getAttribute('aria-pressed'), 'true');
+  await page.getByRole('button', { name: t('selfservice.hide_password') }).click();
+  assert.equal(await password.getAttribute('type'), 'password');
+  await page.getByRole('button', { name: t('selfservice.show_password') }).click();
   await page.getByRole('button', { name: t('signup.submit') }).click();
   await page.waitForURL(/\/signup$/);
   assert.equal(await heading(page), t('signup.check_email'));

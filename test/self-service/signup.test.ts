@@ -8,6 +8,7 @@ import { buildAuthorization, relyingParty, signInWithPassword } from '../helpers
 import { escapeHtml } from '../../src/http/html.ts';
 import { translator, type MessageKey } from '../../src/i18n/index.ts';
 import { findUserByEmail } from '../../src/store/users.ts';
+import { SIGNUP_MAX_PER_EMAIL } from '../../src/flows/signup.ts';
 
 const t = translator();
 /** A catalog message as it appears in the HTML. */
@@ -215,4 +216,16 @@ test('an unknown verification token is refused with status 400', async () => {
   assert.equal(page.status, 400);
   assert.ok(page.body.includes(shown('verify.invalid')));
   assert.equal((await ua.go(gh.issuer + '/verify-email')).status, 400);
+});
+
+test('sign-ups for one address are throttled, whether or not it has an account', async () => {
+  const email = 'flood@example.com';
+  for (let i = 0; i < SIGNUP_MAX_PER_EMAIL; i++) assert.equal((await signUp(new UserAgent(), { email, password: PASSWORD })).status, 200);
+  const refused = await signUp(new UserAgent(), { email, password: PASSWORD });
+  assert.equal(refused.status, 429);
+  assert.ok(refused.body.includes(shown('selfservice.too_many_requests')));
+  // One verification link and four notices, then nothing more for this mailbox.
+  await waitForMail(email, t('signup.exists_mail_subject'), SIGNUP_MAX_PER_EMAIL - 1);
+  assert.equal(mailsTo(email, t('verify.mail_subject')).length, 1);
+  assert.equal(gh.smtp.mails.filter((m) => m.to.includes(email)).length, SIGNUP_MAX_PER_EMAIL);
 });

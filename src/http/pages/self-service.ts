@@ -21,8 +21,13 @@ function interactionField(interaction?: string): SafeHtml | string {
   return interaction ? html`<input type="hidden" name="interaction" value="${interaction}">` : '';
 }
 
-function page(t: T, title: string, body: SafeHtml): string {
-  return layout({ t, title, body, scripts: ['focus.js'] });
+function page(t: T, title: string, body: SafeHtml, scripts: string[] = []): string {
+  return layout({ t, title, body, scripts: ['focus.js', ...scripts] });
+}
+
+/** Marks a password field for static/show-password.js, which adds the show/hide button. */
+function showPassword(t: T): SafeHtml {
+  return html` data-show-label="${t('selfservice.show_password')}" data-hide-label="${t('selfservice.hide_password')}"`;
 }
 
 function signInLink(t: T, interaction: string | undefined, key: 'selfservice.sign_in' | 'selfservice.continue_sign_in' = 'selfservice.sign_in'): SafeHtml {
@@ -52,10 +57,11 @@ ${csrfField(p.csrf)}
 ${interactionField(p.interaction)}
 ${input({ id: 'name', label: t('signup.name_label'), value: p.name, autocomplete: 'name', error: errorFor(errors, 'name'), autofocus: !firstError })}
 ${input({ id: 'email', label: t('common.email'), type: 'email', value: p.email, autocomplete: 'username', error: errorFor(errors, 'email'), required: true })}
-${input({ id: 'password', label: t('common.password'), type: 'password', autocomplete: 'new-password', hint: t('signup.password_hint'), error: errorFor(errors, 'password'), required: true })}
+${input({ id: 'password', label: t('common.password'), type: 'password', autocomplete: 'new-password', hint: t('signup.password_hint'), error: errorFor(errors, 'password'), required: true, extra: showPassword(t) })}
 <div class="actions"><button type="submit">${t('signup.submit')}</button></div>
 </form>
 <div class="links"><p>${t('signup.have_account')} <a href="${signInUrl(p.interaction)}">${t('selfservice.sign_in')}</a></p></div>`,
+    ['show-password.js'],
   );
 }
 
@@ -150,10 +156,10 @@ ${csrfField(p.csrf)}
 ${interactionField(p.interaction)}
 <p><strong>${p.email}</strong></p>
 <input type="email" name="username" value="${p.email}" autocomplete="username" hidden>
-${input({ id: 'password', label: t('reset.new_password'), type: 'password', autocomplete: 'new-password', hint: t('signup.password_hint'), error: errorFor(errors, 'password'), autofocus: errors.length === 0, required: true })}
-${input({ id: 'password_confirm', label: t('reset.confirm_password'), type: 'password', autocomplete: 'new-password', error: errorFor(errors, 'password_confirm'), required: true })}
+${input({ id: 'password', label: t('reset.new_password'), type: 'password', autocomplete: 'new-password', hint: t('signup.password_hint'), error: errorFor(errors, 'password'), autofocus: errors.length === 0, required: true, extra: showPassword(t) })}
+${input({ id: 'password_confirm', label: t('reset.confirm_password'), type: 'password', autocomplete: 'new-password', error: errorFor(errors, 'password_confirm'), required: true, extra: showPassword(t) })}
 <div class="actions"><button type="submit">${t('reset.choose_submit')}</button></div>
-</form>`);
+</form>`, ['show-password.js']);
 }
 
 export function resetDonePage(t: T, interaction?: string): string {
