@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Db } from '../store/db.ts';
 import type { Clock } from '../clock.ts';
 
@@ -40,13 +40,28 @@ export function storeAdapterFactory(db: Db, clock: Clock) {
       return this.#findBy('uid', uid);
     }
 
+    /**
+     * Marks a one-time artefact (code, refresh token, PAR) used. oidc-provider reads `consumed` and
+     * then calls this, so two parallel requests with the same code could both pass its check: the
+     * update only succeeds for the first, and a loser is treated as a replay — the grant is revoked
+     * (as oidc-provider does for a sequential replay) and the request fails.
+     */
     async consume(id: string): Promise<void> {
-      await db
+      const result = await db
         .updateTable('oidc_models')
         .set({ consumed_at: clock.now() })
         .where('kind', '=', this.kind)
         .where('id', '=', id)
-        .execute();
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) return;
+      const row = await db.selectFrom('oidc_models').select('grant_id').where('kind', '=', this.kind).where('id', '=', id).executeTakeFirst();
+      if (row?.grant_id) {
+        await this.revokeByGrantId(row.grant_id);
+        await db.deleteFrom('oidc_models').where('kind', '=', 'Grant').where('id', '=', row.grant_id).execute();
+      }
+      if (this.kind === 'PushedAuthorizationRequest') throw new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+      throw new errors.InvalidGrant(`${this.kind} already consumed`);
     }
 
     async destroy(id: string): Promise<void> {
