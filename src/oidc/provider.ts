@@ -4,6 +4,7 @@ import type { Deps } from '../context.ts';
 import { storeAdapterFactory } from './adapter.ts';
 import { findAccountFactory } from './account.ts';
 import { ACR } from './acr.ts';
+import { auditProviderEvents } from './events.ts';
 import { clientMetadata, findClientRow } from '../store/clients.ts';
 import { findResourceServer } from '../store/resource-servers.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
@@ -167,6 +168,7 @@ export function createProvider(deps: Deps, keys: JWK[]): Provider {
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.trustedProxies.length > 0;
+  auditProviderEvents(provider, deps);
   return provider;
 }
 
