@@ -1,22 +1,138 @@
-import { loadConfig, ConfigError } from '../config.ts';
-import { startGatehouse } from '../app.ts';
+import { ConfigError } from '../config.ts';
+import { CliError, parseCommandArgs, type AnyCommand } from './command.ts';
+import { Output } from './output.ts';
+import { startCommands } from './commands/start.ts';
+import { migrateCommands } from './commands/migrate.ts';
+import { userCommands } from './commands/user.ts';
+import { appCommands } from './commands/app.ts';
+import { apiCommands } from './commands/api.ts';
+import { orgCommands } from './commands/org.ts';
+import { keysCommands } from './commands/keys.ts';
 
-export async function main(argv: string[]): Promise<number> {
-  const [command] = argv;
+/** Every command, in the order `gatehouse help` lists them. */
+export const COMMANDS: AnyCommand[] = [...startCommands, ...migrateCommands, ...userCommands, ...appCommands, ...apiCommands, ...orgCommands, ...keysCommands];
+
+const ENVIRONMENT_HELP = `Configuration comes from the same environment as the server: DATABASE_URL, GATEHOUSE_DATA_DIR,
+GATEHOUSE_SECRET_KEY, GATEHOUSE_ISSUER, PORT, NODE_ENV, … (see README). Every command applies pending
+migrations first.
+
+Options for every command:
+  --json       print one JSON value on stdout and nothing else (errors go to stderr as JSON)
+  -h, --help   show the usage of a command`;
+
+function usageLine(cmd: AnyCommand): string {
+  return `gatehouse ${cmd.path.join(' ')}${cmd.usage ? ' ' + cmd.usage : ''}`;
+}
+
+function usage(commands: AnyCommand[] = COMMANDS): string {
+  const lines = commands.map((c) => `  ${usageLine(c)}\n      ${c.summary}`);
+  return `Usage:\n${lines.join('\n')}\n\n${ENVIRONMENT_HELP}\n`;
+}
+
+/** Finds the command `argv` names; a known group with an unknown or missing subcommand is a usage error showing that group. */
+function resolve(argv: string[]): { cmd: AnyCommand; rest: string[] } {
+  const [first = '', second = ''] = argv;
+  const exact = COMMANDS.find((c) => c.path.length === 1 && c.path[0] === first);
+  if (exact) return { cmd: exact, rest: argv.slice(1) };
+  const group = COMMANDS.filter((c) => c.path.length === 2 && c.path[0] === first);
+  if (group.length === 0) throw new CliError('usage', `unknown command "${first}"`);
+  const cmd = group.find((c) => c.path[1] === second);
+  if (!cmd) throw new UsageOfGroup(second && !second.startsWith('-') ? `unknown command "${first} ${second}"` : `"${first}" needs a subcommand`, group);
+  return { cmd, rest: argv.slice(2) };
+}
+
+/** A usage error whose help is a whole group of commands. */
+class UsageOfGroup extends CliError {
+  constructor(
+    message: string,
+    readonly group: AnyCommand[],
+  ) {
+    super('usage', message);
+  }
+}
+
+/**
+ * Runs the `gatehouse` command line and returns the exit code: 0 on success, 2 for bad
+ * arguments or configuration, 1 when the command failed. Expected errors are one line on
+ * stderr, never a stack trace.
+ */
+export async function main(argv: string[], out?: { stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream }): Promise<number> {
+  const stdout = out?.stdout ?? process.stdout;
+  const stderr = out?.stderr ?? process.stderr;
+  // Known before parsing, so even a parse error is reported in the requested form.
+  const json = argv.includes('--json');
+  // Global flags may come before the command: `gatehouse --json user list`.
+  const leading = argv.findIndex((a) => !['--json', '--help', '-h'].includes(a));
+  const words = leading === -1 ? [] : argv.slice(leading);
+  const wantsHelp = argv.slice(0, leading === -1 ? argv.length : leading).some((a) => a === '--help' || a === '-h');
+
+  let current: AnyCommand | undefined;
+  const restoreConsole = json ? keepStdoutForResult() : () => {};
   try {
-    if (command === 'start') {
-      const config = loadConfig();
-      const gh = await startGatehouse(config);
-      console.log(`Gatehouse is running at ${gh.url}`);
-      return new Promise<number>(() => {});
+    if (words[0] === 'help' || (wantsHelp && words.length === 0)) {
+      const group = words[1] ? COMMANDS.filter((c) => c.path[0] === words[1]) : COMMANDS;
+      if (group.length === 0) throw new CliError('usage', `unknown command "${words[1]}"`);
+      stdout.write(usage(group));
+      return 0;
     }
-    console.error('usage: gatehouse start');
-    return 2;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`gatehouse: configuration error: ${err.message}`);
+    if (words.length === 0) {
+      stderr.write(usage());
       return 2;
     }
-    throw err;
+    const { cmd, rest } = resolve(words);
+    current = cmd;
+    const parsed = parseCommandArgs(cmd, rest);
+    if (parsed.help || wantsHelp) {
+      stdout.write(usage([cmd]));
+      return 0;
+    }
+    await cmd.run({ values: parsed.values as never, out: new Output(json, stdout, stderr) });
+    return 0;
+  } catch (err) {
+    return report(err, current, json, stderr);
+  } finally {
+    restoreConsole();
   }
+}
+
+function report(err: unknown, current: AnyCommand | undefined, json: boolean, stderr: NodeJS.WritableStream): number {
+  let code: string;
+  let message: string;
+  let exit: number;
+  let help = '';
+  if (err instanceof CliError) {
+    ({ code, message } = err);
+    exit = err.exitCode;
+    if (err.code === 'usage') {
+      // The usage lines in question, short: the full help is one command away.
+      const about = err instanceof UsageOfGroup ? err.group : [err.command ?? current].filter((c): c is AnyCommand => c !== undefined);
+      const lines = about.map((c) => `  ${usageLine(c)}\n`).join('');
+      help = (lines ? `Usage:\n${lines}` : '') + `Run "gatehouse help${about[0] ? ' ' + about[0].path[0] : ''}" for more.\n`;
+    }
+  } else if (err instanceof ConfigError) {
+    [code, message, exit] = ['config', `configuration error: ${err.message}`, 2];
+  } else {
+    // Not an expected error: say what happened; the stack only on request, for a bug report.
+    const e = err as Error;
+    [code, message, exit] = ['internal', `failed: ${e?.message ?? String(err)}`, 1];
+    if (process.env.GATEHOUSE_DEBUG) help = `${e?.stack ?? ''}\n`;
+    else help = 'Set GATEHOUSE_DEBUG=1 to see the stack trace.\n';
+  }
+  if (json) stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
+  else stderr.write(`gatehouse: ${message}\n${help ? '\n' + help : ''}`);
+  return exit;
+}
+
+/**
+ * In `--json` mode stdout belongs to the result alone: libraries that log with console.log or
+ * console.info (oidc-provider prints notices that way) are sent to stderr while a command runs.
+ */
+function keepStdoutForResult(): () => void {
+  const { log, info } = console;
+  console.log = console.error;
+  console.info = console.error;
+  return () => {
+    console.log = log;
+    console.info = info;
+  };
 }

@@ -1,0 +1,107 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import assert from 'node:assert/strict';
+import pg from 'pg';
+import { loadConfig } from '../../src/config.ts';
+import { startGatehouse, type Gatehouse } from '../../src/app.ts';
+import { isPostgresUrl } from '../../src/store/db.ts';
+import { freePort } from '../helpers/ports.ts';
+
+const BIN = resolve(import.meta.dirname, '../../bin/gatehouse.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One installation as an operator sees it: a data directory, a secret key, a port and a
+ * database (an SQLite file there, or a fresh PostgreSQL schema when DATABASE_URL is postgres —
+ * selected with the connection string's `options=-c search_path=…`, the way an operator would).
+ * `run` executes the real `gatehouse` command in a child process with that environment;
+ * `startServer` starts Gatehouse in-process on the same configuration.
+ */
+export interface CliEnv {
+  env: Record<string, string>;
+  run(args: string[], opts?: { env?: Record<string, string>; input?: string }): Promise<CliResult>;
+  /** Runs with `--json`, asserts success and parses stdout (which must be exactly one JSON value). */
+  json<T = any>(args: string[], opts?: { env?: Record<string, string> }): Promise<T>;
+  spawn(args: string[], opts?: { env?: Record<string, string> }): ChildProcess;
+  startServer(): Promise<Gatehouse>;
+  cleanup(): Promise<void>;
+}
+
+/** The parent's environment without anything that would pick another database or mode. */
+function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || k.startsWith('GATEHOUSE_') || k.startsWith('NODE_TEST') || ['DATABASE_URL', 'NODE_ENV', 'PORT', 'NODE_OPTIONS'].includes(k)) continue;
+    env[k] = v;
+  }
+  return env;
+}
+
+export async function cliEnv(extra: Record<string, string> = {}): Promise<CliEnv> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+  const env: Record<string, string> = {
+    GATEHOUSE_DATA_DIR: dataDir,
+    GATEHOUSE_SECRET_KEY: randomBytes(32).toString('hex'),
+    GATEHOUSE_DEMO: '0',
+    PORT: String(await freePort()),
+    ...extra,
+  };
+  const pgUrl = process.env.DATABASE_URL && isPostgresUrl(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined;
+  let schema: string | undefined;
+  if (pgUrl) {
+    schema = `cli_${randomBytes(6).toString('hex')}`;
+    await pgQuery(pgUrl, `create schema ${schema}`);
+    env.DATABASE_URL = `${pgUrl}${pgUrl.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  }
+
+  const childEnv = (more: Record<string, string> = {}) => ({ ...baseEnv(), ...env, ...more });
+  const self: CliEnv = {
+    env,
+    run(args, opts = {}) {
+      return new Promise((done) => {
+        const child = execFile(process.execPath, [BIN, ...args], { env: childEnv(opts.env), timeout: 60_000 }, (err, stdout, stderr) => {
+          const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+          done({ code, stdout, stderr });
+        });
+        child.stdin!.end(opts.input ?? '');
+      });
+    },
+    async json(args, opts) {
+      const r = await self.run([...args, '--json'], opts);
+      assert.equal(r.code, 0, `gatehouse ${args.join(' ')} failed: ${r.stderr}`);
+      return JSON.parse(r.stdout);
+    },
+    spawn(args, opts = {}) {
+      return spawn(process.execPath, [BIN, ...args], { env: childEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
+    },
+    startServer: () => startGatehouse(loadConfig(env)),
+    async cleanup() {
+      rmSync(dataDir, { recursive: true, force: true });
+      if (pgUrl && schema) await pgQuery(pgUrl, `drop schema ${schema} cascade`);
+    },
+  };
+  return self;
+}
+
+async function pgQuery(url: string, query: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(query);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Lines of stderr that look like a JavaScript stack frame: an expected error must have none. */
+export function stackFrames(stderr: string): string[] {
+  return stderr.split('\n').filter((l) => /^\s+at .+[(:]\d+/.test(l) || /\.ts:\d+:\d+/.test(l));
+}
