@@ -33,6 +33,8 @@ export interface Config {
   loginMaxFailuresPerIp: number;
   /** Window of the failure counters, seconds. @default 900 */
   loginFailureWindowSeconds: number;
+  /** "Remind me later" holds the suggested 2FA wizard back this many days. @default 7 */
+  enrollmentReminderDays: number;
   /** Proxies (exact IPs) whose X-Forwarded-For is trusted. @default none */
   trustedProxies: string[];
 }
@@ -129,6 +131,7 @@ export function loadConfig(env: Env = process.env): Config {
     loginMaxFailuresPerAccount: intVar(env, 'GATEHOUSE_LOGIN_MAX_FAILURES_PER_ACCOUNT', 10, 1, 100),
     loginMaxFailuresPerIp: intVar(env, 'GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP', 50, 1, 100000),
     loginFailureWindowSeconds: intVar(env, 'GATEHOUSE_LOGIN_FAILURE_WINDOW', 900, 1, 86400),
+    enrollmentReminderDays: intVar(env, 'GATEHOUSE_2FA_REMINDER_DAYS', 7, 1, 365),
     trustedProxies: (env.GATEHOUSE_TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean),
   };
 }

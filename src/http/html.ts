@@ -33,3 +33,12 @@ export function html(strings: TemplateStringsArray, ...values: Interpolated[]): 
 export function raw(markup: string): SafeHtml {
   return new SafeHtml(markup);
 }
+
+/**
+ * Data for a page script, as a JSON data block: not executed, so the CSP allows it; `<` is
+ * escaped so the JSON cannot close the element.
+ */
+export function jsonData(id: string, data: unknown): SafeHtml {
+  const json = JSON.stringify(data).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+  return new SafeHtml(`<script type="application/json" id="${escapeHtml(id)}">${json}</script>`);
+}

@@ -4,6 +4,9 @@ import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Deps } from '../context.ts';
@@ -24,6 +27,7 @@ export interface HttpDeps extends Deps {
 }
 
 const STATIC_DIR = fileURLToPath(new URL('../../static/', import.meta.url));
+const WEBAUTHN_BROWSER = join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');
 
 /** One Fastify server on one port: oidc-provider mounted at the issuer's path, Gatehouse's pages beside it. */
 export async function createHttpServer(deps: Deps, provider: Provider): Promise<FastifyInstance> {
@@ -43,6 +47,9 @@ export async function createHttpServer(deps: Deps, provider: Provider): Promise<
   await app.register(formbody);
   await app.register(middie);
   await app.register(fastifyStatic, { root: STATIC_DIR, prefix: '/static/', decorateReply: false, maxAge: 3600 * 1000 });
+  // The WebAuthn browser library, served from its npm package (no CDN: the CSP allows 'self' only).
+  const webauthnBrowser = await readFile(WEBAUTHN_BROWSER);
+  app.get('/static/vendor/simplewebauthn-browser.js', (_req, reply) => reply.type('text/javascript').header('cache-control', 'public, max-age=3600').send(webauthnBrowser));
 
   const mountPath = issuerUrl.pathname.replace(/\/$/, '');
   const providerPaths = ['/.well-known/', ...Object.values(ROUTES)].map((p) => mountPath + p);

@@ -5,6 +5,7 @@ import { storeAdapterFactory } from './adapter.ts';
 import { findAccountFactory } from './account.ts';
 import { ACR } from './acr.ts';
 import { auditProviderEvents } from './events.ts';
+import { gatehouseInteractionPolicy } from './interaction-policy.ts';
 import { clientMetadata, findClientRow } from '../store/clients.ts';
 import { findResourceServer } from '../store/resource-servers.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
@@ -135,6 +136,7 @@ export function createProvider(deps: Deps, keys: JWK[]): Provider {
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: gatehouseInteractionPolicy(deps),
     },
     // First-party apps are trusted: their grant is created without a consent page.
     async loadExistingGrant(ctx) {

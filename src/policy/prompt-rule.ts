@@ -16,6 +16,8 @@ export interface PromptInput {
   stepUp: boolean;
   /** "Remind me later" holds the suggested wizard back until then (ms). */
   remindAfter: number | null;
+  /** False where enrolling is one click away anyway (the account console). @default true */
+  suggestEnrollment?: boolean;
   now: number;
 }
 
@@ -33,6 +35,7 @@ export function decidePrompt(i: PromptInput): PromptDecision {
     return i.rememberedDevice ? { action: 'none', reasons: ['remembered_device'] } : { action: 'challenge', reasons: ['user_has_second_factor'] };
   }
   if (i.appPolicy === 'required') return { action: 'enroll', reasons: ['app_policy_required', 'no_second_factor'] };
+  if (i.suggestEnrollment === false) return { action: 'none', reasons: ['app_policy_adaptive', 'no_second_factor', 'suggestion_not_offered_here'] };
   if (i.remindAfter !== null && i.remindAfter > i.now) return { action: 'none', reasons: ['enrollment_reminder_snoozed'] };
   return { action: 'suggest_enroll', reasons: ['app_policy_adaptive', 'no_second_factor'] };
 }

@@ -17,6 +17,7 @@ export interface TestGatehouse {
   gh: Gatehouse;
   issuer: string;
   smtp: Awaited<ReturnType<typeof startSmtp>>;
+  /** A first-party app; its 2FA policy is Bypass unless given (the 2FA suites set theirs). */
   createApp(app: Partial<NewApp> & { redirectUris: string[] }): Promise<{ clientId: string; clientSecret?: string }>;
   createUser(email: string, password: string, opts?: { name?: string; verified?: boolean }): Promise<{ id: string }>;
   close(): Promise<void>;
@@ -94,7 +95,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}, opts:
     gh,
     issuer: config.issuer,
     smtp,
-    createApp: (app) => createApp(gh.deps.db, box, clock, random, { name: 'Test app', firstParty: true, ...app }),
+    createApp: (app) => createApp(gh.deps.db, box, clock, random, { name: 'Test app', firstParty: true, policy: 'bypass', ...app }),
     async createUser(email, password, o = {}) {
       const u = await createUser(gh.deps.db, clock, random, { email, name: o.name, passwordHash: await hashPassword(password), emailVerified: o.verified ?? true });
       return { id: u.id };

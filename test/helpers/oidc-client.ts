@@ -52,6 +52,8 @@ export async function signInWithPassword(
   if (!atRedirect(page.url)) {
     page = await ua.submit('/email', { email }, atRedirect);
     if (!atRedirect(page.url)) page = await ua.submit('/password', { password }, atRedirect);
+    // An Adaptive app suggests setting up 2FA to a person without it: "Remind me later".
+    if (!atRedirect(page.url) && page.url.endsWith('/enroll') && ua.lastBody.includes('/enroll/later')) page = await ua.submit('/enroll/later', {}, atRedirect);
   }
   if (!atRedirect(page.url)) throw new Error(`sign-in did not return to the app; last page ${page.url} (${page.status})`);
   const tokens = await client.authorizationCodeGrant(config, new URL(page.url), {

@@ -1,4 +1,4 @@
-import { html } from '../html.ts';
+import { html, jsonData } from '../html.ts';
 import { csrfField, errorSummary, input, layout, type FieldError } from './layout.ts';
 import type { T } from '../../i18n/index.ts';
 
@@ -10,6 +10,8 @@ export interface LoginPageInput {
   email?: string;
   errors?: FieldError[];
   signupEnabled: boolean;
+  /** WebAuthn request options for "Sign in with a passkey" (email page only). */
+  passkeyOptions?: unknown;
 }
 
 function appLine(t: T, appName: string) {
@@ -23,7 +25,7 @@ export function emailPage(p: LoginPageInput): string {
   return layout({
     t,
     title: t('login.title'),
-    scripts: ['focus.js'],
+    scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js'],
     body: html`<h1>${t('login.title')}</h1>
 ${appLine(t, p.appName)}
 ${errorSummary(t, p.errors ?? [])}
@@ -32,6 +34,14 @@ ${csrfField(p.csrf)}
 ${input({ id: 'email', label: t('common.email'), type: 'email', value: p.email, autocomplete: 'username webauthn', hint: t('login.email_hint'), error: err, autofocus: !err, required: true })}
 <div class="actions"><button type="submit">${t('common.continue')}</button></div>
 </form>
+${p.passkeyOptions ? html`<p class="divider">${t('passkey.or')}</p>
+${jsonData('passkey-options', p.passkeyOptions)}
+<form method="post" action="/interaction/${p.uid}/passkey" data-webauthn="passkey" data-options="passkey-options" data-autofill data-failed="${t('passkey.failed')}">
+${csrfField(p.csrf)}
+<input type="hidden" name="credential" value="">
+<p role="alert" class="error"></p>
+<div class="actions"><button type="submit" class="secondary">${t('passkey.button')}</button></div>
+</form>` : ''}
 <div class="links">
 <p><a href="/reset">${t('login.forgot')}</a></p>
 ${p.signupEnabled ? html`<p>${t('login.signup_prompt')} <a href="/signup?interaction=${p.uid}">${t('login.signup_link')}</a></p>` : ''}

@@ -1,21 +1,21 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type Provider from 'oidc-provider';
-import type { InteractionResults } from 'oidc-provider';
 import type { HttpDeps } from '../server.ts';
 import { field, auditContext } from '../request-context.ts';
 import { emailPage, passwordPage, consentPage } from '../pages/login.ts';
 import { errorPage } from '../pages/error.ts';
-import { deleteLoginFlow, loadLoginFlow, saveLoginFlow, type LoginFlow } from '../../store/login-flows.ts';
-import { canonicalEmail, isPlausibleEmail } from '../../store/users.ts';
+import { deleteLoginFlow, type LoginFlow } from '../../store/login-flows.ts';
+import { canonicalEmail, findUserById, isPlausibleEmail } from '../../store/users.ts';
 import { findClientRow } from '../../store/clients.ts';
+import { audit } from '../../store/audit.ts';
 import { checkPassword } from '../../flows/password-login.ts';
 import { sendVerificationEmail } from '../../flows/signup.ts';
-import { ACR } from '../../oidc/acr.ts';
-import { TTL } from '../../oidc/provider.ts';
+import { passkeyLoginOptions, verifyPasskeyLogin } from '../../methods/webauthn/passkey-login.ts';
+import { ceremonyContext } from '../ceremony-context.ts';
+import { LOGIN_REASONS } from '../../oidc/interaction-policy.ts';
+import { interactionSupport, type Details, type Req } from '../interaction-support.ts';
+import { renderChallenge, registerSecondFactorRoutes } from './interaction-mfa.ts';
 import type { FieldError } from '../pages/layout.ts';
-
-type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
-type Req = FastifyRequest<{ Params: { uid: string } }>;
 
 /**
  * The sign-in interaction: the pages oidc-provider sends the browser to when it needs a login or
@@ -24,88 +24,86 @@ type Req = FastifyRequest<{ Params: { uid: string } }>;
  */
 export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { provider, csrf, t, config, db, clock } = deps;
-  const flowTtl = TTL.Interaction * 1000;
-
-  async function details(req: Req, reply: FastifyReply): Promise<Details | undefined> {
-    try {
-      const d = await provider.interactionDetails(req.raw, reply.raw);
-      if (d.uid !== req.params.uid) throw new Error('uid mismatch');
-      return d;
-    } catch {
-      reply.code(400).type('text/html').send(errorPage(t, t('error.interaction_expired'), 'interaction_expired'));
-      return undefined;
-    }
-  }
-
-  async function appName(clientId: unknown): Promise<string> {
-    const row = typeof clientId === 'string' ? await findClientRow(db, clientId) : undefined;
-    return row?.name ?? t('app.name');
-  }
-
-  async function flowFor(d: Details): Promise<LoginFlow> {
-    return (await loadLoginFlow(db, clock, d.uid)) ?? { uid: d.uid, email: null, userId: null, step: 'email', amr: [], data: {} };
-  }
-
-  async function finish(req: Req, reply: FastifyReply, result: InteractionResults) {
-    const url = await provider.interactionResult(req.raw, reply.raw, result, { mergeWithLastSubmission: false });
-    return reply.redirect(url, 303);
-  }
+  const s = interactionSupport(deps);
+  const ceremony = ceremonyContext(deps);
 
   async function renderLogin(req: Req, reply: FastifyReply, d: Details, flow: LoginFlow, errors: FieldError[] = [], status = 200) {
     const input = {
       t,
       uid: d.uid,
       csrf: csrf.token(req, reply),
-      appName: await appName(d.params.client_id),
+      appName: await s.appName(d.params.client_id),
       email: flow.email ?? (typeof d.params.login_hint === 'string' ? d.params.login_hint : undefined),
       errors,
       signupEnabled: config.signupEnabled,
     };
-    return reply.code(status).type('text/html').send(flow.step === 'password' ? passwordPage(input) : emailPage(input));
+    if (flow.step === 'password') return reply.code(status).type('text/html').send(passwordPage(input));
+    // A fresh WebAuthn challenge for "Sign in with a passkey" each time the email page is shown.
+    const passkey = await passkeyLoginOptions(ceremony);
+    await s.saveFlow({ ...flow, data: { ...flow.data, passkey: passkey.state } });
+    return reply.code(status).type('text/html').send(emailPage({ ...input, passkeyOptions: passkey.display.options }));
   }
 
-  function guard(req: Req, reply: FastifyReply): boolean {
-    if (csrf.verify(req)) return true;
-    reply.code(403).type('text/html').send(errorPage(t, t('error.csrf'), 'csrf_failed'));
-    return false;
+  /** Re-authentication of a known session (max_age, prompt=login, acr step-up) skips the email page. */
+  async function initialFlow(d: Details, flow: LoginFlow | undefined): Promise<LoginFlow | 'step-up'> {
+    if (flow) return flow;
+    const accountId = d.session?.accountId;
+    const user = accountId ? await findUserById(db, accountId) : undefined;
+    if (!user || user.disabled) return { uid: d.uid, email: null, userId: null, step: 'email', amr: [], data: {} };
+    const reasons = d.prompt.reasons;
+    const reauth = reasons.includes('login_prompt') || reasons.includes('max_age') || reasons.includes('no_session');
+    if (!reauth && (reasons.includes(LOGIN_REASONS.acrUpgrade) || reasons.includes(LOGIN_REASONS.secondFactorRequired) || reasons.includes('essential_acr'))) return 'step-up';
+    return { uid: d.uid, email: user.email, userId: null, step: 'password', amr: [], data: {} };
   }
 
   app.get<{ Params: { uid: string } }>('/interaction/:uid', async (req, reply) => {
-    const d = await details(req, reply);
+    const d = await s.details(req, reply);
     if (!d) return reply;
-    if (d.prompt.name === 'login') return renderLogin(req, reply, d, await flowFor(d));
+    if (d.prompt.name === 'login') {
+      const stored = await s.flowFor(d);
+      const existing = stored.step === 'email' && !stored.email ? undefined : stored;
+      const flow = await initialFlow(d, existing);
+      if (flow === 'step-up') {
+        // The session already holds the first factor; only the second one is asked for.
+        const user = (await findUserById(db, d.session!.accountId!))!;
+        return s.afterFirstFactor(req, reply, d, user, (d.session as { amr?: string[] }).amr ?? ['pwd'], auditContext(req, String(d.params.client_id)));
+      }
+      if (flow.step === 'mfa' || flow.step === 'recovered') return renderChallenge(deps, s, req, reply, d, flow);
+      if (flow.step === 'enroll' || flow.step === 'suggest') return reply.redirect(`/interaction/${d.uid}/enroll`, 303);
+      return renderLogin(req, reply, d, flow);
+    }
     if (d.prompt.name === 'consent') {
       const row = await findClientRow(db, String(d.params.client_id));
-      if (row?.first_party) return finish(req, reply, { consent: { grantId: await grantFor(provider, d, true) } });
-      const scopes = [...new Set([...(d.prompt.details.missingOIDCScope as string[] | undefined ?? []), ...Object.values((d.prompt.details.missingResourceScopes as Record<string, string[]> | undefined) ?? {}).flat()])];
+      if (row?.first_party) return s.finish(req, reply, { consent: { grantId: await grantFor(provider, d, true) } });
+      const scopes = [...new Set([...((d.prompt.details.missingOIDCScope as string[] | undefined) ?? []), ...Object.values((d.prompt.details.missingResourceScopes as Record<string, string[]> | undefined) ?? {}).flat()])];
       return reply.type('text/html').send(consentPage({ t, uid: d.uid, csrf: csrf.token(req, reply), appName: row?.name ?? String(d.params.client_id), scopes }));
     }
     return reply.code(400).type('text/html').send(errorPage(t, t('error.generic'), 'unsupported_prompt'));
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/email', async (req, reply) => {
-    const d = await details(req, reply);
-    if (!d || !guard(req, reply)) return reply;
-    if (d.prompt.name !== 'login') return reply.redirect(`/interaction/${d.uid}`, 303);
-    const flow = await flowFor(d);
+    const d = await s.details(req, reply);
+    if (!d || !s.guard(req, reply)) return reply;
+    const flow = await s.flowFor(d);
+    if (d.prompt.name !== 'login' || (flow.step !== 'email' && flow.step !== 'password')) return reply.redirect(`/interaction/${d.uid}`, 303);
     const email = (field(req, 'email') ?? '').trim();
     if (!email) return renderLogin(req, reply, d, { ...flow, step: 'email', email: '' }, [{ field: 'email', message: t('login.email_required') }], 400);
     if (!isPlausibleEmail(email)) return renderLogin(req, reply, d, { ...flow, step: 'email', email }, [{ field: 'email', message: t('login.email_invalid') }], 400);
-    await saveLoginFlow(db, clock, { ...flow, email: canonicalEmail(email), step: 'password', userId: null, amr: [] }, flowTtl);
+    await s.saveFlow({ ...flow, email: canonicalEmail(email), step: 'password', userId: null, amr: [], data: {} });
     return reply.redirect(`/interaction/${d.uid}`, 303);
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/restart', async (req, reply) => {
-    const d = await details(req, reply);
-    if (!d || !guard(req, reply)) return reply;
+    const d = await s.details(req, reply);
+    if (!d || !s.guard(req, reply)) return reply;
     await deleteLoginFlow(db, d.uid);
     return reply.redirect(`/interaction/${d.uid}`, 303);
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/password', async (req, reply) => {
-    const d = await details(req, reply);
-    if (!d || !guard(req, reply)) return reply;
-    const flow = await flowFor(d);
+    const d = await s.details(req, reply);
+    if (!d || !s.guard(req, reply)) return reply;
+    const flow = await s.flowFor(d);
     if (d.prompt.name !== 'login' || flow.step !== 'password' || !flow.email) return reply.redirect(`/interaction/${d.uid}`, 303);
     const password = field(req, 'password');
     if (!password) return renderLogin(req, reply, d, flow, [{ field: 'password', message: t('login.password_required') }], 400);
@@ -120,28 +118,52 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
       const message = result.reason === 'throttled' ? t('login.throttled') : t('login.invalid');
       return renderLogin(req, reply, d, flow, [{ field: 'password', message }], result.reason === 'throttled' ? 429 : 400);
     }
-    await deleteLoginFlow(db, d.uid);
-    return finish(req, reply, {
-      login: { accountId: result.user.id, acr: ACR.singleFactor, amr: ['pwd'], remember: true },
-    });
+    return s.afterFirstFactor(req, reply, d, result.user, ['pwd'], where);
+  });
+
+  // Passkey sign-in without the email: the passkey (with user verification) is both factors.
+  app.post<{ Params: { uid: string } }>('/interaction/:uid/passkey', async (req, reply) => {
+    const d = await s.details(req, reply);
+    if (!d || !s.guard(req, reply)) return reply;
+    const flow = await s.flowFor(d);
+    if (d.prompt.name !== 'login' || (flow.step !== 'email' && flow.step !== 'password') || !flow.data.passkey) return reply.redirect(`/interaction/${d.uid}`, 303);
+    const where = auditContext(req, String(d.params.client_id));
+    let input: unknown;
+    try {
+      input = JSON.parse(field(req, 'credential') ?? '');
+    } catch {
+      input = undefined;
+    }
+    // The challenge is single-use: it is dropped before the answer is checked.
+    await s.saveFlow({ ...flow, data: { ...flow.data, passkey: undefined } });
+    const v = await verifyPasskeyLogin(ceremony, input, flow.data.passkey as Record<string, unknown>);
+    const user = v.ok ? await findUserById(db, v.method.userId) : undefined;
+    if (!v.ok || !user || user.disabled) {
+      await audit(db, clock, { ...where, event: 'login.passkey.failed', userId: v.ok ? v.method.userId : (v.method?.userId ?? null), details: { reason: v.ok ? 'account_disabled' : v.reason } });
+      return renderLogin(req, reply, d, { ...flow, step: 'email' }, [{ field: 'email', message: t(!v.ok && v.reason === 'cloned' ? 'mfa.webauthn.cloned' : 'passkey.failed') }], 400);
+    }
+    await audit(db, clock, { ...where, event: 'login.passkey.succeeded', userId: user.id, details: { methodId: v.method.id } });
+    return s.afterFirstFactor(req, reply, d, user, v.amr, where);
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/consent', async (req, reply) => {
-    const d = await details(req, reply);
-    if (!d || !guard(req, reply)) return reply;
+    const d = await s.details(req, reply);
+    if (!d || !s.guard(req, reply)) return reply;
     if (d.prompt.name !== 'consent') return reply.redirect(`/interaction/${d.uid}`, 303);
     if (field(req, 'decision') !== 'allow') {
-      return finish(req, reply, { error: 'access_denied', error_description: 'The person denied access.' });
+      return s.finish(req, reply, { error: 'access_denied', error_description: 'The person denied access.' });
     }
-    return finish(req, reply, { consent: { grantId: await grantFor(provider, d, false) } });
+    return s.finish(req, reply, { consent: { grantId: await grantFor(provider, d, false) } });
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/abort', async (req, reply) => {
-    const d = await details(req, reply);
-    if (!d || !guard(req, reply)) return reply;
+    const d = await s.details(req, reply);
+    if (!d || !s.guard(req, reply)) return reply;
     await deleteLoginFlow(db, d.uid);
-    return finish(req, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
+    return s.finish(req, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
   });
+
+  registerSecondFactorRoutes(app, deps, s);
 }
 
 /** Grants what the consent prompt is missing (first-party apps: everything they asked for). */

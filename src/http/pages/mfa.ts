@@ -1,0 +1,114 @@
+import { html, jsonData, type SafeHtml } from '../html.ts';
+import { csrfField, errorSummary, input, layout, type FieldError } from './layout.ts';
+import type { T } from '../../i18n/index.ts';
+import type { FactorChoice } from '../../flows/second-factor.ts';
+
+export interface ChallengePageInput {
+  t: T;
+  action: string;
+  csrf: string;
+  appName: string;
+  /** The method asked for now. */
+  choice: FactorChoice;
+  /** The other ways the person has ("Try another way"). */
+  others: FactorChoice[];
+  /** Base URL to switch method: `${switchUrl}?method=totp`. */
+  switchUrl: string;
+  webauthnOptions?: unknown;
+  offerRemember: boolean;
+  errors?: FieldError[];
+  stepUp?: boolean;
+}
+
+const LABEL: Record<FactorChoice, 'method.totp' | 'method.webauthn' | 'method.recovery'> = {
+  totp: 'method.totp',
+  webauthn: 'method.webauthn',
+  recovery: 'method.recovery',
+};
+
+function rememberBox(t: T, show: boolean): SafeHtml {
+  if (!show) return html``;
+  return html`<div class="field check"><input type="checkbox" id="remember" name="remember" value="1"> <label for="remember" class="inline">${t('mfa.remember')}</label></div>`;
+}
+
+/** The second step of sign-in: the default method first, "Try another way" for the others. */
+export function challengePage(p: ChallengePageInput): string {
+  const { t } = p;
+  const err = p.errors?.[0]?.message;
+  let body: SafeHtml;
+  if (p.choice === 'webauthn') {
+    body = html`<p>${t('mfa.webauthn.instructions')}</p>
+${jsonData('webauthn-options', p.webauthnOptions)}
+<form method="post" action="${p.action}" data-webauthn="authenticate">
+${csrfField(p.csrf)}
+<input type="hidden" name="method" value="webauthn">
+<input type="hidden" name="credential" value="">
+${rememberBox(t, p.offerRemember)}
+<p class="error" id="webauthn-error" role="alert" aria-live="assertive">${err ?? ''}</p>
+<div class="actions"><button type="submit" autofocus>${t('mfa.webauthn.button')}</button></div>
+</form>`;
+  } else {
+    const isRecovery = p.choice === 'recovery';
+    body = html`<form method="post" action="${p.action}" novalidate>
+${csrfField(p.csrf)}
+<input type="hidden" name="method" value="${p.choice}">
+${input({
+  id: 'code',
+  label: isRecovery ? t('mfa.recovery.label') : t('mfa.totp.label'),
+  hint: isRecovery ? t('mfa.recovery.hint') : t('mfa.totp.hint'),
+  autocomplete: 'one-time-code',
+  error: err,
+  autofocus: true,
+  required: true,
+  extra: isRecovery ? html` autocapitalize="characters" spellcheck="false"` : html` inputmode="numeric" pattern="[0-9 ]*" maxlength="7"`,
+})}
+${rememberBox(t, p.offerRemember && !isRecovery)}
+<div class="actions"><button type="submit">${t('mfa.verify')}</button></div>
+</form>`;
+  }
+  const others = p.others.filter((o) => o !== p.choice && o !== 'recovery');
+  return layout({
+    t,
+    title: t('mfa.title'),
+    scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js'],
+    body: html`<h1>${t('mfa.title')}</h1>
+<p class="sub">${p.stepUp ? t('mfa.step_up', { app: p.appName }) : t('login.to_app', { app: p.appName })}</p>
+${p.errors?.length && p.choice !== 'webauthn' ? errorSummary(t, p.errors) : ''}
+<h2>${t(LABEL[p.choice])}</h2>
+${body}
+<details class="links"${p.errors?.length ? html` open` : ''}>
+<summary>${t('mfa.try_another')}</summary>
+<ul class="plain">
+${others.map((o) => html`<li><a href="${p.switchUrl}?method=${o}">${t(LABEL[o])}</a></li>`)}
+${p.choice !== 'recovery' ? html`<li><a href="${p.switchUrl}?method=recovery">${t('mfa.use_recovery')}</a></li>` : ''}
+</ul>
+</details>`,
+  });
+}
+
+export interface RecoveredPageInput {
+  t: T;
+  csrf: string;
+  continueAction: string;
+  resetAction: string;
+  remaining: number;
+  appName: string;
+}
+
+/** After a recovery code: the person is told what happened and offered to reset their 2FA. */
+export function recoveredPage(p: RecoveredPageInput): string {
+  const { t } = p;
+  return layout({
+    t,
+    title: t('mfa.recovered.title'),
+    body: html`<h1>${t('mfa.recovered.title')}</h1>
+<p>${t('mfa.recovered.body', { remaining: p.remaining })}</p>
+<p>${t('mfa.recovered.lost_phone')}</p>
+<form method="post" action="${p.resetAction}">${csrfField(p.csrf)}
+<div class="actions"><button type="submit" class="danger">${t('mfa.reset.button')}</button></div>
+</form>
+<form method="post" action="${p.continueAction}">${csrfField(p.csrf)}
+<div class="actions"><button type="submit" class="secondary">${t('mfa.recovered.continue', { app: p.appName })}</button></div>
+</form>`,
+  });
+}

@@ -1,0 +1,175 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpDeps } from '../server.ts';
+import type { User } from '../../store/users.ts';
+import type { AuditContext } from '../../store/audit.ts';
+import { field } from '../request-context.ts';
+import { ceremonyContext } from '../ceremony-context.ts';
+import { errorPage } from '../pages/error.ts';
+import { choosePage, donePage, introPage, recoveryCodesPage, totpSetupPage, webauthnSetupPage } from '../pages/wizard.ts';
+import { beginSetup, confirmSetup, ENROLL_KINDS, revealCodes, totpSetupDisplay, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
+import { removeMethod } from '../../methods/records.ts';
+
+/** Where the wizard runs: inside a sign-in (after the password) or from account settings. */
+export interface WizardHost {
+  /** Path prefix of the wizard's pages and forms. */
+  base: string;
+  user: User;
+  mode: 'required' | 'suggested' | 'self';
+  appName?: string;
+  continueLabel: string;
+  where: AuditContext;
+  load(): Promise<WizardState | undefined>;
+  save(state: WizardState): Promise<void>;
+  /** Step 6 done: finish the sign-in, or return to account settings. */
+  complete(reply: FastifyReply, state: WizardState): Promise<FastifyReply>;
+  /** "Remind me later" (suggested mode only). */
+  later?(reply: FastifyReply): Promise<FastifyReply>;
+}
+
+/** Resolves the host of a request, or answers it (redirect, error) and returns undefined. */
+export type HostResolver = (req: FastifyRequest, reply: FastifyReply) => Promise<WizardHost | undefined>;
+
+/**
+ * The enrollment wizard's routes under `prefix` (a Fastify path with params). Every POST checks
+ * CSRF and that the stored state is at the step the form belongs to, so posting to a later step
+ * skips nothing.
+ */
+export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: string, resolve: HostResolver): void {
+  const { t, csrf } = deps;
+  const ctx = ceremonyContext(deps);
+
+  async function render(req: FastifyRequest, reply: FastifyReply, host: WizardHost, state: WizardState, errors: Array<{ field: string; message: string }> = [], status = 200) {
+    const base = { t, base: host.base, csrf: csrf.token(req, reply), errors };
+    let body: string;
+    switch (state.step) {
+      case 'intro':
+        body = introPage({ ...base, mode: host.mode, appName: host.appName });
+        break;
+      case 'choose':
+        body = choosePage(base);
+        break;
+      case 'setup': {
+        if (state.kind === 'totp') {
+          const display = await totpSetupDisplay(ctx, host.user, state);
+          if (!display) {
+            await host.save({ step: 'choose' });
+            return reply.redirect(host.base, 303);
+          }
+          body = totpSetupPage({ ...base, ...display });
+        } else {
+          body = webauthnSetupPage({ ...base, options: state.options, kind: state.kind === 'passkey' ? 'passkey' : 'security-key', defaultName: state.methodName ?? '' });
+        }
+        break;
+      }
+      case 'recovery':
+        body = recoveryCodesPage({ ...base, codes: revealCodes(ctx, host.user, state) });
+        break;
+      case 'done':
+        body = donePage({ ...base, methodName: state.methodName ?? '', continueLabel: host.continueLabel });
+        break;
+    }
+    return reply.code(status).type('text/html').send(body);
+  }
+
+  /** Resolves the host, checks CSRF on POST, and loads the state (a fresh wizard starts at step 1). */
+  async function open(req: FastifyRequest, reply: FastifyReply): Promise<{ host: WizardHost; state: WizardState } | undefined> {
+    const host = await resolve(req, reply);
+    if (!host) return undefined;
+    if (req.method === 'POST' && !csrf.verify(req)) {
+      reply.code(403).type('text/html').send(errorPage(t, t('error.csrf'), 'csrf_failed'));
+      return undefined;
+    }
+    return { host, state: (await host.load()) ?? { step: 'intro' } };
+  }
+
+  function expect(step: WizardState['step'], s: { host: WizardHost; state: WizardState }, reply: FastifyReply): boolean {
+    if (s.state.step === step) return true;
+    reply.redirect(s.host.base, 303);
+    return false;
+  }
+
+  app.get(prefix, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s) return reply;
+    return render(req, reply, s.host, s.state);
+  });
+
+  app.post(`${prefix}/start`, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s || !expect('intro', s, reply)) return reply;
+    await s.host.save({ step: 'choose' });
+    return reply.redirect(s.host.base, 303);
+  });
+
+  app.post(`${prefix}/later`, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s) return reply;
+    if (s.host.mode !== 'suggested' || !s.host.later) return reply.redirect(s.host.base, 303);
+    return s.host.later(reply);
+  });
+
+  app.post(`${prefix}/choose`, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s || !expect('choose', s, reply)) return reply;
+    const kind = field(req, 'method') as EnrollKind | undefined;
+    if (!kind || !ENROLL_KINDS.includes(kind)) return render(req, reply, s.host, s.state, [{ field: 'm-totp', message: t('error.bad_request') }], 400);
+    const name = kind === 'totp' ? t('wizard.totp.default_name') : kind === 'passkey' ? t('wizard.webauthn.default_passkey') : t('wizard.webauthn.default_key');
+    await s.host.save(await beginSetup(ctx, s.host.user, kind, name));
+    return reply.redirect(s.host.base, 303);
+  });
+
+  app.post(`${prefix}/back`, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s || !expect('setup', s, reply)) return reply;
+    if (s.state.methodId) await removeMethod(deps.db, s.host.user.id, s.state.methodId);
+    await s.host.save({ step: 'choose' });
+    return reply.redirect(s.host.base, 303);
+  });
+
+  app.post(`${prefix}/confirm`, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s || !expect('setup', s, reply)) return reply;
+    let state = s.state;
+    let input: unknown;
+    if (state.kind === 'totp') {
+      input = field(req, 'code');
+    } else {
+      const name = (field(req, 'name') ?? '').trim().slice(0, 100);
+      if (name) {
+        state = { ...state, methodName: name };
+        await deps.db.updateTable('mfa_methods').set({ name }).where('id', '=', state.methodId!).where('user_id', '=', s.host.user.id).execute();
+      }
+      try {
+        input = JSON.parse(field(req, 'credential') ?? '');
+      } catch {
+        input = undefined;
+      }
+    }
+    const outcome = await confirmSetup(ctx, s.host.user, state, input, s.host.where);
+    if (!outcome.ok) {
+      const message = state.kind === 'totp' ? (outcome.reason === 'malformed' ? t('mfa.malformed') : t('mfa.invalid')) : t('wizard.webauthn.failed');
+      if (state.kind !== 'totp') {
+        // A WebAuthn ceremony cannot be retried with the same challenge: start a fresh one.
+        state = await beginSetup(ctx, s.host.user, state.kind!, state.methodName ?? '');
+        await s.host.save(state);
+      }
+      return render(req, reply, s.host, state, [{ field: state.kind === 'totp' ? 'code' : 'name', message }], 400);
+    }
+    await s.host.save(outcome.state);
+    return reply.redirect(s.host.base, 303);
+  });
+
+  app.post(`${prefix}/recovery`, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s || !expect('recovery', s, reply)) return reply;
+    if (field(req, 'stored') !== '1') return render(req, reply, s.host, s.state, [{ field: 'stored', message: t('wizard.recovery.must_confirm') }], 400);
+    await s.host.save({ ...s.state, step: 'done', sealedCodes: undefined });
+    return reply.redirect(s.host.base, 303);
+  });
+
+  app.post(`${prefix}/done`, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s || !expect('done', s, reply)) return reply;
+    return s.host.complete(reply, s.state);
+  });
+}
