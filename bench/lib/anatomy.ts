@@ -1,0 +1,54 @@
+import type { Child } from './child.ts';
+import { median } from './rounds.ts';
+import type { Trace } from './oidc.ts';
+
+/**
+ * The anatomy of one operation: run it `times` times, one at a time, reading the server's CPU and
+ * counters between its steps, so each step's server work is known exactly (no other request is in
+ * flight). The cost of a reading itself (an IPC round trip) is measured and subtracted.
+ * Returns a markdown table: step, server CPU (median), store statements (mean) and their kinds.
+ */
+export async function anatomy(server: Child, times: number, op: (trace: Trace) => Promise<void>): Promise<string> {
+  const probe: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const a = await server.stats();
+    probe.push((await server.stats()).cpuMs - a.cpuMs);
+  }
+  const readingMs = median(probe);
+
+  const steps = new Map<string, { cpu: number[]; counters: Map<string, number> }>();
+  for (let i = 0; i < times; i++) {
+    let current: string | undefined;
+    let last = await server.stats();
+    await op(async (label) => {
+      const now = await server.stats();
+      if (current) {
+        const step = steps.get(current) ?? { cpu: [] as number[], counters: new Map<string, number>() };
+        step.cpu.push(Math.max(0, now.cpuMs - last.cpuMs - readingMs));
+        for (const [k, v] of Object.entries(now.counters)) {
+          const d = v - (last.counters[k] ?? 0);
+          if (d) step.counters.set(k, (step.counters.get(k) ?? 0) + d);
+        }
+        steps.set(current, step);
+      }
+      current = label === 'end' ? undefined : label;
+      last = await server.stats();
+    });
+  }
+
+  let total = 0;
+  const lines = [...steps].map(([label, s]) => {
+    const cpu = median(s.cpu);
+    const n = s.cpu.length;
+    total += (cpu * n) / times;
+    const all = ((s.counters.get('queries') ?? 0) / n).toFixed(1);
+    const kinds = [...s.counters].filter(([k]) => k !== 'queries').sort((a, b) => b[1] - a[1]).map(([k, v]) => `${(v / n).toFixed(1).replace(/\.0$/, '')}× ${k}`).join(', ');
+    return `| ${label} (×${(n / times).toFixed(0)}) | ${cpu.toFixed(2)} ms | ${all} | ${kinds} |`;
+  });
+  return [
+    '| step (times per operation) | server CPU per request (median) | store statements | statements by kind |',
+    '|---|---|---|---|',
+    ...lines,
+    `| **total** | **${total.toFixed(2)} ms** | | |`,
+  ].join('\n');
+}

@@ -1,0 +1,71 @@
+import http from 'node:http';
+
+/**
+ * A lean HTTP/1.1 client for the load generator: node:http over keep-alive sockets, no redirect
+ * following, bodies as strings. Lighter than fetch, so more of the shared cores go to the server.
+ */
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
+
+export interface HttpResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export function request(
+  method: 'GET' | 'POST',
+  url: string,
+  opts: { headers?: Record<string, string>; form?: Record<string, string> } = {},
+): Promise<HttpResponse> {
+  const u = new URL(url);
+  const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
+  const headers: Record<string, string> = { ...opts.headers };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { agent, method, host: u.hostname, port: u.port, path: u.pathname + u.search, headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** One browser's cookies for one host (the benchmark talks to one server at a time; paths are ignored). */
+export class CookieJar {
+  readonly #cookies = new Map<string, string>();
+
+  store(res: HttpResponse): void {
+    const set = res.headers['set-cookie'];
+    if (!set) return;
+    for (const c of set) {
+      const semi = c.indexOf(';');
+      const pair = semi < 0 ? c : c.slice(0, semi);
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (!value || /expires=Thu, 01 Jan 1970/i.test(c) || /max-age=0/i.test(c)) this.#cookies.delete(name);
+      else this.#cookies.set(name, value);
+    }
+  }
+
+  header(): Record<string, string> {
+    if (this.#cookies.size === 0) return {};
+    return { cookie: [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+  }
+}
+
+/** A request made as a browser: sends and keeps the jar's cookies. */
+export async function browse(jar: CookieJar, method: 'GET' | 'POST', url: string, form?: Record<string, string>): Promise<HttpResponse> {
+  const res = await request(method, url, { headers: jar.header(), form });
+  jar.store(res);
+  return res;
+}

@@ -1,0 +1,142 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { browse, CookieJar, request, type HttpResponse } from './http.ts';
+
+/** What a relying party knows about the server under test. Both servers use Gatehouse's ROUTES. */
+export interface RelyingParty {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export interface TokenSet {
+  access_token: string;
+  id_token?: string;
+  refresh_token?: string;
+}
+
+const b64url = (b: Buffer) => b.toString('base64url');
+
+function basicAuth(rp: RelyingParty): Record<string, string> {
+  const id = encodeURIComponent(rp.clientId);
+  const secret = encodeURIComponent(rp.clientSecret);
+  return { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}` };
+}
+
+function fail(what: string, res: HttpResponse, url: string): never {
+  throw new Error(`${what}: HTTP ${res.status} at ${url.replace(/\?.*/, '')}: ${res.body.slice(0, 300)}`);
+}
+
+/** Fields the person types on each sign-in form, by the form's action (Gatehouse: email then password; bare provider: one form). */
+function fieldsFor(action: string, creds: Credentials): Record<string, string> | undefined {
+  if (action.endsWith('/email')) return { email: creds.email };
+  if (action.endsWith('/password')) return { password: creds.password };
+  if (action.endsWith('/login')) return { email: creds.email, password: creds.password };
+  return undefined;
+}
+
+const FORM = /<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g;
+const HIDDEN = /<input\b[^>]*type="hidden"[^>]*>/g;
+
+/** Finds the sign-in form on a page and returns where to post it with its hidden fields (the CSRF token) plus what the person types. */
+function fillForm(body: string, creds: Credentials): { action: string; form: Record<string, string> } | undefined {
+  for (const m of body.matchAll(FORM)) {
+    const action = m[1]!.replace(/&amp;/g, '&');
+    const typed = fieldsFor(action, creds);
+    if (!typed) continue;
+    const form: Record<string, string> = {};
+    for (const h of m[2]!.matchAll(HIDDEN)) {
+      const name = /name="([^"]*)"/.exec(h[0])?.[1];
+      if (name) form[name] = /value="([^"]*)"/.exec(h[0])?.[1] ?? '';
+    }
+    return { action, form: { ...form, ...typed } };
+  }
+  return undefined;
+}
+
+/**
+ * Called before each request of a sign-in with a label such as `POST /interaction/:uid/email`,
+ * and once with `end` after the last: lets a diagnostic attribute server work to each step.
+ */
+export type Trace = (label: string) => Promise<void>;
+
+const label = (method: string, url: string) => `${method} ${new URL(url).pathname.replace(/\/[\w-]{16,}/g, '/:uid')}`;
+
+/**
+ * One person signing in with a fresh browser: authorization request with PKCE (S256), the sign-in
+ * forms, the redirect back with the code (state and RFC 9207 `iss` checked), and the token
+ * exchange. Returns the tokens; throws on anything unexpected.
+ */
+export async function signIn(rp: RelyingParty, creds: Credentials, extra: Record<string, string> = {}, trace?: Trace): Promise<TokenSet> {
+  const jar = new CookieJar();
+  const verifier = b64url(randomBytes(32));
+  const state = b64url(randomBytes(12));
+  const auth = new URL(`${rp.issuer}/authorize`);
+  for (const [k, v] of Object.entries({
+    client_id: rp.clientId,
+    response_type: 'code',
+    redirect_uri: rp.redirectUri,
+    scope: 'openid email profile',
+    state,
+    nonce: b64url(randomBytes(12)),
+    code_challenge: b64url(createHash('sha256').update(verifier).digest()),
+    code_challenge_method: 'S256',
+    ...extra,
+  })) auth.searchParams.set(k, v);
+
+  let url = auth.href;
+  await trace?.(label('GET', url));
+  let res = await browse(jar, 'GET', url);
+  for (let step = 0; step < 20; step++) {
+    if (res.status >= 300 && res.status < 400) {
+      const next = new URL(res.headers.location!, url).href;
+      if (next.startsWith(rp.redirectUri)) {
+        const params = new URL(next).searchParams;
+        if (params.get('state') !== state || params.get('iss') !== rp.issuer || !params.get('code')) fail('bad authorization response', res, next);
+        await trace?.('POST /token (code)');
+        const tokens = await exchangeCode(rp, params.get('code')!, verifier);
+        await trace?.('end');
+        return tokens;
+      }
+      url = next;
+      await trace?.(label('GET', url));
+      res = await browse(jar, 'GET', url);
+    } else if (res.status === 200) {
+      const filled = fillForm(res.body, creds);
+      if (!filled) fail('no sign-in form', res, url);
+      url = new URL(filled.action, url).href;
+      await trace?.(label('POST', url));
+      res = await browse(jar, 'POST', url, filled.form);
+    } else {
+      fail('sign-in', res, url);
+    }
+  }
+  throw new Error('sign-in did not return to the app within 20 steps');
+}
+
+async function tokenRequest(rp: RelyingParty, form: Record<string, string>): Promise<TokenSet> {
+  const url = `${rp.issuer}/token`;
+  const res = await request('POST', url, { headers: { ...basicAuth(rp), accept: 'application/json' }, form });
+  if (res.status !== 200) fail('token request', res, url);
+  const tokens = JSON.parse(res.body) as TokenSet;
+  if (!tokens.access_token) fail('token response without access_token', res, url);
+  return tokens;
+}
+
+export async function exchangeCode(rp: RelyingParty, code: string, verifier: string): Promise<TokenSet> {
+  const tokens = await tokenRequest(rp, { grant_type: 'authorization_code', code, redirect_uri: rp.redirectUri, code_verifier: verifier });
+  if (!tokens.id_token) throw new Error('code exchange returned no ID token');
+  return tokens;
+}
+
+/** A refresh-token grant; with rotation the answer carries the refresh token to use next time. */
+export async function refresh(rp: RelyingParty, refreshToken: string): Promise<TokenSet> {
+  const tokens = await tokenRequest(rp, { grant_type: 'refresh_token', refresh_token: refreshToken });
+  if (!tokens.refresh_token || tokens.refresh_token === refreshToken) throw new Error('refresh grant did not rotate the refresh token');
+  return tokens;
+}

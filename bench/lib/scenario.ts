@@ -1,0 +1,56 @@
+import type { Child } from './child.ts';
+import type { PasswordFixture } from './fixtures.ts';
+
+/** One line of the result table. */
+export interface Row {
+  measurement: string;
+  value: string;
+  /** The physical limit or the reference it is compared with. */
+  reference: string;
+  ratio: string;
+  target: string;
+  result: 'pass' | 'FAIL' | 'info';
+}
+
+export interface BenchOptions {
+  /** Concurrent virtual users of the load generator. @default 16 */
+  vus: number;
+  /** Length of one round, seconds. @default 3 */
+  seconds: number;
+  /** Recorded rounds per side (after one warm-up round). @default 5 */
+  rounds: number;
+  /** Diagnose where Gatehouse's time goes: CPU profiles and per-step anatomies. @default false */
+  profile: boolean;
+}
+
+/** What a scenario is given: the processes under measurement, started once and shared. */
+export interface BenchContext {
+  options: BenchOptions;
+  gatehouse: { child: Child; issuer: string };
+  /** The raw argon2id verify loop (see servers/argon2.ts). */
+  argon2: Child;
+  /** The app and users seeded in Gatehouse for password sign-in (seeded once, on first use). */
+  passwordFixture(): Promise<PasswordFixture>;
+  /** The bare oidc-provider with Gatehouse's key, app and users (started once, on first use). */
+  reference(): Promise<{ child: Child; issuer: string }>;
+  log(line: string): void;
+  /** Adds a markdown section printed after the table (diagnostics). */
+  report(section: string): void;
+}
+
+/** One file per scenario in bench/scenarios/, listed in bench/run.ts. */
+export interface Scenario {
+  id: string;
+  title: string;
+  run(ctx: BenchContext): Promise<Row[]>;
+}
+
+export const fmt = {
+  rate: (n: number) => `${n.toFixed(n < 100 ? 1 : 0)}/s`,
+  ms: (n: number) => `${n.toFixed(2)} ms`,
+  ratio: (n: number) => n.toFixed(2),
+};
+
+export function verdict(ok: boolean): 'pass' | 'FAIL' {
+  return ok ? 'pass' : 'FAIL';
+}

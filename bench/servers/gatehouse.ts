@@ -1,0 +1,108 @@
+/**
+ * Gatehouse under measurement, in a process of its own: the real server (`startGatehouse`, as
+ * `gatehouse start` runs it) on an SQLite file in a temporary directory, or — when DATABASE_URL is
+ * a postgres:// URL — on a fresh schema in that database, dropped afterwards.
+ * Scenarios ask it for their fixtures with `seed` (one module per fixture in ./seeds/).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { KyselyPlugin } from 'kysely';
+import { loadConfig } from '../../src/config.ts';
+import { startGatehouse, type Gatehouse } from '../../src/app.ts';
+import { isPostgresUrl, openDb } from '../../src/store/db.ts';
+import { loadSigningKeys } from '../../src/store/keys.ts';
+import { freePort } from '../../test/helpers/ports.ts';
+import { serve } from '../lib/ipc.ts';
+
+/** A seed module prepares what one scenario needs and returns what the load generator must know. */
+export type Seed = (gh: Gatehouse, args: any) => Promise<unknown>;
+
+let gh: Gatehouse | undefined;
+let cleanup = async () => {};
+
+/**
+ * Counts the statements Gatehouse sends to its store, in total and by kind and table
+ * ("select oidc_models"): statements per operation explain much of its cost.
+ */
+const statements: Record<string, number> = { queries: 0 };
+const countQueries: KyselyPlugin = {
+  transformQuery({ node }) {
+    statements.queries!++;
+    const key = `${node.kind.replace(/QueryNode$|Node$/, '').toLowerCase()} ${firstTable(node) ?? ''}`.trim();
+    statements[key] = (statements[key] ?? 0) + 1;
+    return node;
+  },
+  async transformResult(args) {
+    return args.result;
+  },
+};
+
+/** The first table a query names (Kysely's TableNode), found depth-first. */
+function firstTable(node: unknown): string | undefined {
+  if (!node || typeof node !== 'object') return undefined;
+  const n = node as { kind?: string; table?: { identifier?: { name?: string } } };
+  if (n.kind === 'TableNode') return n.table?.identifier?.name;
+  for (const v of Object.values(node)) {
+    const found = Array.isArray(v) ? v.map(firstTable).find(Boolean) : firstTable(v);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+async function start(): Promise<{ issuer: string; database: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  const port = await freePort();
+  const pgUrl = process.env.DATABASE_URL && isPostgresUrl(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined;
+  const schema = pgUrl ? `bench_${randomBytes(6).toString('hex')}` : undefined;
+  if (pgUrl) await adminQuery(pgUrl, `create schema ${schema}`);
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    PORT: String(port),
+    GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`,
+    GATEHOUSE_SECRET_KEY: randomBytes(32).toString('hex'),
+    GATEHOUSE_DATA_DIR: dir,
+    GATEHOUSE_DEMO: '0',
+    ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
+    // Every sign-in succeeds; the limits only must not get in the way.
+    GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP: '100000',
+  });
+  const db = openDb(config.databaseUrl, pgUrl ? { pgSchema: schema } : {}).withPlugin(countQueries);
+  gh = await startGatehouse(config, { host: '127.0.0.1', db });
+  cleanup = async () => {
+    await gh?.close();
+    if (pgUrl) await adminQuery(pgUrl, `drop schema ${schema} cascade`);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { issuer: config.issuer, database: pgUrl ? `PostgreSQL (schema ${schema})` : 'SQLite file' };
+}
+
+async function adminQuery(url: string, sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+function running(): Gatehouse {
+  if (!gh) throw new Error('not started');
+  return gh;
+}
+
+serve(
+  {
+    start,
+    async seed({ module, args }: { module: string; args: unknown }) {
+      const { default: seed } = (await import(`./seeds/${module}.ts`)) as { default: Seed };
+      return seed(running(), args);
+    },
+    /** The private signing keys, so that the reference provider signs with the very same ES256 key. */
+    signingKeys: () => loadSigningKeys(running().deps.db, running().deps.box, running().deps.clock),
+  },
+  { onStop: () => cleanup(), counters: () => ({ ...statements }) },
+);
