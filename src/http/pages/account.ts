@@ -18,6 +18,8 @@ export interface AccountPageInput {
   /** The apps this browser's session is signed in to (the console itself left out). */
   apps: Array<{ clientId: string; name: string }>;
   events: AccountEvent[];
+  /** Active 2FA methods: the section links to Account settings → Two-step verification. */
+  secondFactorCount: number;
   /** A confirmation after a change (already translated). */
   notice?: string;
   errors?: FieldError[];
@@ -46,6 +48,12 @@ ${csrfField(p.csrf)}
 ${input({ id: 'name', label: t('common.name'), value: p.name, autocomplete: 'name', error: err('name') })}
 <div class="actions"><button type="submit">${t('common.save')}</button></div>
 </form>
+</section>
+
+<section aria-labelledby="security-heading">
+<h2 id="security-heading">${t('account.security_section')}</h2>
+<p>${p.secondFactorCount > 0 ? t('account.security_on', { n: p.secondFactorCount }) : t('account.security_off')}</p>
+<p><a class="button secondary" href="/account/security">${p.secondFactorCount > 0 ? t('account.security_manage') : t('security.enable')}</a></p>
 </section>
 
 <section aria-labelledby="password-heading">

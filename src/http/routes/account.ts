@@ -9,6 +9,7 @@ import { ACCOUNT_CLIENT_ID, ensureAccountClient, finishAccountSignIn, startAccou
 import { audit, recentEventsForUser } from '../../store/audit.ts';
 import { updateUser } from '../../store/users.ts';
 import { changePassword } from '../../flows/password-change.ts';
+import { listActiveMethods } from '../../methods/records.ts';
 import { signOutEverywhere, signOutOfApp } from '../../flows/sign-out.ts';
 
 const NAME_MAX = 200;
@@ -43,6 +44,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
       events: events.map((e) => ({ event: e.event, at: Number(e.at), ip: e.ip, userAgent: e.user_agent, appName: e.client_id ? names.get(e.client_id) ?? e.client_id : undefined })),
       notice: o.notice,
       errors: o.errors,
+      secondFactorCount: (await listActiveMethods(db, s.user.id)).length,
     });
     return reply.code(o.status ?? 200).type('text/html').send(page);
   }

@@ -1,0 +1,256 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpDeps } from '../server.ts';
+import { currentSession, type SignedIn } from '../session.ts';
+import { auditContext, field } from '../request-context.ts';
+import { errorPage } from '../pages/error.ts';
+import { proofPage, securityPage } from '../pages/security.ts';
+import { recoveryCodesPage } from '../pages/wizard.ts';
+import type { FieldError } from '../pages/layout.ts';
+import { ceremonyContext } from '../ceremony-context.ts';
+import { registerWizard, type WizardHost } from './wizard.ts';
+import { audit } from '../../store/audit.ts';
+import { deleteLoginFlow, loadLoginFlow, saveLoginFlow } from '../../store/login-flows.ts';
+import { findMethod, listActiveMethods, removeMethod, renameMethod, setDefaultMethod } from '../../methods/records.ts';
+import { methodFor } from '../../methods/registry.ts';
+import { regenerateRecoveryCodes, remainingRecoveryCodes } from '../../methods/recovery/codes.ts';
+import { verifySecondFactor, type FactorChoice } from '../../flows/second-factor.ts';
+import { checkPassword } from '../../flows/password-login.ts';
+import { forgetDevice, listRememberedDevices } from '../../flows/remembered-devices.ts';
+import { hasFreshProof, recordProof, FRESH_PROOF_MS } from '../../flows/fresh-proof.ts';
+import { resetSecondFactors } from '../../flows/reset-2fa.ts';
+import { signOutEverywhere } from '../../flows/sign-out.ts';
+import { notify } from '../../flows/notify.ts';
+import { secondFactorRequiredFor } from '../../policy/required-for.ts';
+import type { WizardState } from '../../flows/enrollment.ts';
+
+const NEXT_PATHS = new Set(['/account/security', '/account/security/enroll']);
+const safeNext = (v: unknown) => (typeof v === 'string' && NEXT_PATHS.has(v) ? v : '/account/security');
+
+/**
+ * Account settings → Two-step verification. Adding, removing, regenerating codes and resetting
+ * need a fresh proof with an existing factor (at most 5 minutes old); every change is audited and
+ * emailed; removal and reset sign the person out everywhere but in this browser.
+ */
+export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const { csrf, t, db, clock, provider } = deps;
+  const ceremony = ceremonyContext(deps);
+
+  async function signedIn(req: FastifyRequest, reply: FastifyReply, post: boolean): Promise<SignedIn | undefined> {
+    if (post && !csrf.verify(req)) {
+      reply.code(403).type('text/html').send(errorPage(t, t('error.csrf'), 'csrf_failed'));
+      return undefined;
+    }
+    const s = await currentSession(deps, req, reply);
+    if (!s) reply.redirect('/account', 303);
+    return s;
+  }
+
+  /** Sends the person to "Confirm it's you" unless their proof is fresh; returns whether they may go on. */
+  async function requireProof(s: SignedIn, reply: FastifyReply, next: string): Promise<boolean> {
+    const methods = await listActiveMethods(db, s.user.id);
+    if (await hasFreshProof(deps, s, methods.length > 0)) return true;
+    reply.redirect(`/account/security/verify?next=${encodeURIComponent(next)}`, 303);
+    return false;
+  }
+
+  async function render(req: FastifyRequest, reply: FastifyReply, s: SignedIn, notice?: string, errors: FieldError[] = [], status = 200) {
+    const methods = await listActiveMethods(db, s.user.id);
+    const devices = await listRememberedDevices(deps, s.user);
+    return reply.code(status).type('text/html').send(
+      securityPage({
+        t,
+        csrf: csrf.token(req, reply),
+        email: s.user.email,
+        methods: methods.map((m) => ({ id: m.id, type: m.type, name: m.name, isDefault: m.isDefault, createdAt: m.createdAt, lastUsedAt: m.lastUsedAt, cloned: !!m.data.cloned })),
+        recoveryRemaining: await remainingRecoveryCodes(deps, s.user.id),
+        devices: devices.map((d) => ({ id: d.id, label: d.label, createdAt: d.created_at, lastUsedAt: d.last_used_at, ip: d.ip })),
+        notice,
+        errors,
+      }),
+    );
+  }
+
+  async function choicesOf(userId: string): Promise<FactorChoice[]> {
+    const methods = await listActiveMethods(db, userId);
+    methods.sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+    const types = [...new Set(methods.map((m) => m.type))] as FactorChoice[];
+    return types.length ? [...types, 'recovery'] : [];
+  }
+
+  async function renderProof(req: FastifyRequest, reply: FastifyReply, s: SignedIn, next: string, asked: unknown, errors: FieldError[] = [], status = 200) {
+    const choices = await choicesOf(s.user.id);
+    const choice = choices.includes(asked as FactorChoice) ? (asked as FactorChoice) : choices[0];
+    let webauthnOptions: unknown;
+    let challenge: Record<string, unknown> = {};
+    if (choice === 'webauthn') {
+      const started = await methodFor('webauthn')!.startChallenge(ceremony, s.user, await listActiveMethods(db, s.user.id));
+      webauthnOptions = started.display.options;
+      challenge = started.state;
+    }
+    await saveLoginFlow(db, clock, { uid: `proof-challenge:${s.sessionUid}`, email: null, userId: s.user.id, step: 'challenge', amr: [], data: challenge }, FRESH_PROOF_MS);
+    return reply.code(status).type('text/html').send(proofPage({ t, csrf: csrf.token(req, reply), email: s.user.email, choice, choices, webauthnOptions, next, errors }));
+  }
+
+  const notices: Record<string, Parameters<typeof t>[0]> = {
+    added: 'security.notice.added',
+    removed: 'security.notice.removed',
+    renamed: 'security.notice.renamed',
+    default: 'security.notice.default',
+    device: 'security.notice.device_forgotten',
+  };
+
+  app.get('/account/security', async (req, reply) => {
+    const s = await signedIn(req, reply, false);
+    if (!s) return reply;
+    const done = (req.query as Record<string, unknown>).done;
+    return render(req, reply, s, typeof done === 'string' && notices[done] ? t(notices[done]!) : undefined);
+  });
+
+  app.get('/account/security/verify', async (req, reply) => {
+    const s = await signedIn(req, reply, false);
+    if (!s) return reply;
+    const q = req.query as Record<string, unknown>;
+    return renderProof(req, reply, s, safeNext(q.next), q.method);
+  });
+
+  app.post('/account/security/verify', async (req, reply) => {
+    const s = await signedIn(req, reply, true);
+    if (!s) return reply;
+    const next = safeNext(field(req, 'next'));
+    const where = auditContext(req);
+    const choices = await choicesOf(s.user.id);
+    const method = field(req, 'method');
+    if (choices.length === 0) {
+      const result = await checkPassword(deps, s.user.email, field(req, 'password') ?? '', where);
+      if (!result.ok || result.user.id !== s.user.id) return renderProof(req, reply, s, next, undefined, [{ field: 'password', message: result.ok ? t('login.invalid') : result.reason === 'throttled' ? t('login.throttled') : t('account.current_password_wrong') }], 400);
+      await recordProof(deps, s, 'password');
+      return reply.redirect(next, 303);
+    }
+    const choice = choices.includes(method as FactorChoice) ? (method as FactorChoice) : choices[0]!;
+    const stored = await loadLoginFlow(db, clock, `proof-challenge:${s.sessionUid}`);
+    await deleteLoginFlow(db, `proof-challenge:${s.sessionUid}`);
+    let input: unknown = field(req, 'code');
+    if (choice === 'webauthn') {
+      try {
+        input = JSON.parse(field(req, 'credential') ?? '');
+      } catch {
+        input = undefined;
+      }
+    }
+    const result = await verifySecondFactor(ceremony, s.user, choice, input, stored?.userId === s.user.id ? stored.data : {}, where);
+    if (!result.ok) {
+      const message = result.reason === 'throttled' ? t('mfa.throttled', { seconds: Math.ceil((result.retryAfterMs ?? 1000) / 1000) }) : result.reason === 'locked' ? t('mfa.locked') : choice === 'recovery' ? t('mfa.recovery.invalid') : choice === 'webauthn' ? t('mfa.webauthn.failed') : t('mfa.invalid');
+      return renderProof(req, reply, s, next, choice, [{ field: 'code', message }], result.reason === 'throttled' || result.reason === 'locked' ? 429 : 400);
+    }
+    await recordProof(deps, s, 'second-factor');
+    await audit(db, clock, { ...where, event: 'mfa.fresh_proof', userId: s.user.id, details: { method: choice } });
+    return reply.redirect(next, 303);
+  });
+
+  app.post('/account/security/add', async (req, reply) => {
+    const s = await signedIn(req, reply, true);
+    if (!s || !(await requireProof(s, reply, '/account/security/enroll'))) return reply;
+    await saveLoginFlow(db, clock, { uid: `wizard:${s.sessionUid}`, email: null, userId: s.user.id, step: 'wizard', amr: [], data: { wizard: { step: 'intro' } } }, 3600_000);
+    return reply.redirect('/account/security/enroll', 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/account/security/methods/:id/rename', async (req, reply) => {
+    const s = await signedIn(req, reply, true);
+    if (!s) return reply;
+    const name = (field(req, 'name') ?? '').trim();
+    if (!name || [...name].length > 100) return render(req, reply, s, undefined, [{ field: `name-${req.params.id}`, message: t('security.name_invalid') }], 400);
+    if (!(await renameMethod(db, s.user.id, req.params.id, name))) return reply.redirect('/account/security', 303);
+    await audit(db, clock, { ...auditContext(req), event: 'mfa.method.renamed', userId: s.user.id, details: { methodId: req.params.id } });
+    return reply.redirect('/account/security?done=renamed', 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/account/security/methods/:id/default', async (req, reply) => {
+    const s = await signedIn(req, reply, true);
+    if (!s) return reply;
+    if (await setDefaultMethod(db, s.user.id, req.params.id)) {
+      await audit(db, clock, { ...auditContext(req), event: 'mfa.method.default_changed', userId: s.user.id, details: { methodId: req.params.id } });
+    }
+    return reply.redirect('/account/security?done=default', 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/account/security/methods/:id/remove', async (req, reply) => {
+    const s = await signedIn(req, reply, true);
+    if (!s || !(await requireProof(s, reply, '/account/security'))) return reply;
+    const method = await findMethod(db, s.user.id, req.params.id);
+    if (!method || method.status !== 'active') return reply.redirect('/account/security', 303);
+    const remaining = (await listActiveMethods(db, s.user.id)).length;
+    if (remaining === 1 && (await secondFactorRequiredFor(deps, s.user))) {
+      return render(req, reply, s, undefined, [{ field: 'methods-heading', message: t('security.last_method_required') }], 409);
+    }
+    await removeMethod(db, s.user.id, method.id);
+    const where = auditContext(req);
+    await audit(db, clock, { ...where, event: 'mfa.method.removed', userId: s.user.id, details: { methodId: method.id, type: method.type, name: method.name } });
+    // One change, every app: every other session, token and remembered device stops working.
+    await signOutEverywhere(deps, provider, s.user.id, { keepSessionId: s.sessionId, reason: '2fa_method_removed', where });
+    await notify(deps, s.user, 'method_removed', { name: method.name, type: method.type });
+    return reply.redirect('/account/security?done=removed', 303);
+  });
+
+  app.post('/account/security/recovery-codes', async (req, reply) => {
+    const s = await signedIn(req, reply, true);
+    if (!s || !(await requireProof(s, reply, '/account/security'))) return reply;
+    if ((await listActiveMethods(db, s.user.id)).length === 0) return reply.redirect('/account/security', 303);
+    const codes = await regenerateRecoveryCodes(deps, s.user.id);
+    await audit(db, clock, { ...auditContext(req), event: 'mfa.recovery_codes.regenerated', userId: s.user.id });
+    await notify(deps, s.user, 'recovery_codes_regenerated');
+    // Shown once, in this response; nothing keeps them.
+    return reply.type('text/html').send(recoveryCodesPage({ t, base: '/account/security', csrf: csrf.token(req, reply), codes, step: 5, submitLabel: t('wizard.done.back_to_settings') }));
+  });
+
+  app.post('/account/security/recovery', async (req, reply) => {
+    const s = await signedIn(req, reply, true);
+    if (!s) return reply;
+    return reply.redirect('/account/security?done=codes', 303);
+  });
+
+  app.post<{ Params: { id: string } }>('/account/security/devices/:id/forget', async (req, reply) => {
+    const s = await signedIn(req, reply, true);
+    if (!s) return reply;
+    if (await forgetDevice(deps, s.user.id, req.params.id)) {
+      await audit(db, clock, { ...auditContext(req), event: 'mfa.device.forgotten', userId: s.user.id, details: { deviceId: req.params.id } });
+    }
+    return reply.redirect('/account/security?done=device', 303);
+  });
+
+  app.post('/account/security/reset', async (req, reply) => {
+    const s = await signedIn(req, reply, true);
+    if (!s || !(await requireProof(s, reply, '/account/security'))) return reply;
+    await resetSecondFactors(deps, provider, s.user, { keepSessionId: s.sessionId, where: auditContext(req) });
+    await recordProof(deps, s, 'password');
+    await saveLoginFlow(db, clock, { uid: `wizard:${s.sessionUid}`, email: null, userId: s.user.id, step: 'wizard', amr: [], data: { wizard: { step: 'choose' } } }, 3600_000);
+    return reply.redirect('/account/security/enroll', 303);
+  });
+
+  registerWizard(app, deps, '/account/security/enroll', async (req, reply): Promise<WizardHost | undefined> => {
+    const s = await currentSession(deps, req, reply);
+    if (!s) {
+      reply.redirect('/account', 303);
+      return undefined;
+    }
+    const key = `wizard:${s.sessionUid}`;
+    const flow = await loadLoginFlow(db, clock, key);
+    if (!flow || flow.userId !== s.user.id || !(await hasFreshProof(deps, s, (await listActiveMethods(db, s.user.id)).length > 0))) {
+      // Only reached through "Add a method" / "Enable", which check the proof first.
+      reply.redirect('/account/security', 303);
+      return undefined;
+    }
+    return {
+      base: '/account/security/enroll',
+      user: s.user,
+      mode: 'self',
+      continueLabel: t('wizard.done.back_to_settings'),
+      where: auditContext(req),
+      load: async () => flow.data.wizard as WizardState | undefined,
+      save: async (wizard) => saveLoginFlow(db, clock, { ...flow, data: { wizard } }, 3600_000),
+      complete: async (rep) => {
+        await deleteLoginFlow(db, key);
+        return rep.redirect('/account/security?done=added', 303);
+      },
+    };
+  });
+}
