@@ -29,6 +29,13 @@ function usage(commands: AnyCommand[] = COMMANDS): string {
   return `Usage:\n${lines.join('\n')}\n\n${ENVIRONMENT_HELP}\n`;
 }
 
+/** Usage text, or with `--json` the commands as data (for completion scripts and wrappers). */
+function writeHelp(commands: AnyCommand[], json: boolean, stdout: NodeJS.WritableStream): void {
+  if (!json) return void stdout.write(usage(commands));
+  const data = commands.map((c) => ({ command: c.path.join(' '), usage: usageLine(c).replace(/\s*\n\s*/g, ' '), summary: c.summary }));
+  stdout.write(JSON.stringify(data) + '\n');
+}
+
 /** Finds the command `argv` names; a known group with an unknown or missing subcommand is a usage error showing that group. */
 function resolve(argv: string[]): { cmd: AnyCommand; rest: string[] } {
   const [first = '', second = ''] = argv;
@@ -70,9 +77,10 @@ export async function main(argv: string[], out?: { stdout?: NodeJS.WritableStrea
   const restoreConsole = json ? keepStdoutForResult() : () => {};
   try {
     if (words[0] === 'help' || (wantsHelp && words.length === 0)) {
-      const group = words[1] ? COMMANDS.filter((c) => c.path[0] === words[1]) : COMMANDS;
-      if (group.length === 0) throw new CliError('usage', `unknown command "${words[1]}"`);
-      stdout.write(usage(group));
+      const topic = words.slice(1).find((w) => !w.startsWith('-'));
+      const group = topic ? COMMANDS.filter((c) => c.path[0] === topic) : COMMANDS;
+      if (group.length === 0) throw new CliError('usage', `unknown command "${topic}"`);
+      writeHelp(group, json, stdout);
       return 0;
     }
     if (words.length === 0) {
@@ -83,7 +91,7 @@ export async function main(argv: string[], out?: { stdout?: NodeJS.WritableStrea
     current = cmd;
     const parsed = parseCommandArgs(cmd, rest);
     if (parsed.help || wantsHelp) {
-      stdout.write(usage([cmd]));
+      writeHelp([cmd], json, stdout);
       return 0;
     }
     await cmd.run({ values: parsed.values as never, out: new Output(json, stdout, stderr) });
@@ -113,15 +121,26 @@ function report(err: unknown, current: AnyCommand | undefined, json: boolean, st
     [code, message, exit] = ['config', `configuration error: ${err.message}`, 2];
   } else {
     // Not an expected error: say what happened; the stack only on request, for a bug report.
-    const e = err as Error;
-    [code, message, exit] = ['internal', `failed: ${e?.message ?? String(err)}`, 1];
+    const e = err as Error & { code?: unknown };
+    const hint = typeof e?.code === 'string' ? OPERATIONAL_HINTS[e.code] : undefined;
+    [code, message, exit] = ['internal', `failed: ${e?.message ?? String(err)}${hint ? ` (${hint})` : ''}`, 1];
     if (process.env.GATEHOUSE_DEBUG) help = `${e?.stack ?? ''}\n`;
-    else help = 'Set GATEHOUSE_DEBUG=1 to see the stack trace.\n';
+    else if (!hint) help = 'Set GATEHOUSE_DEBUG=1 to see the stack trace.\n';
   }
   if (json) stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
   else stderr.write(`gatehouse: ${message}\n${help ? '\n' + help : ''}`);
   return exit;
 }
+
+/** System errors an operator can fix without reading code: what to check. */
+const OPERATIONAL_HINTS: Record<string, string> = {
+  EADDRINUSE: 'another process listens on that port; stop it or set PORT',
+  EACCES: 'permission denied; check the data directory or use a port above 1023',
+  ECONNREFUSED: 'is the database running? check DATABASE_URL',
+  ENOTFOUND: 'unknown host; check DATABASE_URL',
+  '28P01': 'the database refused the password; check DATABASE_URL',
+  '3D000': 'the database does not exist; create it or check DATABASE_URL',
+};
 
 /**
  * In `--json` mode stdout belongs to the result alone: libraries that log with console.log or

@@ -128,6 +128,8 @@ test('help prints the usage of every command on stdout', async () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /gatehouse user create --email E/);
   }
+  const listed = await cli.json(['help', 'keys']);
+  assert.deepEqual(listed.map((c: { command: string }) => c.command), ['keys rotate', 'keys list']);
   const all = await cli.run(['help']);
   for (const cmd of ['start', 'migrate', 'user list', 'user disable', 'app create', 'app list', 'api create', 'api list', 'org create', 'org list', 'keys rotate', 'keys list']) {
     assert.ok(all.stdout.includes(`gatehouse ${cmd}`), cmd);

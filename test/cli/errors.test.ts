@@ -57,10 +57,12 @@ test('redirect URIs must be absolute http(s) URLs without a fragment; https outs
   assert.deepEqual(apps.map((a: { redirectUris: string[] }) => a.redirectUris), [['http://127.0.0.1:8080/cb']]);
 });
 
-test('failures exit 1: duplicate email, unknown user', async () => {
+test('failures exit 1: duplicate email, unknown user, unreachable database', async () => {
   await cli.json(['user', 'create', '--email', 'ada@example.com', '--password', 'correct horse battery staple']);
   await fails(['user', 'create', '--email', 'ADA@example.com', '--password', 'another fine passphrase'], 1, /a user with email ada@example\.com already exists/);
   await fails(['user', 'disable', '--email', 'nobody@example.com'], 1, /no user with email nobody@example\.com/);
+  // An unreachable database is a failure with a hint, not a stack trace (nothing listens on port 1).
+  await fails(['user', 'list'], 1, /failed: .*ECONNREFUSED.*check DATABASE_URL/, { DATABASE_URL: 'postgres://gatehouse@127.0.0.1:1/gatehouse' });
 });
 
 test('bad configuration exits 2 with the ConfigError message', async () => {
