@@ -79,6 +79,7 @@ export async function createHttpServer(deps: Deps, provider: Provider): Promise<
   registerRoutes(app, http);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/favicon.ico', (_req, reply) => reply.redirect('/static/favicon.svg', 301));
 
   app.setNotFoundHandler((req, reply) => {
     if (wantsJson(req.headers.accept)) return reply.code(404).send({ error: 'not_found' });

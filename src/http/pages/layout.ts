@@ -19,6 +19,7 @@ export function layout({ t, title, body, scripts = [], wide = false }: PageOptio
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · ${t('app.name')}</title>
 <link rel="stylesheet" href="/static/gatehouse.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 ${scripts.map((s) => html`<script src="/static/${s}" defer></script>`)}
 </head>
 <body>
