@@ -11,6 +11,8 @@ const { Check, base } = interactionPolicy;
 
 /** Reasons Gatehouse adds to oidc-provider's login prompt; the interaction pages act on them. */
 export const LOGIN_REASONS = {
+  /** The session's account is disabled or gone. */
+  accountUnavailable: 'account_unavailable',
   /** The app asks (acr_values) for more than the session proved: step-up. */
   acrUpgrade: 'acr_upgrade',
   /** Single sign-on into an app whose 2FA rule the session does not meet yet. */
@@ -24,6 +26,13 @@ export const LOGIN_REASONS = {
 export function gatehouseInteractionPolicy(deps: Deps) {
   const policy = base();
   const login = policy.get('login')!;
+
+  // A session whose account was disabled or deleted meanwhile: sign in again (findAccount finds nothing).
+  login.checks.add(
+    new Check('account_unavailable', 'the account of the session is not available', (ctx: KoaContextWithOIDC) =>
+      ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
 
   login.checks.add(
     new Check(LOGIN_REASONS.acrUpgrade, 'requested ACR is stronger than the session', (ctx: KoaContextWithOIDC) => {
