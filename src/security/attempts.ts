@@ -29,15 +29,17 @@ export type Reservation = { ok: true; failuresBefore: number } | { ok: false; re
 export async function reserveAttempt(db: Db, clock: Clock, userId: string, scope: AttemptScope): Promise<Reservation> {
   const now = clock.now();
   await db.insertInto('mfa_attempts').values({ user_id: userId, scope, consecutive_failures: 0, next_allowed_at: 0 }).onConflict((oc) => oc.columns(['user_id', 'scope']).doNothing()).execute();
+  // Typed parameters: PostgreSQL cannot infer a CASE of bare parameters and takes them as text.
+  const at = (ms: number) => sql<number>`cast(${now + ms} as bigint)`;
   const ladder = sql.join(
-    BACKOFF_MS.map((ms, i) => sql`when consecutive_failures + 1 = ${i} then ${now + ms}`),
+    BACKOFF_MS.map((ms, i) => sql`when consecutive_failures + 1 = ${i} then ${at(ms)}`),
     sql` `,
   );
   const row = await db
     .updateTable('mfa_attempts')
     .set({
       consecutive_failures: sql<number>`consecutive_failures + 1`,
-      next_allowed_at: sql<number>`case ${ladder} else ${now + LOCK_MS} end`,
+      next_allowed_at: sql<number>`case ${ladder} else ${at(LOCK_MS)} end`,
     })
     .where('user_id', '=', userId)
     .where('scope', '=', scope)
