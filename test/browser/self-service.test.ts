@@ -75,6 +75,7 @@ test('sign-up, email verification and password reset in Chromium, within the CSP
   await page.goto(linkIn(await mailTo(t('verify.mail_subject'))));
   assert.equal(await heading(page), t('verify.confirm_title'));
   await fitsTheScreen(page);
+  await page.getByLabel(t('verify.password_label'), { exact: true }).fill(FIRST);
   await page.getByRole('button', { name: t('verify.confirm_submit') }).click();
   await page.waitForURL(/\/verify-email$/);
   assert.equal(await heading(page), t('verify.title'));

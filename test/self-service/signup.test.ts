@@ -51,13 +51,19 @@ test('sign-up, verification link, then sign-in through an app', async () => {
 
   const link = linkIn(await waitForMail(email, t('verify.mail_subject')));
   assert.ok(link.startsWith(`${gh.issuer}/verify-email?token=`));
-  // GET only shows a button: mail scanners follow links.
+  // GET only shows a form: mail scanners follow links.
   const confirm = await ua.go(link);
   assert.equal(confirm.status, 200);
   assert.ok(confirm.body.includes(shown('verify.confirm_title')));
   assert.equal((await findUserByEmail(gh.gh.deps.db, email))?.email_verified, 0, 'GET changes nothing');
 
-  const done = await ua.submit('/verify-email');
+  // Someone who does not know the account's password verifies nothing (account pre-hijacking).
+  const wrong = await ua.submit('/verify-email', { password: 'not the password at all' });
+  assert.equal(wrong.status, 400);
+  assert.ok(wrong.body.includes(shown('verify.password_wrong')));
+  assert.equal((await findUserByEmail(gh.gh.deps.db, email))?.email_verified, 0, 'a wrong password verifies nothing');
+
+  const done = await ua.submit('/verify-email', { password: PASSWORD });
   assert.equal(done.status, 200);
   assert.ok(done.body.includes(shown('verify.body')));
   assert.equal((await findUserByEmail(gh.gh.deps.db, email))?.email_verified, 1);
@@ -70,7 +76,7 @@ test('sign-up, verification link, then sign-in through an app', async () => {
   assert.equal(csrfPage.status, 200);
   const token = new URL(link).searchParams.get('token')!;
   const csrf = /name="csrf" value="([^"]+)"/.exec(csrfPage.body)![1]!;
-  const reused = await ua.go(gh.issuer + '/verify-email', { method: 'POST', form: { csrf, token } });
+  const reused = await ua.go(gh.issuer + '/verify-email', { method: 'POST', form: { csrf, token, password: PASSWORD } });
   assert.equal(reused.status, 400);
 
   const { tokens } = await signInWithPassword(new UserAgent(), rp, redirectUri, email, PASSWORD);
@@ -105,7 +111,7 @@ test('an unverified account cannot sign in: it gets the unverified message and a
 
   // Verifying from that mail leads back into the same sign-in, which then completes.
   await ua.go(link);
-  const verified = await ua.submit('/verify-email');
+  const verified = await ua.submit('/verify-email', { password: PASSWORD });
   assert.ok(verified.body.includes(`href="/interaction/${uid}"`));
   const atRedirect = (u: string) => u.startsWith(redirectUri);
   await ua.go(`${gh.issuer}/interaction/${uid}`);
@@ -127,7 +133,7 @@ test('sign-up started from the sign-in page returns to that sign-in after verifi
   const link = linkIn(await waitForMail(email, t('verify.mail_subject')));
   assert.equal(new URL(link).searchParams.get('interaction'), uid);
   await ua.go(link);
-  const verified = await ua.submit('/verify-email');
+  const verified = await ua.submit('/verify-email', { password: PASSWORD });
   assert.ok(verified.body.includes(shown('selfservice.continue_sign_in')));
   assert.ok(verified.body.includes(`href="/interaction/${uid}"`));
 
@@ -202,12 +208,12 @@ test('state-changing sign-up and verification requests need the CSRF token', asy
   await signUp(ua, { email: 'csrf2@example.com', password: PASSWORD });
   const link = linkIn(await waitForMail('csrf2@example.com', t('verify.mail_subject')));
   const token = new URL(link).searchParams.get('token')!;
-  const forged = await new UserAgent().go(gh.issuer + '/verify-email', { method: 'POST', form: { token } });
+  const forged = await new UserAgent().go(gh.issuer + '/verify-email', { method: 'POST', form: { token, password: PASSWORD } });
   assert.equal(forged.status, 403);
   assert.equal((await findUserByEmail(gh.gh.deps.db, 'csrf2@example.com'))?.email_verified, 0);
   // The link was not used up by the refused request.
   await ua.go(link);
-  assert.equal((await ua.submit('/verify-email')).status, 200);
+  assert.equal((await ua.submit('/verify-email', { password: PASSWORD })).status, 200);
 });
 
 test('an unknown verification token is refused with status 400', async () => {

@@ -83,13 +83,21 @@ ${signInLink(t, interaction, interaction ? 'selfservice.continue_sign_in' : 'sel
 }
 
 /** GET of a verification link: a button, because mail scanners follow links and must not verify anything. */
-export function verifyConfirmPage(t: T, csrf: string, token: string, interaction?: string): string {
+/**
+ * Verification asks for the password chosen at sign-up: a link clicked by someone who did not
+ * sign up (account pre-hijacking: an attacker registers the victim's address with a password of
+ * their own) then verifies nothing.
+ */
+export function verifyConfirmPage(t: T, csrf: string, token: string, interaction?: string, email?: string, error?: string): string {
   return page(t, t('verify.confirm_title'), html`<h1>${t('verify.confirm_title')}</h1>
 <p>${t('verify.confirm_body')}</p>
-<form method="post" action="/verify-email">
+${errorSummary(t, error ? [{ field: 'password', message: error }] : [])}
+<form method="post" action="/verify-email" novalidate>
 ${csrfField(csrf)}
 <input type="hidden" name="token" value="${token}">
 ${interactionField(interaction)}
+${email ? html`<input type="email" name="username" value="${email}" autocomplete="username" hidden>` : ''}
+${input({ id: 'password', label: t('verify.password_label'), hint: t('verify.password_hint'), type: 'password', autocomplete: 'current-password', error, required: true })}
 <div class="actions"><button type="submit">${t('verify.confirm_submit')}</button></div>
 </form>`);
 }

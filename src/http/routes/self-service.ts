@@ -15,8 +15,10 @@ import {
   verifyConfirmPage,
 } from '../pages/self-service.ts';
 import { isInteractionUid, signUp, verifyEmail } from '../../flows/signup.ts';
+import { checkPassword } from '../../flows/password-login.ts';
 import { completePasswordReset, requestPasswordReset, userForResetToken } from '../../flows/password-reset.ts';
 import { peekEmailToken } from '../../store/email-tokens.ts';
+import { findUserById } from '../../store/users.ts';
 
 /** A query parameter as one string; repeated or missing parameters give undefined. */
 function query(req: FastifyRequest, name: string): string | undefined {
@@ -77,7 +79,19 @@ export function registerSelfServiceRoutes(app: FastifyInstance, deps: HttpDeps):
 
   app.post('/verify-email', async (req, reply) => {
     if (!guard(req, reply)) return reply;
-    const user = await verifyEmail(deps, field(req, 'token') ?? '', auditContext(req));
+    const token = field(req, 'token') ?? '';
+    const interaction = interactionOf(field(req, 'interaction'));
+    const userId = token ? await peekEmailToken(db, clock, token, 'verify-email') : undefined;
+    const pending = userId ? await findUserById(db, userId) : undefined;
+    if (!pending) return html(reply, 400, invalidLinkPage(t, 'verify'));
+    // The person verifying must know the account's password (counted like any password attempt).
+    const check = await checkPassword(deps, pending.email, field(req, 'password') ?? '', auditContext(req));
+    const owner = check.ok ? check.user.id === pending.id : check.reason === 'unverified' && check.user?.id === pending.id;
+    if (!owner) {
+      const message = !check.ok && check.reason === 'throttled' ? t('login.throttled') : t('verify.password_wrong');
+      return html(reply, !check.ok && check.reason === 'throttled' ? 429 : 400, verifyConfirmPage(t, csrf.token(req, reply), token, interaction, undefined, message));
+    }
+    const user = await verifyEmail(deps, token, auditContext(req));
     if (!user) return html(reply, 400, invalidLinkPage(t, 'verify'));
     return html(reply, 200, verifiedPage(t, await liveInteraction(field(req, 'interaction'))));
   });
