@@ -68,6 +68,9 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
         const user = (await findUserById(db, d.session!.accountId!))!;
         return s.afterFirstFactor(req, reply, d, user, (d.session as { amr?: string[] }).amr ?? ['pwd'], auditContext(req, String(d.params.client_id)));
       }
+      // A re-authentication (prompt=login, max_age) starts at the password: store that step, or the
+      // password POST finds no flow at the password step and sends the person back here forever.
+      if (!existing && flow.step === 'password') await s.saveFlow(flow);
       if (flow.step === 'mfa' || flow.step === 'recovered') return renderChallenge(deps, s, req, reply, d, flow);
       if (flow.step === 'enroll' || flow.step === 'suggest') return reply.redirect(`/interaction/${d.uid}/enroll`, 303);
       return renderLogin(req, reply, d, flow);
