@@ -5,7 +5,7 @@ import { audit } from '../store/audit.ts';
 import { listActiveMethods, type MethodRecord } from '../methods/records.ts';
 import { methodFor } from '../methods/registry.ts';
 import { useRecoveryCode } from '../methods/recovery/codes.ts';
-import { recordSuccess, reserveAttempt, backoffAfter, MAX_CONSECUTIVE_FAILURES } from '../security/attempts.ts';
+import { recordSuccess, reserveAttempt, backoffAfter, LOCK_MS, MAX_CONSECUTIVE_FAILURES } from '../security/attempts.ts';
 import { notify } from './notify.ts';
 
 export type FactorChoice = MethodType | 'recovery';
@@ -51,6 +51,8 @@ export async function verifySecondFactor(
 
   if (result.ok) {
     await recordSuccess(db, user.id, scope);
+    // A recovery code proves the person: it also lifts a lock on their other methods.
+    if (scope === 'recovery') await recordSuccess(db, user.id, 'factor');
     await audit(db, clock, { ...where, event: 'mfa.succeeded', userId: user.id, details: { method: choice, methodId: result.method?.id } });
     if (choice === 'recovery') {
       await audit(db, clock, { ...where, event: 'mfa.recovery_code.used', userId: user.id });
@@ -60,7 +62,8 @@ export async function verifySecondFactor(
   }
   const failures = reservation.failuresBefore + 1;
   await audit(db, clock, { ...where, event: 'mfa.failed', userId: user.id, details: { method: choice, reason: result.reason, failures } });
-  if (failures === MAX_CONSECUTIVE_FAILURES || (backoffAfter(failures) > backoffAfter(failures - 1) && backoffAfter(failures) >= 900_000 && backoffAfter(failures - 1) < 900_000)) {
+  // Audited once when the 15-minute lock starts, and once at the 100-failure cap.
+  if (failures === MAX_CONSECUTIVE_FAILURES || (backoffAfter(failures) === LOCK_MS && backoffAfter(failures - 1) < LOCK_MS)) {
     await audit(db, clock, { ...where, event: 'mfa.locked', userId: user.id, details: { method: choice, failures } });
   }
   return result;

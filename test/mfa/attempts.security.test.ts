@@ -96,6 +96,8 @@ test('100 consecutive failures lock the factor (even the right code is refused);
   assert.ok(back.url.startsWith(cb));
   const { claims } = await finish(app, victim.auth, back.url);
   assert.ok((claims.amr as string[]).includes('recovery'));
+  // The recovery code proved the person: the authenticator app is usable again.
+  assert.equal(await failureCount(t.gh.deps.db, userId, 'factor'), 0, 'a recovery code lifts the lock');
 });
 
 test('the recovery path is throttled on its own counter: wrong recovery codes never lock the authenticator app', async () => {
