@@ -11,11 +11,13 @@ const SECOND_FACTORS = new Set(['otp', 'hwk', 'swk', 'recovery']);
 /**
  * Whether this browser's session proved itself recently: a re-check on the settings page, or a
  * sign-in with a second factor (a recovery code included: the "lost my phone" path) within the window.
+ * A password sign-in never counts by itself: "Enable two-step verification" asks for the password
+ * again (DESIGN.md, issue 3), so a browser left signed in cannot enroll someone else's phone.
  */
 export async function hasFreshProof(deps: Deps, s: SignedIn, hasMethods: boolean): Promise<boolean> {
   const now = deps.clock.now();
   const signedInRecently = s.authTime !== undefined && now - s.authTime * 1000 <= FRESH_PROOF_MS;
-  if (signedInRecently && (s.amr ?? []).some((v) => SECOND_FACTORS.has(v) || (!hasMethods && v === 'pwd'))) return true;
+  if (hasMethods && signedInRecently && (s.amr ?? []).some((v) => SECOND_FACTORS.has(v))) return true;
   const proof = await loadLoginFlow(deps.db, deps.clock, key(s.sessionUid));
   return !!proof && proof.userId === s.user.id && (hasMethods ? proof.step === 'second-factor' : true);
 }

@@ -23,7 +23,8 @@ import { notify } from '../../flows/notify.ts';
 import { secondFactorRequiredFor } from '../../policy/required-for.ts';
 import type { WizardState } from '../../flows/enrollment.ts';
 
-const NEXT_PATHS = new Set(['/account/security', '/account/security/enroll']);
+const ENROLL_PATH = '/account/security/enroll';
+const NEXT_PATHS = new Set(['/account/security', ENROLL_PATH]);
 const safeNext = (v: unknown) => (typeof v === 'string' && NEXT_PATHS.has(v) ? v : '/account/security');
 
 /**
@@ -51,6 +52,17 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     if (await hasFreshProof(deps, s, methods.length > 0)) return true;
     reply.redirect(`/account/security/verify?next=${encodeURIComponent(next)}`, 303);
     return false;
+  }
+
+  /** Opens the settings' wizard for this browser's session at `step`; only ever called after the proof. */
+  async function startWizard(s: SignedIn, step: WizardState['step']): Promise<void> {
+    await saveLoginFlow(db, clock, { uid: `wizard:${s.sessionUid}`, email: null, userId: s.user.id, step: 'wizard', amr: [], data: { wizard: { step } } }, 3600_000);
+  }
+
+  /** After "Confirm it's you": back to where the person was going; "Add a method" opens its wizard. */
+  async function proceed(reply: FastifyReply, s: SignedIn, next: string) {
+    if (next === ENROLL_PATH) await startWizard(s, 'intro');
+    return reply.redirect(next, 303);
   }
 
   async function render(req: FastifyRequest, reply: FastifyReply, s: SignedIn, notice?: string, errors: FieldError[] = [], status = 200) {
@@ -97,6 +109,7 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     renamed: 'security.notice.renamed',
     default: 'security.notice.default',
     device: 'security.notice.device_forgotten',
+    codes: 'security.notice.codes',
   };
 
   app.get('/account/security', async (req, reply) => {
@@ -124,7 +137,7 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
       const result = await checkPassword(deps, s.user.email, field(req, 'password') ?? '', where);
       if (!result.ok || result.user.id !== s.user.id) return renderProof(req, reply, s, next, undefined, [{ field: 'password', message: result.ok ? t('login.invalid') : result.reason === 'throttled' ? t('login.throttled') : t('account.current_password_wrong') }], 400);
       await recordProof(deps, s, 'password');
-      return reply.redirect(next, 303);
+      return proceed(reply, s, next);
     }
     const choice = choices.includes(method as FactorChoice) ? (method as FactorChoice) : choices[0]!;
     const stored = await loadLoginFlow(db, clock, `proof-challenge:${s.sessionUid}`);
@@ -144,14 +157,13 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     }
     await recordProof(deps, s, 'second-factor');
     await audit(db, clock, { ...where, event: 'mfa.fresh_proof', userId: s.user.id, details: { method: choice } });
-    return reply.redirect(next, 303);
+    return proceed(reply, s, next);
   });
 
   app.post('/account/security/add', async (req, reply) => {
     const s = await signedIn(req, reply, true);
-    if (!s || !(await requireProof(s, reply, '/account/security/enroll'))) return reply;
-    await saveLoginFlow(db, clock, { uid: `wizard:${s.sessionUid}`, email: null, userId: s.user.id, step: 'wizard', amr: [], data: { wizard: { step: 'intro' } } }, 3600_000);
-    return reply.redirect('/account/security/enroll', 303);
+    if (!s || !(await requireProof(s, reply, ENROLL_PATH))) return reply;
+    return proceed(reply, s, ENROLL_PATH);
   });
 
   app.post<{ Params: { id: string } }>('/account/security/methods/:id/rename', async (req, reply) => {
@@ -222,8 +234,8 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     if (!s || !(await requireProof(s, reply, '/account/security'))) return reply;
     await resetSecondFactors(deps, provider, s.user, { keepSessionId: s.sessionId, where: auditContext(req) });
     await recordProof(deps, s, 'password');
-    await saveLoginFlow(db, clock, { uid: `wizard:${s.sessionUid}`, email: null, userId: s.user.id, step: 'wizard', amr: [], data: { wizard: { step: 'choose' } } }, 3600_000);
-    return reply.redirect('/account/security/enroll', 303);
+    await startWizard(s, 'choose');
+    return reply.redirect(ENROLL_PATH, 303);
   });
 
   registerWizard(app, deps, '/account/security/enroll', async (req, reply): Promise<WizardHost | undefined> => {
@@ -234,7 +246,12 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     }
     const key = `wizard:${s.sessionUid}`;
     const flow = await loadLoginFlow(db, clock, key);
-    if (!flow || flow.userId !== s.user.id || !(await hasFreshProof(deps, s, (await listActiveMethods(db, s.user.id)).length > 0))) {
+    // The proof guards the change, which happens when the new method is confirmed; the steps after
+    // that (recovery codes, done) only show its outcome. Checked there, the proof of a person who
+    // had no 2FA (their password) would no longer count once the new method is active.
+    const step = (flow?.data.wizard as WizardState | undefined)?.step;
+    const changed = step === 'recovery' || step === 'done';
+    if (!flow || flow.userId !== s.user.id || (!changed && !(await hasFreshProof(deps, s, (await listActiveMethods(db, s.user.id)).length > 0)))) {
       // Only reached through "Add a method" / "Enable", which check the proof first.
       reply.redirect('/account/security', 303);
       return undefined;
