@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { freePort } from '../helpers/ports.ts';
+import { FakeClock, parseManualKey, parseRecoveryCodes, totpCode } from '../helpers/mfa.ts';
 import { startDemo, DEMO_USER, type Demo } from '../../src/demo/index.ts';
 import { seedDemo, demoClientSecret } from '../../src/demo/seed.ts';
 import { DEMO_APPS } from '../../src/demo/catalog.ts';
@@ -10,8 +11,12 @@ import { checkPasswordPolicy } from '../../src/crypto/password-policy.ts';
 import { clientMetadata, findClientRow, setAppPolicy } from '../../src/store/clients.ts';
 import { ACR } from '../../src/oidc/acr.ts';
 
+// Gatehouse's clock, moved to the next 30-second step after each code (a code is accepted once).
+const clock = new FakeClock();
 let t: TestGatehouse;
 let demo: Demo;
+/** Dana's authenticator app, once she set it up at Payroll (Required). */
+let danaSecret: string | undefined;
 let ports: [number, number, number];
 const url = (name: string) => demo.apps.find((a) => a.name === name)!.url;
 
@@ -22,7 +27,7 @@ async function distinctFreePorts(): Promise<[number, number, number]> {
 }
 
 before(async () => {
-  t = await startTestGatehouse();
+  t = await startTestGatehouse({}, { clock });
   ports = await distinctFreePorts();
   demo = await startDemo(t.gh, { ports });
 });
@@ -31,13 +36,14 @@ after(async () => {
   await t?.close();
 });
 
-function assertSignedIn(page: { url: string; status: number; body: string }, appUrl: string) {
+/** Signed in at the app's home page; `amr` is what the app shows (the password only, or password and code). */
+function assertSignedIn(page: { url: string; status: number; body: string }, appUrl: string, amr = 'pwd') {
   assert.equal(page.status, 200);
   assert.equal(page.url, `${appUrl}/`, `expected the app's home page, got ${page.url}`);
   assert.match(page.body, /Dana Demo/);
   assert.match(page.body, new RegExp(DEMO_USER.email.replace('.', '\\.')));
-  assert.ok(page.body.includes(ACR.singleFactor), 'acr is shown');
-  assert.match(page.body, /class="amr"><code>pwd<\/code>/, 'amr is shown');
+  assert.ok(page.body.includes(amr === 'pwd' ? ACR.singleFactor : ACR.multiFactor), 'acr is shown');
+  assert.ok(page.body.includes(`class="amr"><code>${amr}</code>`), `amr ${amr} is shown`);
   assert.match(page.body, /class="auth-time">\d{10} \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/, 'auth_time is shown, with a human time');
   assert.match(page.body, /class="sid"><code>[^<]+<\/code>/, 'sid is shown');
 }
@@ -59,15 +65,35 @@ test('sign in to Expense, SSO into Payroll and Directory, sign out everywhere th
   assert.ok(page.url.startsWith(t.issuer), `at Gatehouse: ${page.url}`);
   page = await ua.submit('/email', { email: DEMO_USER.email });
   page = await ua.submit('/password', { password: DEMO_USER.password });
+  // Expense is Adaptive: to Dana, who has no 2FA yet, it suggests setting it up; she says "Remind me later".
+  assert.match(page.url, /\/interaction\/[^/]+\/enroll$/, `the suggested wizard: ${page.url}`);
+  page = await ua.submit('/enroll/later');
   assertSignedIn(page, expense);
 
-  // "Open Payroll" / "Open Directory": single sign-on, no password page on the way.
-  for (const name of ['Payroll', 'Directory']) {
+  // "Open Payroll": single sign-on, no password page on the way; Payroll is Required, so the
+  // enrollment wizard opens and Dana sets up an authenticator app, as Google Authenticator would.
+  const openLink = (name: string) => {
     const link = new RegExp(`href="([^"]+)">Open ${name}<`).exec(ua.lastBody)?.[1];
     assert.equal(link, `${url(name)}/login`);
-    page = await ua.go(link!);
-    assertSignedIn(page, url(name));
-  }
+    return link!;
+  };
+  page = await ua.go(openLink('Payroll'));
+  assert.match(page.url, /\/interaction\/[^/]+\/enroll$/, `the wizard: ${page.url}`);
+  assert.match(page.body, /Payroll requires two-step verification/);
+  assert.ok(!page.body.includes('name="password"') && !page.body.includes('/enroll/later'), 'no password again, no "Remind me later"');
+  await ua.submit('/enroll/start');
+  page = await ua.submit('/enroll/choose', { method: 'totp' });
+  danaSecret = parseManualKey(page.body);
+  page = await ua.submit('/enroll/confirm', { code: totpCode(danaSecret, clock.now()) });
+  clock.nextStep();
+  assert.equal(parseRecoveryCodes(page.body).length, 10);
+  await ua.submit('/enroll/recovery', { stored: '1' });
+  page = await ua.submit('/enroll/done');
+  assertSignedIn(page, url('Payroll'), 'pwd otp mfa');
+
+  // "Open Directory" (Bypass): single sign-on, nothing asked; the session holds both factors.
+  page = await ua.go(openLink('Directory'));
+  assertSignedIn(page, url('Directory'), 'pwd otp mfa');
 
   // Sign out from Expense: RP-initiated logout to Gatehouse, which confirms, then tells every app.
   page = await ua.go(`${expense}/`);
@@ -124,6 +150,11 @@ test('sign-out needs the form token of the session', async () => {
   await ua.go(`${payroll}/login`);
   await ua.submit('/email', { email: DEMO_USER.email });
   await ua.submit('/password', { password: DEMO_USER.password });
+  // Dana set up her authenticator app at Payroll in the first sign-in above: now Payroll asks for a code.
+  assert.ok(danaSecret, 'Dana enrolled at Payroll earlier in this file');
+  const signedIn = await ua.submit('/mfa', { code: totpCode(danaSecret, clock.now()) });
+  clock.nextStep();
+  assertSignedIn(signedIn, payroll, 'pwd otp mfa');
   const res = await ua.fetch(`${payroll}/logout`, { form: { csrf: 'wrong' } });
   assert.equal(res.status, 403);
   const page = await ua.go(`${payroll}/`);

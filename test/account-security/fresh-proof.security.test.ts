@@ -1,0 +1,124 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
+import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { UserAgent } from '../helpers/user-agent.ts';
+import { relyingParty } from '../helpers/oidc-client.ts';
+import { FakeClock, passwordStep, submitCode, totpCode, wrongCode } from '../helpers/mfa.ts';
+import { listActiveMethods } from '../../src/methods/records.ts';
+import { FRESH_PROOF_MS } from '../../src/flows/fresh-proof.ts';
+import { PASSWORD, isProofPage, listedMethods, personWithTotp, postSettings, recoveryRemaining, securityUrl, signInToAccount } from './support.ts';
+
+const clock = new FakeClock();
+let t: TestGatehouse;
+let app: client.Configuration;
+const cb = 'http://127.0.0.1:9/expense/cb';
+
+before(async () => {
+  t = await startTestGatehouse({}, { clock });
+  const a = await t.createApp({ name: 'Expense', redirectUris: [cb], policy: 'adaptive' });
+  app = await relyingParty(t.issuer, a.clientId, a.clientSecret);
+});
+after(async () => {
+  await t.close();
+});
+
+const verifyLocation = (next: string) => `/account/security/verify?next=${encodeURIComponent(next)}`;
+
+test('a sign-in with a code counts as the proof for 5 minutes; then adding, removing, new codes and reset all ask "Confirm it\'s you"', async () => {
+  const email = 'stale@example.com';
+  const p = await personWithTotp(t, clock, email);
+  const methodId = listedMethods(p.page.body)[0]!.id;
+
+  // Another browser signs in to the account with password and code: its proof is that code.
+  const ua = new UserAgent();
+  await signInToAccount(ua, t, email, { secret: p.secret, clock });
+  clock.nextStep();
+  assert.deepEqual(await postSettings(ua, t, '/account/security/add'), { status: 303, location: '/account/security/enroll' }, 'fresh: straight to the wizard');
+  assert.match((await ua.go(`${t.issuer}/account/security/enroll`)).body, /Protect your account with two-step verification/);
+
+  clock.advance(FRESH_PROOF_MS + 1000);
+  assert.deepEqual(await postSettings(ua, t, '/account/security/add'), { status: 303, location: verifyLocation('/account/security/enroll') });
+  assert.deepEqual(await postSettings(ua, t, `/account/security/methods/${methodId}/remove`), { status: 303, location: verifyLocation('/account/security') });
+  assert.deepEqual(await postSettings(ua, t, '/account/security/recovery-codes'), { status: 303, location: verifyLocation('/account/security') });
+  assert.deepEqual(await postSettings(ua, t, '/account/security/reset'), { status: 303, location: verifyLocation('/account/security') });
+
+  // The wizard opened while the proof was fresh does not outlive it.
+  assert.equal((await ua.go(`${t.issuer}/account/security/enroll`)).url, securityUrl(t));
+  assert.deepEqual(await postSettings(ua, t, '/account/security/enroll/start'), { status: 303, location: '/account/security' });
+
+  // Nothing changed.
+  assert.equal((await listActiveMethods(t.gh.deps.db, p.user.id)).length, 1);
+  const page = await ua.go(securityUrl(t));
+  assert.equal(recoveryRemaining(page.body), 10);
+  const events = await t.gh.deps.db.selectFrom('audit_events').select('event').where('user_id', '=', p.user.id).execute();
+  for (const e of ['mfa.method.removed', 'mfa.reset', 'mfa.recovery_codes.regenerated']) assert.ok(!events.some((x) => x.event === e), `no ${e}`);
+
+  // "Confirm it's you" with a code, and the change goes through.
+  const proof = await ua.go(`${t.issuer}${verifyLocation('/account/security')}`);
+  assert.ok(isProofPage(proof));
+  assert.match(proof.body, /Changing two-step verification needs a fresh check/);
+  assert.match(proof.body, /Use a recovery code/, 'a recovery code is offered too');
+  assert.equal((await ua.submit('/account/security/verify', { code: totpCode(p.secret, clock.now()) })).url, securityUrl(t));
+  clock.nextStep();
+  const regenerated = await postSettings(ua, t, '/account/security/recovery-codes');
+  assert.equal(regenerated.status, 200, 'the new codes are shown');
+
+  // The proof itself lasts 5 minutes.
+  clock.advance(FRESH_PROOF_MS + 1000);
+  assert.deepEqual(await postSettings(ua, t, '/account/security/recovery-codes'), { status: 303, location: verifyLocation('/account/security') });
+});
+
+test('a wrong code at "Confirm it\'s you" is a failed attempt of the person, counted with their sign-ins', async () => {
+  const email = 'wrong@example.com';
+  const p = await personWithTotp(t, clock, email);
+  await p.ua.go(`${t.issuer}${verifyLocation('/account/security')}`);
+  for (let i = 1; i <= 3; i++) {
+    const bad = await p.ua.submit('/account/security/verify', { code: wrongCode(p.secret, clock.now()) });
+    assert.equal(bad.status, 400);
+    assert.ok(isProofPage(bad));
+    assert.match(bad.body, /That code is not correct/);
+    const row = await t.gh.deps.db.selectFrom('mfa_attempts').selectAll().where('user_id', '=', p.user.id).where('scope', '=', 'factor').executeTakeFirstOrThrow();
+    assert.equal(Number(row.consecutive_failures), i);
+  }
+  const failed = await t.gh.deps.db.selectFrom('audit_events').select('event').where('user_id', '=', p.user.id).where('event', '=', 'mfa.failed').execute();
+  assert.equal(failed.length, 3);
+
+  // After three failures the next attempt waits, here and at a sign-in elsewhere: the count is the person's.
+  const waiting = await p.ua.submit('/account/security/verify', { code: totpCode(p.secret, clock.now()) });
+  assert.equal(waiting.status, 429);
+  const elsewhere = new UserAgent();
+  await passwordStep(elsewhere, app, cb, email, PASSWORD);
+  const challenged = await submitCode(elsewhere, cb, totpCode(p.secret, clock.now()));
+  assert.equal(challenged.status, 429);
+
+  clock.advance(1000);
+  await p.ua.go(`${t.issuer}${verifyLocation('/account/security')}`);
+  const ok = await p.ua.submit('/account/security/verify', { code: totpCode(p.secret, clock.now()) });
+  assert.equal(ok.url, securityUrl(t));
+  clock.nextStep();
+});
+
+test('posting straight into the wizard without the proof is refused and creates nothing', async () => {
+  const email = 'skip@example.com';
+  const user = await t.createUser(email, PASSWORD);
+  const ua = new UserAgent();
+  await signInToAccount(ua, t, email);
+  for (const [path, form] of [
+    ['/account/security/enroll/start', {}],
+    ['/account/security/enroll/choose', { method: 'totp' }],
+    ['/account/security/enroll/confirm', { code: '123456' }],
+    ['/account/security/enroll/recovery', { stored: '1' }],
+    ['/account/security/enroll/done', {}],
+  ] as const) {
+    assert.deepEqual(await postSettings(ua, t, path, form), { status: 303, location: '/account/security' }, path);
+  }
+  assert.equal((await ua.go(`${t.issuer}/account/security/enroll`)).url, securityUrl(t));
+  const rows = await t.gh.deps.db.selectFrom('mfa_methods').select('id').where('user_id', '=', user.id).execute();
+  assert.equal(rows.length, 0, 'no pending method either');
+
+  // The proof page sends nowhere but the settings.
+  await ua.go(`${t.issuer}/account/security/verify?next=${encodeURIComponent('https://evil.example/')}`);
+  const after = await ua.submit('/account/security/verify', { password: PASSWORD });
+  assert.equal(after.url, securityUrl(t));
+});
