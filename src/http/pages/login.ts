@@ -36,7 +36,7 @@ ${input({ id: 'email', label: t('common.email'), type: 'email', value: p.email, 
 </form>
 ${p.passkeyOptions ? html`<p class="divider">${t('passkey.or')}</p>
 ${jsonData('passkey-options', p.passkeyOptions)}
-<form method="post" action="/interaction/${p.uid}/passkey" data-webauthn="passkey" data-options="passkey-options" data-autofill data-failed="${t('passkey.failed')}">
+<form method="post" action="/interaction/${p.uid}/passkey" data-webauthn="passkey" data-options="passkey-options" data-autofill data-failed="${t('passkey.failed')}" data-unsupported="${t('mfa.webauthn.unsupported')}">
 ${csrfField(p.csrf)}
 <input type="hidden" name="credential" value="">
 <p role="alert" class="error"></p>

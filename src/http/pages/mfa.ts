@@ -39,7 +39,7 @@ export function challengePage(p: ChallengePageInput): string {
   if (p.choice === 'webauthn') {
     body = html`<p>${t('mfa.webauthn.instructions')}</p>
 ${jsonData('webauthn-options', p.webauthnOptions)}
-<form method="post" action="${p.action}" data-webauthn="authenticate">
+<form method="post" action="${p.action}" data-webauthn="authenticate" data-failed="${t('mfa.webauthn.failed')}" data-unsupported="${t('mfa.webauthn.unsupported')}">
 ${csrfField(p.csrf)}
 <input type="hidden" name="method" value="webauthn">
 <input type="hidden" name="credential" value="">

@@ -90,7 +90,7 @@ export function webauthnSetupPage(p: WizardPageBase & { options: unknown; kind: 
     p.kind === 'passkey' ? t('wizard.webauthn.passkey_title') : t('wizard.webauthn.key_title'),
     html`<p>${p.kind === 'passkey' ? t('wizard.webauthn.passkey_body') : t('wizard.webauthn.key_body')}</p>
 ${jsonData('webauthn-options', p.options)}
-<form method="post" action="${p.base}/confirm" data-webauthn="register">${csrfField(p.csrf)}
+<form method="post" action="${p.base}/confirm" data-webauthn="register" data-failed="${t('wizard.webauthn.failed')}" data-unsupported="${t('mfa.webauthn.unsupported')}">${csrfField(p.csrf)}
 <input type="hidden" name="credential" value="">
 ${input({ id: 'name', label: t('wizard.webauthn.name_label'), hint: t('wizard.webauthn.name_hint'), value: p.defaultName, autocomplete: 'off' })}
 <p class="error" id="webauthn-error" role="alert" aria-live="assertive">${p.errors?.[0]?.message ?? ''}</p>
