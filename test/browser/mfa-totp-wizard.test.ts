@@ -1,0 +1,130 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Page } from 'playwright-core';
+import { Secret, TOTP } from 'otpauth';
+import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
+import { browserApp, enterPassword, heading, scriptErrors, startAppServer, t, type BrowserApp } from './webauthn-support.ts';
+import { ACR } from '../../src/oidc/acr.ts';
+
+const PASSWORD = 'a long walk on the quiet beach';
+const email = 'phone@example.com';
+
+let gh: TestGatehouse;
+let browser: TestBrowser;
+let appServer: Awaited<ReturnType<typeof startAppServer>>;
+let app: BrowserApp;
+
+before(async () => {
+  gh = await startTestGatehouse();
+  // A phone: every step of the wizard must work without sideways scrolling.
+  browser = await launchBrowser({ viewport: { width: 390, height: 844 } });
+  appServer = await startAppServer();
+  app = await browserApp(gh, appServer.origin, 'required');
+});
+after(async () => {
+  await browser?.close();
+  await appServer?.close();
+  await gh?.close();
+});
+
+async function fitsTheScreen(page: Page): Promise<void> {
+  const { scroll, inner } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  assert.ok(scroll <= inner, `${page.url()} (${await heading(page)}) is ${scroll}px wide on a ${inner}px screen`);
+}
+
+/** What Google or Microsoft Authenticator shows for `secret` (SHA-1, 6 digits, 30 s) at `atMs`. */
+function authenticatorApp(secret: string, atMs: number): string {
+  return new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate({ timestamp: atMs });
+}
+
+test('authenticator app on a phone-sized screen: QR code, "Can\'t scan?", a code confirms, recovery codes, then the code at the next sign-in', async () => {
+  const { page, consoleErrors } = browser;
+  await gh.createUser(email, PASSWORD);
+  let auth = await app.start(page);
+  await enterPassword(page, email, PASSWORD);
+
+  // 1 why
+  assert.equal(await heading(page), t('wizard.intro.title'));
+  await page.getByText(t('wizard.progress', { n: 1, total: 6 })).waitFor();
+  await fitsTheScreen(page);
+  assert.equal(await page.locator('form[action$="/later"]').count(), 0, 'Required: no "Remind me later"');
+  await page.getByRole('button', { name: t('wizard.intro.start') }).click();
+
+  // 2 choose: the authenticator app is the preselected choice
+  assert.equal(await heading(page), t('wizard.choose.title'));
+  await fitsTheScreen(page);
+  assert.equal(await page.getByLabel(t('method.totp')).isChecked(), true);
+  await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
+
+  // 3 set up: a QR code that loaded, the key behind "Can't scan?"
+  assert.equal(await heading(page), t('wizard.totp.title'));
+  await fitsTheScreen(page);
+  const qr = page.getByRole('img', { name: t('wizard.totp.qr_alt') });
+  assert.equal(await qr.isVisible(), true);
+  const box = await qr.boundingBox();
+  assert.ok(box && box.width >= 150 && box.x >= 0 && box.x + box.width <= 390, `QR code at ${JSON.stringify(box)}`);
+  assert.ok(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the QR image decoded (img-src data: is allowed)');
+  const secretEl = page.getByTestId('totp-secret');
+  assert.equal(await secretEl.isVisible(), false, 'the key is hidden until asked for');
+  await page.getByText(t('wizard.totp.cant_scan')).click();
+  assert.equal(await secretEl.isVisible(), true);
+  await fitsTheScreen(page);
+  const secret = ((await secretEl.textContent()) ?? '').replace(/\s+/g, '');
+  assert.match(secret, /^[A-Z2-7]{16,}$/);
+  const uri = new URL((await page.getByRole('link', { name: t('wizard.totp.open_app') }).getAttribute('href'))!);
+  assert.equal(uri.protocol, 'otpauth:');
+  assert.equal(uri.searchParams.get('issuer'), 'Gatehouse');
+  assert.equal(uri.searchParams.get('secret'), secret);
+  assert.match(decodeURIComponent(uri.pathname), new RegExp(email.replace('.', '\\.')));
+
+  // 4 confirm: a wrong code first, then the app's code
+  const code = page.getByLabel(t('wizard.totp.code_label'));
+  const right = authenticatorApp(secret, Date.now());
+  await code.fill(right === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: t('wizard.confirm.button') }).click();
+  await page.locator('.error-summary').waitFor();
+  assert.equal(await heading(page), t('wizard.totp.title'));
+  assert.equal(await page.getByLabel(t('wizard.totp.code_label')).getAttribute('aria-invalid'), 'true');
+  await fitsTheScreen(page);
+  await page.getByLabel(t('wizard.totp.code_label')).fill(authenticatorApp(secret, Date.now()));
+  await page.getByRole('button', { name: t('wizard.confirm.button') }).click();
+
+  // 5 recovery codes: copy/print appear (script), the box must be ticked
+  assert.equal(await heading(page), t('wizard.recovery.title'));
+  await fitsTheScreen(page);
+  const codes = (await page.locator('#recovery-codes code').allTextContents()).map((c) => c.trim());
+  assert.equal(codes.length, 10);
+  assert.equal(new Set(codes).size, 10);
+  assert.equal(await page.getByRole('button', { name: t('wizard.recovery.copy') }).isVisible(), true);
+  assert.equal(await page.getByRole('button', { name: t('wizard.recovery.print') }).isVisible(), true);
+  const download = await page.getByRole('link', { name: t('wizard.recovery.download') }).getAttribute('href');
+  assert.ok(codes.every((c) => decodeURIComponent(download!).includes(c)), 'the download holds every code');
+  await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
+  await page.getByText(t('wizard.recovery.must_confirm')).first().waitFor();
+  assert.equal(await heading(page), t('wizard.recovery.title'));
+  await page.getByLabel(t('wizard.recovery.stored')).check();
+  await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
+
+  // 6 done
+  assert.equal(await heading(page), t('wizard.done.title'));
+  await fitsTheScreen(page);
+  await page.locator('form[action$="/done"] button').click();
+  const claims = await app.back(page, auth);
+  assert.deepEqual(claims.amr, ['pwd', 'otp', 'mfa']);
+  assert.equal(claims.acr, ACR.multiFactor);
+
+  // Signed out; the next sign-in asks for the app's code (a later one: the used step is spent).
+  await browser.context.clearCookies();
+  auth = await app.start(page);
+  await enterPassword(page, email, PASSWORD);
+  assert.equal(await heading(page), t('mfa.title'));
+  await fitsTheScreen(page);
+  await page.getByLabel(t('mfa.totp.label')).fill(authenticatorApp(secret, Date.now() + 30_000));
+  await page.getByRole('button', { name: t('mfa.verify') }).click();
+  const again = await app.back(page, auth);
+  assert.equal(again.sub, claims.sub);
+  assert.deepEqual(again.amr, ['pwd', 'otp', 'mfa']);
+
+  assert.deepEqual(scriptErrors(consoleErrors), [], 'no CSP violations or script errors on any page');
+});
