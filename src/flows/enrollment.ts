@@ -33,7 +33,7 @@ const codesContext = (userId: string) => `wizard:${userId}:recovery-codes`;
 /** Step 3: creates the pending method and what its setup page needs. */
 export async function beginSetup(ctx: CeremonyContext, user: User, kind: EnrollKind, name: string): Promise<WizardState> {
   const method = methodFor(typeOf(kind))!;
-  const start = await method.startEnrollment(ctx, user, name);
+  const start = await method.startEnrollment(ctx, user, name, kind);
   return { step: 'setup', kind, methodId: start.methodId, methodName: name, options: start.display.options, ceremony: start.state };
 }
 

@@ -53,7 +53,8 @@ export interface SecondFactorMethod {
   readonly labelKey: MessageKey;
   /** Phishing-resistant methods give the phishing-resistant ACR. */
   readonly phishingResistant: boolean;
-  startEnrollment(ctx: CeremonyContext, user: User, name: string): Promise<EnrollmentStart>;
+  /** `variant` refines the method where it has kinds (WebAuthn: 'passkey' or 'security-key'). */
+  startEnrollment(ctx: CeremonyContext, user: User, name: string, variant?: string): Promise<EnrollmentStart>;
   /** Confirms a pending method with a first correct code / verified response, and activates it. */
   confirmEnrollment(ctx: CeremonyContext, user: User, methodId: string, input: unknown, state: Record<string, unknown>): Promise<Verification>;
   startChallenge(ctx: CeremonyContext, user: User, methods: MethodRecord[]): Promise<ChallengeStart>;

@@ -14,7 +14,10 @@ export const webauthnMethod: SecondFactorMethod = {
   labelKey: 'method.webauthn',
   phishingResistant: true,
 
-  async startEnrollment(ctx, user, name) {
+  async startEnrollment(ctx, user, name, variant) {
+    // A passkey must be discoverable and verify the person (it signs in alone); a security key is
+    // a second factor and should not spend one of the key's few resident-credential slots.
+    const passkey = variant === 'passkey';
     const existing = (await listActiveMethods(ctx.deps.db, user.id)).filter((m) => m.type === 'webauthn');
     const options = await generateRegistrationOptions({
       rpName: 'Gatehouse',
@@ -26,11 +29,12 @@ export const webauthnMethod: SecondFactorMethod = {
       attestationType: 'none',
       timeout: CHALLENGE_TIMEOUT_MS,
       excludeCredentials: existing.map((m) => ({ id: m.credentialId!, transports: (m.data as unknown as CredentialData).transports })),
-      // A discoverable credential when the authenticator can (passkey); a plain security key otherwise.
-      authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
+      authenticatorSelection: passkey
+        ? { residentKey: 'required', requireResidentKey: true, userVerification: 'required' }
+        : { residentKey: 'discouraged', requireResidentKey: false, userVerification: 'discouraged' },
     });
     const methodId = await insertPendingMethod(ctx.deps.db, ctx.deps.clock, ctx.deps.random, { userId: user.id, type: 'webauthn', name });
-    return { methodId, display: { options }, state: { challenge: options.challenge } };
+    return { methodId, display: { options }, state: { challenge: options.challenge, passkey } };
   },
 
   async confirmEnrollment(ctx, user, methodId, input, state) {
@@ -44,7 +48,7 @@ export const webauthnMethod: SecondFactorMethod = {
         expectedChallenge: state.challenge,
         expectedOrigin: ctx.origin,
         expectedRPID: ctx.rpId,
-        requireUserVerification: false,
+        requireUserVerification: state.passkey === true,
       });
     } catch {
       return { ok: false, reason: 'invalid' };
