@@ -2,7 +2,7 @@ import type { Deps } from '../context.ts';
 import type { AuditContext } from '../store/audit.ts';
 import { audit } from '../store/audit.ts';
 import { canonicalEmail, findUserByEmail, updateUser, type User } from '../store/users.ts';
-import { incrementCounter, readCounter, resetCounter } from '../store/counters.ts';
+import { incrementCounter, readCounters, resetCounter } from '../store/counters.ts';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password.ts';
 
 export type PasswordCheck =
@@ -27,7 +27,8 @@ export async function checkPassword(deps: Deps, email: string, password: string,
   const windowMs = config.loginFailureWindowSeconds * 1000;
   const ip = where.ip ?? 'unknown';
 
-  const [acctFailures, ipFailures] = await Promise.all([readCounter(db, clock, accountKey(email)), readCounter(db, clock, ipKey(ip))]);
+  const acctKey = accountKey(email);
+  const [acctFailures = 0, ipFailures = 0] = await readCounters(db, clock, [acctKey, ipKey(ip)]);
   if (acctFailures >= config.loginMaxFailuresPerAccount || ipFailures >= config.loginMaxFailuresPerIp) {
     await audit(db, clock, { ...where, event: 'login.password.throttled', details: { email: canonicalEmail(email) } });
     return { ok: false, reason: 'throttled' };
@@ -38,12 +39,14 @@ export async function checkPassword(deps: Deps, email: string, password: string,
   const valid = await verifyPassword(usable ? user.password_hash! : await dummyHash(), password);
 
   if (!usable || !valid) {
-    await Promise.all([incrementCounter(db, clock, accountKey(email), windowMs), incrementCounter(db, clock, ipKey(ip), windowMs)]);
+    await Promise.all([incrementCounter(db, clock, acctKey, windowMs), incrementCounter(db, clock, ipKey(ip), windowMs)]);
     await audit(db, clock, { ...where, event: 'login.password.failed', userId: user?.id ?? null, details: { email: canonicalEmail(email) } });
     return { ok: false, reason: 'invalid' };
   }
 
-  await resetCounter(db, accountKey(email));
+  // A success forgives the account's earlier failures. With none counted there is nothing to
+  // delete; a failure counted meanwhile by a parallel request then stays (stricter, never looser).
+  if (acctFailures > 0) await resetCounter(db, acctKey);
   if (needsRehash(user.password_hash!)) {
     await updateUser(db, clock, user.id, { password_hash: await hashPassword(password) });
   }

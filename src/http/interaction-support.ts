@@ -7,7 +7,7 @@ import type { AuditContext } from '../store/audit.ts';
 import { audit } from '../store/audit.ts';
 import { errorPage } from './pages/error.ts';
 import { deleteLoginFlow, loadLoginFlow, saveLoginFlow, type LoginFlow } from '../store/login-flows.ts';
-import { findClientRow, type AppPolicy } from '../store/clients.ts';
+import { cachedClientRow, type AppPolicy } from '../store/clients.ts';
 import { listActiveMethods } from '../methods/records.ts';
 import { decidePrompt } from '../policy/prompt-rule.ts';
 import { assuranceOf } from '../flows/assurance.ts';
@@ -69,7 +69,7 @@ export function interactionSupport(deps: HttpDeps) {
     },
 
     async appName(clientId: unknown): Promise<string> {
-      const row = typeof clientId === 'string' ? await findClientRow(db, clientId) : undefined;
+      const row = typeof clientId === 'string' ? await cachedClientRow(db, clientId) : undefined;
       return row?.name ?? t('app.name');
     },
 
@@ -99,7 +99,7 @@ export function interactionSupport(deps: HttpDeps) {
      * second factor is asked for, the wizard is required or suggested, or the sign-in is complete.
      */
     async afterFirstFactor(req: FastifyRequest, reply: FastifyReply, d: Details, user: User, amr: string[], where: AuditContext) {
-      const row = await findClientRow(db, String(d.params.client_id));
+      const row = await cachedClientRow(db, String(d.params.client_id));
       const appPolicy = (row?.policy ?? 'adaptive') as AppPolicy;
       const methods = await listActiveMethods(db, user.id);
       const stepUp = isStepUp(d.params);

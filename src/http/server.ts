@@ -16,7 +16,7 @@ import { translator, type T } from '../i18n/index.ts';
 import { errorPage } from './pages/error.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { ROUTES } from '../oidc/provider.ts';
-import { findClientRow } from '../store/clients.ts';
+import { cachedClientRow } from '../store/clients.ts';
 import { registerInteractionRoutes } from './routes/interaction.ts';
 import { registerRoutes } from './routes/index.ts';
 
@@ -116,7 +116,7 @@ async function firstPartyOfflineAccess(deps: HttpDeps, req: IncomingMessage): Pr
   const prompt = url.searchParams.get('prompt');
   if (prompt && prompt.split(' ').includes('consent')) return;
   if (prompt === 'none') return;
-  const row = await findClientRow(deps.db, clientId);
+  const row = await cachedClientRow(deps.db, clientId);
   if (!row?.first_party) return;
   url.searchParams.set('prompt', prompt ? `${prompt} consent` : 'consent');
   req.url = url.pathname + url.search;

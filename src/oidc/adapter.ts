@@ -21,10 +21,21 @@ export function storeAdapterFactory(db: Db, clock: Clock) {
         expires_at: expiresIn ? clock.now() + expiresIn * 1000 : null,
         consumed_at: null,
       };
+      // On conflict the new values are taken from `excluded`, so the payload is sent once, not twice.
       await db
         .insertInto('oidc_models')
         .values({ kind: this.kind, id, ...row })
-        .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet(row))
+        .onConflict((oc) =>
+          oc.columns(['kind', 'id']).doUpdateSet((eb) => ({
+            payload: eb.ref('excluded.payload'),
+            grant_id: eb.ref('excluded.grant_id'),
+            user_code: eb.ref('excluded.user_code'),
+            uid: eb.ref('excluded.uid'),
+            account_id: eb.ref('excluded.account_id'),
+            expires_at: eb.ref('excluded.expires_at'),
+            consumed_at: null,
+          })),
+        )
         .execute();
     }
 

@@ -1,6 +1,6 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Deps } from '../context.ts';
-import { findClientRow, type AppPolicy } from '../store/clients.ts';
+import { cachedClientRow, type AppPolicy } from '../store/clients.ts';
 import { findUserById } from '../store/users.ts';
 import { listActiveMethods } from '../methods/records.ts';
 import { decidePrompt } from '../policy/prompt-rule.ts';
@@ -49,13 +49,20 @@ export function gatehouseInteractionPolicy(deps: Deps) {
     new Check(LOGIN_REASONS.secondFactorRequired, "the application's 2FA rule is not met by the session", async (ctx: KoaContextWithOIDC) => {
       const { session, client } = ctx.oidc;
       if (!session?.accountId || !client || acrRank(session.acr) > acrRank(ACR.singleFactor)) return Check.NO_NEED_TO_PROMPT;
-      const [row, user] = await Promise.all([findClientRow(deps.db, client.clientId), findUserById(deps.db, session.accountId)]);
+      const row = await cachedClientRow(deps.db, client.clientId);
+      // The same rule as after the password; a suggestion never interrupts single sign-on.
+      const rule = { appPolicy: (row?.policy ?? 'adaptive') as AppPolicy, stepUp: false, remindAfter: null, now: deps.clock.now() };
+      const prompts = (hasSecondFactor: boolean, rememberedDevice: boolean) => {
+        const { action } = decidePrompt({ ...rule, hasSecondFactor, rememberedDevice });
+        return action === 'challenge' || action === 'enroll';
+      };
+      // Where the rule prompts nobody (a Bypass app), the person's methods are not read at all.
+      if (!prompts(true, false) && !prompts(false, false)) return Check.NO_NEED_TO_PROMPT;
+      const user = await findUserById(deps.db, session.accountId);
       if (!user) return Check.NO_NEED_TO_PROMPT;
       const methods = await listActiveMethods(deps.db, user.id);
       const remembered = methods.length > 0 && (await isRememberedDevice(deps, user, ctx.cookies.get(deviceCookieName(deps, user.id)) ?? undefined));
-      // The same rule as after the password; a suggestion never interrupts single sign-on.
-      const decision = decidePrompt({ appPolicy: (row?.policy ?? 'adaptive') as AppPolicy, hasSecondFactor: methods.length > 0, rememberedDevice: remembered, stepUp: false, remindAfter: null, now: deps.clock.now() });
-      return decision.action === 'challenge' || decision.action === 'enroll' ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+      return prompts(methods.length > 0, remembered) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );
 

@@ -6,7 +6,7 @@ import { findAccountFactory } from './account.ts';
 import { ACR } from './acr.ts';
 import { auditProviderEvents } from './events.ts';
 import { gatehouseInteractionPolicy } from './interaction-policy.ts';
-import { clientMetadata, findClientRow } from '../store/clients.ts';
+import { cachedClientMetadata, cachedClientRow } from '../store/clients.ts';
 import { findResourceServer } from '../store/resource-servers.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
 import { translator } from '../i18n/index.ts';
@@ -57,8 +57,7 @@ export function createProvider(deps: Deps, keys: JWK[]): Provider {
     }
     override async find(id: string) {
       if (!this.#isClient) return super.find(id);
-      const row = await findClientRow(db, id);
-      return row ? (clientMetadata(box, row) as any) : undefined;
+      return (await cachedClientMetadata(db, box, id)) as any;
     }
   }
 
@@ -142,7 +141,7 @@ export function createProvider(deps: Deps, keys: JWK[]): Provider {
     async loadExistingGrant(ctx) {
       const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
       if (grantId) return ctx.oidc.provider.Grant.find(grantId);
-      const row = await findClientRow(db, ctx.oidc.client!.clientId);
+      const row = await cachedClientRow(db, ctx.oidc.client!.clientId);
       if (!row?.first_party || !ctx.oidc.session?.accountId) return undefined;
       const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session.accountId });
       grant.addOIDCScope('openid email profile offline_access');
