@@ -23,8 +23,10 @@ import type { BenchContext, BenchOptions, Row, Scenario } from './lib/scenario.t
 import type { JWK } from 'jose';
 import { passwordSignIn } from './scenarios/password-sign-in.ts';
 import { refreshRotation } from './scenarios/refresh-rotation.ts';
+import { totpSignIn } from './scenarios/totp-sign-in.ts';
+import { passkeySignIn } from './scenarios/passkey-sign-in.ts';
 
-const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation];
+const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn];
 /** Accounts seeded for password sign-in: more than virtual users, so none is shared at once. */
 const USERS = 64;
 
@@ -53,6 +55,7 @@ async function main(): Promise<number> {
   const gatehouseChild = Child.start('gatehouse', 'gatehouse');
   const argon2 = Child.start('argon2', 'argon2');
   let referenceChild: Child | undefined;
+  let es256Child: Child | undefined;
   try {
     const gatehouse = await gatehouseChild.call<{ issuer: string; database: string }>('start');
     log(`Gatehouse at ${gatehouse.issuer} on ${gatehouse.database} (pid ${gatehouseChild.pid})`);
@@ -63,6 +66,7 @@ async function main(): Promise<number> {
       options,
       gatehouse: { child: gatehouseChild, issuer: gatehouse.issuer },
       argon2,
+      es256: () => (es256Child ??= Child.start('es256', 'es256')),
       log,
       report: (section) => sections.push(section),
       passwordFixture: () =>
@@ -103,7 +107,7 @@ async function main(): Promise<number> {
     );
     if (sections.length) console.log(`\n## Where Gatehouse's time goes (BENCH_PROFILE=1)\n\n${sections.join('\n\n')}`);
   } finally {
-    await Promise.all([gatehouseChild.stop(), argon2.stop(), referenceChild?.stop()]);
+    await Promise.all([gatehouseChild.stop(), argon2.stop(), referenceChild?.stop(), es256Child?.stop()]);
   }
   return 0;
 }

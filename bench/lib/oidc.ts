@@ -9,9 +9,14 @@ export interface RelyingParty {
   redirectUri: string;
 }
 
+/** What the person has: the forms filled depend on it (see fieldsFor). */
 export interface Credentials {
-  email: string;
-  password: string;
+  email?: string;
+  password?: string;
+  /** The authenticator app: the code to type at the 2FA challenge, computed when the page asks. */
+  totp?: () => string;
+  /** A passkey: signs an assertion for the challenge of the sign-in page ("Sign in with a passkey", no email typed). */
+  passkey?: (challenge: string) => Record<string, unknown>;
 }
 
 export interface TokenSet {
@@ -32,14 +37,26 @@ function fail(what: string, res: HttpResponse, url: string): never {
   throw new Error(`${what}: HTTP ${res.status} at ${url.replace(/\?.*/, '')}: ${res.body.slice(0, 300)}`);
 }
 
-/** Fields the person types on each sign-in form, by the form's action (Gatehouse: email then password; bare provider: one form). */
-function fieldsFor(action: string, creds: Credentials): Record<string, string> | undefined {
-  if (action.endsWith('/email')) return { email: creds.email };
-  if (action.endsWith('/password')) return { password: creds.password };
-  if (action.endsWith('/login')) return { email: creds.email, password: creds.password };
+/**
+ * Fields the person types on each sign-in form, by the form's action (Gatehouse: email then
+ * password, then the 2FA code; or the passkey form instead of the email; bare provider: one form).
+ */
+function fieldsFor(action: string, creds: Credentials, body: string): Record<string, string> | undefined {
+  if (action.endsWith('/email')) return creds.passkey || creds.email === undefined ? undefined : { email: creds.email };
+  if (action.endsWith('/password')) return creds.password === undefined ? undefined : { password: creds.password };
+  if (action.endsWith('/mfa')) return creds.totp ? { code: creds.totp() } : undefined;
+  if (action.endsWith('/passkey')) {
+    if (!creds.passkey) return undefined;
+    const options = PASSKEY_OPTIONS.exec(body)?.[1];
+    if (!options) return undefined;
+    return { credential: JSON.stringify(creds.passkey((JSON.parse(options) as { challenge: string }).challenge)) };
+  }
+  if (action.endsWith('/login')) return creds.email === undefined || creds.password === undefined ? undefined : { email: creds.email, password: creds.password };
   return undefined;
 }
 
+/** The WebAuthn request options the sign-in page embeds for "Sign in with a passkey". */
+const PASSKEY_OPTIONS = /<script type="application\/json" id="passkey-options">([\s\S]*?)<\/script>/;
 const FORM = /<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g;
 const HIDDEN = /<input\b[^>]*type="hidden"[^>]*>/g;
 
@@ -47,7 +64,7 @@ const HIDDEN = /<input\b[^>]*type="hidden"[^>]*>/g;
 function fillForm(body: string, creds: Credentials): { action: string; form: Record<string, string> } | undefined {
   for (const m of body.matchAll(FORM)) {
     const action = m[1]!.replace(/&amp;/g, '&');
-    const typed = fieldsFor(action, creds);
+    const typed = fieldsFor(action, creds, body);
     if (!typed) continue;
     const form: Record<string, string> = {};
     for (const h of m[2]!.matchAll(HIDDEN)) {

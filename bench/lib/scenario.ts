@@ -29,6 +29,8 @@ export interface BenchContext {
   gatehouse: { child: Child; issuer: string };
   /** The raw argon2id verify loop (see servers/argon2.ts). */
   argon2: Child;
+  /** The raw ES256 verify loop (see servers/es256.ts), started on first use. */
+  es256(): Child;
   /** The app and users seeded in Gatehouse for password sign-in (seeded once, on first use). */
   passwordFixture(): Promise<PasswordFixture>;
   /** The bare oidc-provider with Gatehouse's key, app and users (started once, on first use). */

@@ -40,16 +40,24 @@ const countQueries: KyselyPlugin = {
   },
 };
 
-/** The first table a query names (Kysely's TableNode), found depth-first. */
-function firstTable(node: unknown): string | undefined {
-  if (!node || typeof node !== 'object') return undefined;
-  const n = node as { kind?: string; table?: { identifier?: { name?: string } } };
-  if (n.kind === 'TableNode') return n.table?.identifier?.name;
-  for (const v of Object.values(node)) {
-    const found = Array.isArray(v) ? v.map(firstTable).find(Boolean) : firstTable(v);
-    if (found) return found;
+/**
+ * The table a statement is about, read from where Kysely keeps it for each kind of statement (a
+ * constant-time look, so counting costs the server under measurement next to nothing).
+ */
+function firstTable(node: { kind: string }): string | undefined {
+  const name = (t: unknown) => (t as { table?: { identifier?: { name?: string } } } | undefined)?.table?.identifier?.name;
+  const n = node as { into?: unknown; table?: unknown; from?: { froms?: unknown[] } };
+  switch (node.kind) {
+    case 'InsertQueryNode':
+      return name(n.into);
+    case 'UpdateQueryNode':
+      return name(n.table);
+    case 'SelectQueryNode':
+    case 'DeleteQueryNode':
+      return name(n.from?.froms?.[0]);
+    default:
+      return undefined;
   }
-  return undefined;
 }
 
 async function start(): Promise<{ issuer: string; database: string }> {
