@@ -1,0 +1,58 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import SQLite from 'better-sqlite3';
+import { startTestGatehouse } from '../helpers/gatehouse.ts';
+import { withStatementCache } from '../../src/store/db.ts';
+import { cachedClientMetadata, cachedClientRow, setAppPolicy } from '../../src/store/clients.ts';
+
+const t = await startTestGatehouse();
+after(() => t.close());
+
+test('an app change written in this process applies to the very next cached lookup', async () => {
+  const { db, box } = t.gh.deps;
+  const app = await t.createApp({ redirectUris: ['https://app.example/cb'], policy: 'adaptive' });
+  assert.equal((await cachedClientRow(db, app.clientId))?.policy, 'adaptive');
+  assert.ok(await setAppPolicy(db, app.clientId, 'required'));
+  assert.equal((await cachedClientRow(db, app.clientId))?.policy, 'required');
+
+  // A direct update (as the command line or a repair would write it) is noticed as well.
+  const meta = await cachedClientMetadata(db, box, app.clientId);
+  assert.equal(meta?.client_secret, app.clientSecret, 'the secret is decrypted for oidc-provider');
+  const row = (await cachedClientRow(db, app.clientId))!;
+  const stored = { ...JSON.parse(row.metadata), redirect_uris: ['https://app.example/new'] };
+  await db.updateTable('clients').set({ metadata: JSON.stringify(stored) }).where('client_id', '=', app.clientId).execute();
+  assert.deepEqual((await cachedClientMetadata(db, box, app.clientId))?.redirect_uris, ['https://app.example/new']);
+
+  // Callers get their own copy of the metadata.
+  meta!.client_name = 'changed by a caller';
+  assert.notEqual((await cachedClientMetadata(db, box, app.clientId))?.client_name, 'changed by a caller');
+});
+
+test('an unknown app is not remembered: it exists as soon as it is created', async () => {
+  const { db } = t.gh.deps;
+  assert.equal(await cachedClientRow(db, 'not-yet'), undefined);
+  await t.createApp({ clientId: 'not-yet', redirectUris: ['https://app.example/cb'] });
+  assert.equal((await cachedClientRow(db, 'not-yet'))?.client_id, 'not-yet');
+});
+
+test('SQLite statements are prepared once per SQL text and stay usable while another iterates', () => {
+  const sqlite = new SQLite(':memory:');
+  const conn = withStatementCache(sqlite, 2);
+  sqlite.exec('create table n (v integer); insert into n values (1), (2), (3)');
+  const select = conn.prepare('select v from n order by v');
+  assert.equal(conn.prepare('select v from n order by v'), select, 'the same statement');
+  assert.equal(select.reader, true);
+  assert.equal(conn.prepare('insert into n values (4)').reader, false);
+  // A statement in the middle of an iteration is busy: the next caller gets a fresh one.
+  const it = select.iterate([]);
+  it.next();
+  const other = conn.prepare('select v from n order by v');
+  assert.notEqual(other, select);
+  assert.equal((other.all([]) as { v: number }[]).length, 3);
+  it.return?.();
+  // The cache is bounded: the least recently used statement is dropped.
+  conn.prepare('select 1');
+  conn.prepare('select 2');
+  assert.notEqual(conn.prepare('select v from n order by v'), select);
+  conn.close();
+});
