@@ -26,6 +26,8 @@ export async function verifySecondFactor(
   input: unknown,
   state: Record<string, unknown>,
   where: AuditContext,
+  /** The person's active methods, when the caller has just read them. */
+  known?: MethodRecord[],
 ): Promise<FactorResult> {
   const { db, clock } = ctx.deps;
   const scope = choice === 'recovery' ? 'recovery' : 'factor';
@@ -44,7 +46,7 @@ export async function verifySecondFactor(
     if (!method) {
       result = { ok: false, reason: 'malformed' };
     } else {
-      const v = await method.verify(ctx, user, await listActiveMethods(db, user.id), input, state);
+      const v = await method.verify(ctx, user, known ?? (await listActiveMethods(db, user.id)), input, state);
       result = v.ok ? { ok: true, amr: v.amr, method: v.method } : { ok: false, reason: v.reason };
     }
   }

@@ -28,29 +28,36 @@ export type Reservation = { ok: true; failuresBefore: number } | { ok: false; re
  */
 export async function reserveAttempt(db: Db, clock: Clock, userId: string, scope: AttemptScope): Promise<Reservation> {
   const now = clock.now();
-  await db.insertInto('mfa_attempts').values({ user_id: userId, scope, consecutive_failures: 0, next_allowed_at: 0 }).onConflict((oc) => oc.columns(['user_id', 'scope']).doNothing()).execute();
   // Typed parameters: PostgreSQL cannot infer a CASE of bare parameters and takes them as text.
   const at = (ms: number) => sql<number>`cast(${now + ms} as bigint)`;
   const ladder = sql.join(
     BACKOFF_MS.map((ms, i) => sql`when consecutive_failures + 1 = ${i} then ${at(ms)}`),
     sql` `,
   );
-  const row = await db
-    .updateTable('mfa_attempts')
-    .set({
-      consecutive_failures: sql<number>`consecutive_failures + 1`,
-      next_allowed_at: sql<number>`case ${ladder} else ${at(LOCK_MS)} end`,
-    })
-    .where('user_id', '=', userId)
-    .where('scope', '=', scope)
-    .where('next_allowed_at', '<=', now)
-    .where('consecutive_failures', '<', MAX_CONSECUTIVE_FAILURES)
-    .returning('consecutive_failures')
-    .executeTakeFirst();
+  const reserve = () =>
+    db
+      .updateTable('mfa_attempts')
+      .set({
+        consecutive_failures: sql<number>`consecutive_failures + 1`,
+        next_allowed_at: sql<number>`case ${ladder} else ${at(LOCK_MS)} end`,
+      })
+      .where('user_id', '=', userId)
+      .where('scope', '=', scope)
+      .where('next_allowed_at', '<=', now)
+      .where('consecutive_failures', '<', MAX_CONSECUTIVE_FAILURES)
+      .returning('consecutive_failures')
+      .executeTakeFirst();
+  // One statement on the usual path; the row is created on a person's first attempt only.
+  let row = await reserve();
+  let state = row ? undefined : await db.selectFrom('mfa_attempts').select(['consecutive_failures', 'next_allowed_at']).where('user_id', '=', userId).where('scope', '=', scope).executeTakeFirst();
+  if (!row && !state) {
+    await db.insertInto('mfa_attempts').values({ user_id: userId, scope, consecutive_failures: 0, next_allowed_at: 0 }).onConflict((oc) => oc.columns(['user_id', 'scope']).doNothing()).execute();
+    row = await reserve();
+    if (!row) state = await db.selectFrom('mfa_attempts').select(['consecutive_failures', 'next_allowed_at']).where('user_id', '=', userId).where('scope', '=', scope).executeTakeFirst();
+  }
   if (row) return { ok: true, failuresBefore: Number(row.consecutive_failures) - 1 };
-  const state = await db.selectFrom('mfa_attempts').select(['consecutive_failures', 'next_allowed_at']).where('user_id', '=', userId).where('scope', '=', scope).executeTakeFirstOrThrow();
-  const locked = Number(state.consecutive_failures) >= MAX_CONSECUTIVE_FAILURES;
-  return { ok: false, locked, retryAfterMs: locked ? Infinity : Math.max(0, Number(state.next_allowed_at) - now) };
+  const locked = Number(state?.consecutive_failures ?? 0) >= MAX_CONSECUTIVE_FAILURES;
+  return { ok: false, locked, retryAfterMs: locked ? Infinity : Math.max(0, Number(state?.next_allowed_at ?? now) - now) };
 }
 
 export async function recordSuccess(db: Db, userId: string, scope: AttemptScope): Promise<void> {

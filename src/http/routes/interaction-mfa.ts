@@ -5,7 +5,7 @@ import { challengePage, recoveredPage } from '../pages/mfa.ts';
 import type { FieldError } from '../pages/layout.ts';
 import type { LoginFlow } from '../../store/login-flows.ts';
 import { findUserById, type User } from '../../store/users.ts';
-import { listActiveMethods } from '../../methods/records.ts';
+import { listActiveMethods, type MethodRecord } from '../../methods/records.ts';
 import { methodFor } from '../../methods/registry.ts';
 import { remainingRecoveryCodes } from '../../methods/recovery/codes.ts';
 import { verifySecondFactor, type FactorChoice } from '../../flows/second-factor.ts';
@@ -18,10 +18,9 @@ import { registerWizard, type WizardHost } from './wizard.ts';
 import type { WizardState } from '../../flows/enrollment.ts';
 
 /** The choices a person has at the challenge: their method types (default first), then recovery. */
-async function choicesFor(deps: HttpDeps, user: User, phishingOnly: boolean): Promise<FactorChoice[]> {
-  const methods = await listActiveMethods(deps.db, user.id);
-  methods.sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
-  const types = [...new Set(methods.map((m) => m.type))].filter((t) => !phishingOnly || methodFor(t)?.phishingResistant) as FactorChoice[];
+async function choicesFor(deps: HttpDeps, user: User, phishingOnly: boolean, methods?: MethodRecord[]): Promise<FactorChoice[]> {
+  const sorted = [...(methods ?? (await listActiveMethods(deps.db, user.id)))].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
+  const types = [...new Set(sorted.map((m) => m.type))].filter((t) => !phishingOnly || methodFor(t)?.phishingResistant) as FactorChoice[];
   return phishingOnly ? types : [...types, 'recovery'];
 }
 
@@ -81,14 +80,15 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
     const user = flow.userId ? await findUserById(db, flow.userId) : undefined;
     if (d.prompt.name !== 'login' || flow.step !== 'mfa' || !user) return reply.redirect(`/interaction/${d.uid}`, 303);
     const where = auditContext(req, String(d.params.client_id));
-    const choices = await choicesFor(deps, user, wantsPhishingResistant(d.params));
+    const methods = await listActiveMethods(db, user.id);
+    const choices = await choicesFor(deps, user, wantsPhishingResistant(d.params), methods);
     const choice = field(req, 'method') as FactorChoice | undefined;
     // Dispatch on the method the person used; a method they do not have is refused like a wrong code.
     const input = choice === 'webauthn' ? parseJson(field(req, 'credential')) : field(req, 'code');
     const state = (flow.data.challenge as Record<string, unknown> | undefined) ?? {};
     // A WebAuthn challenge answers once: it is dropped before the answer is checked.
     if (choice === 'webauthn') await s.saveFlow({ ...flow, data: { ...flow.data, challenge: {} } });
-    const result = choice && choices.includes(choice) ? await verifySecondFactor(ceremony, user, choice, input, state, where) : await verifySecondFactor(ceremony, user, 'totp', undefined, {}, where);
+    const result = choice && choices.includes(choice) ? await verifySecondFactor(ceremony, user, choice, input, state, where, methods) : await verifySecondFactor(ceremony, user, 'totp', undefined, {}, where, methods);
 
     if (!result.ok) {
       const message =
