@@ -1,0 +1,28 @@
+import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import type { Db } from './db.ts';
+
+const MARK = '\u0000gatehouse-param:';
+
+/** A stand-in for a parameter while a query is compiled once; replaced by the real value on each run. */
+export function param<T = unknown>(name: string): T {
+  return `${MARK}${name}` as unknown as T;
+}
+
+/**
+ * A query built and compiled once, then run many times with new parameter values. On the hot
+ * paths (oidc-provider's adapter: several statements per token request) this skips Kysely's
+ * build-and-compile step, which the bench showed to be a third of the server's time.
+ */
+export function precompile<R, P extends Record<string, unknown>>(db: Db, build: () => Compilable<R>) {
+  let compiled: CompiledQuery<R> | undefined;
+  return (values: P): Promise<QueryResult<R>> => {
+    compiled ??= build().compile();
+    const parameters = compiled.parameters.map((p) => {
+      if (typeof p !== 'string' || !p.startsWith(MARK)) return p;
+      const name = p.slice(MARK.length);
+      if (!(name in values)) throw new Error(`precompiled query: missing parameter ${name}`);
+      return values[name];
+    });
+    return db.executeQuery<R>({ ...compiled, parameters });
+  };
+}
