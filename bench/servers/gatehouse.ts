@@ -28,14 +28,18 @@ let cleanup = async () => {};
  * ("select oidc_models"): statements per operation explain much of its cost.
  */
 const statements: Record<string, number> = { queries: 0 };
+// Counted when a statement runs (transformResult), keyed by the query id seen when it was built:
+// precompiled statements (src/store/precompiled.ts) are built once and run many times.
+const kindOf = new WeakMap<object, string>();
 const countQueries: KyselyPlugin = {
-  transformQuery({ node }) {
-    statements.queries!++;
-    const key = `${node.kind.replace(/QueryNode$|Node$/, '').toLowerCase()} ${firstTable(node) ?? ''}`.trim();
-    statements[key] = (statements[key] ?? 0) + 1;
+  transformQuery({ node, queryId }) {
+    kindOf.set(queryId, `${node.kind.replace(/QueryNode$|Node$/, '').toLowerCase()} ${firstTable(node) ?? ''}`.trim());
     return node;
   },
   async transformResult(args) {
+    const key = kindOf.get(args.queryId) ?? 'other';
+    statements.queries!++;
+    statements[key] = (statements[key] ?? 0) + 1;
     return args.result;
   },
 };
