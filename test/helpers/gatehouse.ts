@@ -73,27 +73,36 @@ export interface TestGatehouseOptions {
  * (a fixed `PORT` and `GATEHOUSE_SECRET_KEY` let a restarted server take over the same issuer).
  */
 export async function startTestGatehouse(env: Record<string, string> = {}, opts: TestGatehouseOptions = {}): Promise<TestGatehouse> {
-  const port = await freePort();
+  // The SMTP server listens first, so the port picked for Gatehouse below cannot be handed to it too.
   const smtp = await startSmtp();
   const own = opts.store ? undefined : process.env.DATABASE_URL && isPostgresUrl(process.env.DATABASE_URL) ? await createTestStore() : undefined;
   const store = opts.store ?? own;
   const databaseUrl = store?.databaseUrl ?? ':memory:';
   const schema = store?.schema;
-  const config: Config = loadConfig({
-    PORT: String(port),
-    GATEHOUSE_SECRET_KEY: randomBytes(32).toString('hex'),
-    GATEHOUSE_DATA_DIR: '/tmp/gatehouse-test-unused',
-    GATEHOUSE_SMTP_URL: smtp.url,
-    GATEHOUSE_DEMO: '0',
-    DATABASE_URL: databaseUrl,
-    ...env,
-  });
   const db = openDb(databaseUrl, { pgSchema: schema, poolSize: 5 });
-  const gh = await startGatehouse(config, { db, clock: opts.clock });
+  let gh: Gatehouse | undefined;
+  let config: Config | undefined;
+  // A free port can still be taken by another process before Gatehouse listens on it: pick another.
+  for (let attempt = 1; !gh; attempt++) {
+    config = loadConfig({
+      PORT: String(await freePort()),
+      GATEHOUSE_SECRET_KEY: randomBytes(32).toString('hex'),
+      GATEHOUSE_DATA_DIR: '/tmp/gatehouse-test-unused',
+      GATEHOUSE_SMTP_URL: smtp.url,
+      GATEHOUSE_DEMO: '0',
+      DATABASE_URL: databaseUrl,
+      ...env,
+    });
+    try {
+      gh = await startGatehouse(config, { db, clock: opts.clock });
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EADDRINUSE' || env.PORT || attempt >= 5) throw err;
+    }
+  }
   const { box, clock, random } = gh.deps;
   return {
     gh,
-    issuer: config.issuer,
+    issuer: config!.issuer,
     smtp,
     createApp: (app) => createApp(gh.deps.db, box, clock, random, { name: 'Test app', firstParty: true, policy: 'bypass', ...app }),
     async createUser(email, password, o = {}) {

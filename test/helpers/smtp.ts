@@ -1,5 +1,4 @@
 import { SMTPServer } from 'smtp-server';
-import { freePort } from './ports.ts';
 
 export interface ReceivedMail {
   to: string[];
@@ -33,8 +32,9 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
       });
     },
   });
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  // Port 0: the system picks a free port while binding it, so no other process can take it first.
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = (server as unknown as { server: { address(): { port: number } } }).server.address();
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
