@@ -6,12 +6,13 @@ import { deriveKey } from '../crypto/secret-box.ts';
 import { randomId } from '../clock.ts';
 import { createApp, findClientRow } from '../store/clients.ts';
 import { ROUTES, TTL } from '../oidc/provider.ts';
+import { ACCOUNT_CLIENT_ID } from '../policy/requirement-for.ts';
 
 /**
  * Account settings sign in through Gatehouse like any app (docs/decisions/0002-account-sign-in.md):
  * a built-in first-party public client whose only redirect URI is the console's callback.
  */
-export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
+export { ACCOUNT_CLIENT_ID };
 
 const COOKIE = 'gh_account_signin';
 const COOKIE_PATH = '/account';

@@ -6,51 +6,57 @@ import type { User } from '../store/users.ts';
 import type { AuditContext } from '../store/audit.ts';
 import { audit } from '../store/audit.ts';
 import { errorPage } from './pages/error.ts';
+import { auditContext } from './request-context.ts';
 import { deleteLoginFlow, loadLoginFlow, saveLoginFlow, type LoginFlow } from '../store/login-flows.ts';
-import { cachedClientRow, type AppPolicy } from '../store/clients.ts';
-import { listActiveMethods } from '../methods/records.ts';
-import { decidePrompt } from '../policy/prompt-rule.ts';
-import { assuranceOf } from '../flows/assurance.ts';
-import { deviceCookieName, isRememberedDevice } from '../flows/remembered-devices.ts';
-import { ACR, acrRank } from '../oidc/acr.ts';
+import { cachedClientRow } from '../store/clients.ts';
+import { findUserById } from '../store/users.ts';
+import { listActiveMethods, type MethodRecord } from '../methods/records.ts';
+import { deviceCookieName } from '../flows/remembered-devices.ts';
+import { signInRequirementFor } from '../policy/requirement-for.ts';
+import { requestedAcrs, type Requirement } from '../gate/requirement.ts';
+import { latestProofAt, sessionProof, type Proof } from '../gate/evidence.ts';
+import { decide, type Decision } from '../gate/decide.ts';
+import { credentialsFingerprint } from '../gate/fingerprint.ts';
 import { TTL } from '../oidc/provider.ts';
-import { ACCOUNT_CLIENT_ID } from './account-sign-in.ts';
 
 export type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export type Req = FastifyRequest<{ Params: { uid: string } }>;
 
 const FLOW_TTL_MS = TTL.Interaction * 1000;
 
-/** The ACR values an authorization request asks for: `acr_values` and an essential `claims` acr. */
-export function requestedAcrs(params: Details['params']): string[] {
-  const out: string[] = typeof params.acr_values === 'string' ? params.acr_values.split(' ') : [];
-  try {
-    const claims = typeof params.claims === 'string' ? JSON.parse(params.claims) : undefined;
-    const acr = claims?.id_token?.acr;
-    if (acr?.value) out.push(acr.value);
-    if (Array.isArray(acr?.values)) out.push(...acr.values);
-  } catch {
-    // oidc-provider already rejected malformed `claims`; nothing to add.
-  }
-  return out.filter((v) => acrRank(v) >= 0);
+/**
+ * What the sign-in flow keeps between steps (in `login_flows.data`): the proofs with their times,
+ * whether the person had 2FA when the first factor was given, and the fingerprint of the
+ * credentials it was given against.
+ */
+export interface FlowData {
+  proofs?: Proof[];
+  hadMethods?: boolean;
+  fingerprint?: string;
+  /** prompt=login / max_age: the session's earlier proofs do not count. */
+  reauthenticate?: boolean;
+  /** A recovery code was used: the "review your methods" interstitial comes before the app. */
+  recovered?: boolean;
+  /** "Reset two-step verification" after a recovery code: the wizard runs before the app. */
+  wizardAfterReset?: boolean;
+  [key: string]: unknown;
 }
 
-/** A step-up: the app asks for more than a single factor. */
-export function isStepUp(params: Details['params']): boolean {
-  const wanted = requestedAcrs(params);
-  return wanted.length > 0 && wanted.every((v) => acrRank(v) > acrRank(ACR.singleFactor));
+export const dataOf = (flow: LoginFlow) => flow.data as FlowData;
+
+/** The gate's view of a flow whose person is known. */
+export interface Evaluation {
+  user: User;
+  methods: MethodRecord[];
+  requirement: Requirement;
+  decision: Decision;
 }
 
-export function wantsPhishingResistant(params: Details['params']): boolean {
-  const wanted = requestedAcrs(params);
-  return wanted.length > 0 && wanted.every((v) => v === ACR.phishingResistant);
-}
-
-/** What every interaction route needs: the interaction, its stored flow, and how to finish it. */
+/** What every interaction route needs: the interaction, its stored flow, the gate, and how to finish. */
 export function interactionSupport(deps: HttpDeps) {
   const { provider, t, db, clock, csrf } = deps;
 
-  return {
+  const support = {
     async details(req: Req, reply: FastifyReply): Promise<Details | undefined> {
       try {
         const d = await provider.interactionDetails(req.raw, reply.raw);
@@ -73,12 +79,89 @@ export function interactionSupport(deps: HttpDeps) {
       return row?.name ?? t('app.name');
     },
 
+    /**
+     * The flow of this interaction. A new one starts at the email page; when the browser's session
+     * is known (single sign-on, step-up) it carries the session's proofs as of its `auth_time` —
+     * none when the app asks the person to authenticate again (prompt=login, max_age), which starts
+     * at the password with the email known.
+     */
     async flowFor(d: Details): Promise<LoginFlow> {
-      return (await loadLoginFlow(db, clock, d.uid)) ?? { uid: d.uid, email: null, userId: null, step: 'email', amr: [], data: {} };
+      const stored = await loadLoginFlow(db, clock, d.uid);
+      if (stored) return stored;
+      const fresh: LoginFlow = { uid: d.uid, email: null, userId: null, step: 'email', amr: [], data: {} };
+      const accountId = d.session?.accountId;
+      const user = accountId ? await findUserById(db, accountId) : undefined;
+      if (!user || user.disabled) return fresh;
+      const reasons = d.prompt.reasons;
+      const reauthenticate = reasons.includes('login_prompt') || reasons.includes('max_age') || reasons.includes('no_session');
+      if (reauthenticate) {
+        const flow: LoginFlow = { ...fresh, email: user.email, step: 'password', data: { reauthenticate: true } };
+        await support.saveFlow(flow);
+        return flow;
+      }
+      const session = d.session?.cookie ? await provider.Session.find(d.session.cookie) : undefined;
+      const proofs = sessionProof(d.session?.amr, session?.authTime());
+      return support.bind(fresh, user, await listActiveMethods(db, user.id), proofs);
     },
 
     saveFlow(flow: LoginFlow): Promise<void> {
       return saveLoginFlow(db, clock, flow, FLOW_TTL_MS);
+    },
+
+    /** Binds a flow to its person at the first factor: whether they had 2FA, and their credentials now. */
+    async bind(flow: LoginFlow, user: User, methods: MethodRecord[], proofs: Proof[]): Promise<LoginFlow> {
+      const data: FlowData = { ...dataOf(flow), proofs, hadMethods: methods.length > 0, fingerprint: credentialsFingerprint(user, methods), passkey: undefined };
+      const bound: LoginFlow = { ...flow, email: user.email, userId: user.id, step: 'factors', amr: proofs.flatMap((p) => p.amr), data };
+      await support.saveFlow(bound);
+      return bound;
+    },
+
+    /** Records a factor proven in this flow. */
+    async prove(flow: LoginFlow, proof: Omit<Proof, 'at'>): Promise<LoginFlow> {
+      const proofs = [...(dataOf(flow).proofs ?? []), { ...proof, at: clock.now() }];
+      const next: LoginFlow = { ...flow, amr: [...new Set([...flow.amr, ...proof.amr])], data: { ...flow.data, proofs } };
+      await support.saveFlow(next);
+      return next;
+    },
+
+    /**
+     * After a change the flow made itself (a method enrolled in its wizard, a reset after a recovery
+     * code), its credentials fingerprint follows, so that only changes made elsewhere end it.
+     */
+    async rebind(flow: LoginFlow, user: User): Promise<LoginFlow> {
+      const fresh = (await findUserById(db, user.id)) ?? user;
+      const next: LoginFlow = { ...flow, data: { ...flow.data, fingerprint: credentialsFingerprint(fresh, await listActiveMethods(db, user.id)) } };
+      await support.saveFlow(next);
+      return next;
+    },
+
+    /**
+     * The gate's answer for a flow whose first factor is known, or 'stale' when the person's password,
+     * methods or "sessions valid after" changed since the flow started, or the account is gone.
+     */
+    async evaluate(req: FastifyRequest, d: Details, flow: LoginFlow): Promise<Evaluation | 'stale' | undefined> {
+      if (!flow.userId) return undefined;
+      const user = await findUserById(db, flow.userId);
+      if (!user || user.disabled) return 'stale';
+      const methods = await listActiveMethods(db, user.id);
+      const data = dataOf(flow);
+      if (data.fingerprint !== credentialsFingerprint(user, methods)) return 'stale';
+      const requirement = await signInRequirementFor(deps, {
+        user,
+        clientId: String(d.params.client_id),
+        hasSecondFactor: methods.length > 0,
+        deviceToken: (req.cookies as Record<string, string | undefined>)[deviceCookieName(deps, user.id)],
+        request: { acrs: requestedAcrs(d.params), reauthenticate: !!data.reauthenticate },
+      });
+      const evidence = { proofs: data.proofs ?? [], hadMethods: !!data.hadMethods };
+      return { user, methods, requirement, decision: decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), now: clock.now() }) };
+    },
+
+    /** A flow that outlived a change of the person's credentials: it ends here, the sign-in starts again. */
+    async refuseStale(req: FastifyRequest, reply: FastifyReply, d: Details, flow: LoginFlow) {
+      await deleteLoginFlow(db, d.uid);
+      await audit(db, clock, { ...auditContextOf(req, d), event: 'login.flow.stale', userId: flow.userId });
+      return reply.code(409).type('text/html').send(errorPage(t, t('error.sign_in_stale'), 'sign_in_stale'));
     },
 
     async finish(req: FastifyRequest, reply: FastifyReply, result: InteractionResults) {
@@ -86,37 +169,39 @@ export function interactionSupport(deps: HttpDeps) {
       return reply.redirect(url, 303);
     },
 
-    /** Ends the login step with exactly what was proven: `amr` and the `acr` that follows from it. */
-    async completeLogin(req: FastifyRequest, reply: FastifyReply, d: Details, user: User, amr: string[], where: AuditContext) {
-      const { acr, amr: finalAmr } = assuranceOf(amr);
+    /**
+     * Ends the login step with what the gate found proven. Only a factor proven in this flow moves
+     * `auth_time`; a session that already met the request keeps its own (issue 6, bypass 2).
+     */
+    async completeLogin(req: FastifyRequest, reply: FastifyReply, d: Details, flow: LoginFlow, e: Evaluation & { decision: { step: 'satisfied' } }, where: AuditContext) {
+      const { acr, amr, reasons } = e.decision;
+      const proofs = dataOf(flow).proofs ?? [];
+      const provenAt = latestProofAt(proofs);
+      const sessionAt = proofs.find((p) => p.source === 'session')?.at;
       await deleteLoginFlow(db, d.uid);
-      await audit(db, clock, { ...where, event: 'login.succeeded', userId: user.id, details: { acr, amr: finalAmr } });
-      return this.finish(req, reply, { login: { accountId: user.id, acr, amr: finalAmr, remember: true } });
+      await audit(db, clock, { ...where, event: 'policy.decision', userId: e.user.id, details: { step: 'satisfied', reasons } });
+      await audit(db, clock, { ...where, event: 'login.succeeded', userId: e.user.id, details: { acr, amr, renewed: provenAt !== undefined } });
+      const ts = provenAt === undefined && sessionAt !== undefined ? { ts: Math.floor(sessionAt / 1000) } : {};
+      return support.finish(req, reply, { login: { accountId: e.user.id, acr, amr, remember: true, ...ts } });
     },
 
     /**
-     * After the first factor (password, or a passkey): the interim prompt rule decides whether a
-     * second factor is asked for, the wizard is required or suggested, or the sign-in is complete.
+     * After a step made progress: finish when the gate is satisfied, otherwise show the next page
+     * (GET /interaction/:uid renders what the gate asks for).
      */
-    async afterFirstFactor(req: FastifyRequest, reply: FastifyReply, d: Details, user: User, amr: string[], where: AuditContext) {
-      const row = await cachedClientRow(db, String(d.params.client_id));
-      const appPolicy = (row?.policy ?? 'adaptive') as AppPolicy;
-      const methods = await listActiveMethods(db, user.id);
-      const stepUp = isStepUp(d.params);
-      const already = assuranceOf(amr);
-      if (already.acr !== ACR.singleFactor && (!wantsPhishingResistant(d.params) || already.acr === ACR.phishingResistant)) {
-        return this.completeLogin(req, reply, d, user, amr, where);
+    async advance(req: FastifyRequest, reply: FastifyReply, d: Details, flow: LoginFlow) {
+      const e = await support.evaluate(req, d, flow);
+      if (e === 'stale') return support.refuseStale(req, reply, d, flow);
+      const data = dataOf(flow);
+      if (e && e.decision.step === 'satisfied' && !data.recovered && !data.wizardAfterReset) {
+        return support.completeLogin(req, reply, d, flow, e as Evaluation & { decision: { step: 'satisfied' } }, auditContextOf(req, d));
       }
-      const remembered = !stepUp && (await isRememberedDevice(deps, user, (req.cookies as Record<string, string | undefined>)[deviceCookieName(deps, user.id)]));
-      const snooze = await db.selectFrom('mfa_state').select('remind_after').where('user_id', '=', user.id).executeTakeFirst();
-      const decision = decidePrompt({ appPolicy, hasSecondFactor: methods.length > 0, rememberedDevice: remembered, stepUp, remindAfter: snooze?.remind_after ?? null, suggestEnrollment: d.params.client_id !== ACCOUNT_CLIENT_ID, now: clock.now() });
-      await audit(db, clock, { ...where, event: 'policy.decision', userId: user.id, details: { action: decision.action, reasons: decision.reasons, appPolicy } });
-      if (decision.action === 'none') return this.completeLogin(req, reply, d, user, amr, where);
-      const step = decision.action === 'challenge' ? 'mfa' : decision.action === 'enroll' ? 'enroll' : 'suggest';
-      await this.saveFlow({ uid: d.uid, email: user.email, userId: user.id, step, amr, data: { stepUp } });
       return reply.redirect(`/interaction/${d.uid}`, 303);
     },
   };
+  return support;
 }
+
+const auditContextOf = (req: FastifyRequest, d: Details): AuditContext => auditContext(req, String(d.params.client_id));
 
 export type InteractionSupport = ReturnType<typeof interactionSupport>;

@@ -1,11 +1,13 @@
 import { interactionPolicy, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Deps } from '../context.ts';
-import { cachedClientRow, type AppPolicy } from '../store/clients.ts';
+import { cachedClientRow } from '../store/clients.ts';
 import { findUserById } from '../store/users.ts';
 import { listActiveMethods } from '../methods/records.ts';
-import { decidePrompt } from '../policy/prompt-rule.ts';
-import { deviceCookieName, isRememberedDevice } from '../flows/remembered-devices.ts';
-import { ACR, acrRank } from './acr.ts';
+import { deviceCookieName } from '../flows/remembered-devices.ts';
+import { signInRequirementFor, ACCOUNT_CLIENT_ID } from '../policy/requirement-for.ts';
+import { requestedAcrs } from '../gate/requirement.ts';
+import { sessionProof } from '../gate/evidence.ts';
+import { decide } from '../gate/decide.ts';
 
 const { Check, base } = interactionPolicy;
 
@@ -13,56 +15,50 @@ const { Check, base } = interactionPolicy;
 export const LOGIN_REASONS = {
   /** The session's account is disabled or gone. */
   accountUnavailable: 'account_unavailable',
-  /** The app asks (acr_values) for more than the session proved: step-up. */
-  acrUpgrade: 'acr_upgrade',
-  /** Single sign-on into an app whose 2FA rule the session does not meet yet. */
-  secondFactorRequired: 'second_factor_required',
+  /** The gate (src/gate/decide.ts) finds the session short of what this app and request require. */
+  requirementUnmet: 'authentication_requirement_unmet',
 } as const;
 
 /**
- * oidc-provider's default prompts plus two login checks, so that single sign-on never carries a
- * session into an app that needs more than the session proved.
+ * oidc-provider's default prompts with the gate as a login check, so that single sign-on and
+ * step-up never carry a session into an app that needs more than the session proved.
+ * oidc-provider's own `essential_acr(s)` checks compare ACR values for equality, so a session that
+ * proved more than an essential acr asks for would be sent to log in again (and, before the gate,
+ * get a new `auth_time` without any factor): the gate judges ACRs by rank instead.
  */
 export function gatehouseInteractionPolicy(deps: Deps) {
   const policy = base();
   const login = policy.get('login')!;
+  login.checks.remove('essential_acr');
+  login.checks.remove('essential_acrs');
 
   // A session whose account was disabled or deleted meanwhile: sign in again (findAccount finds nothing).
   login.checks.add(
-    new Check('account_unavailable', 'the account of the session is not available', (ctx: KoaContextWithOIDC) =>
+    new Check(LOGIN_REASONS.accountUnavailable, 'the account of the session is not available', (ctx: KoaContextWithOIDC) =>
       ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
     ),
   );
 
   login.checks.add(
-    new Check(LOGIN_REASONS.acrUpgrade, 'requested ACR is stronger than the session', (ctx: KoaContextWithOIDC) => {
-      const { session, params } = ctx.oidc;
-      if (!session?.accountId || typeof params?.acr_values !== 'string') return Check.NO_NEED_TO_PROMPT;
-      const wanted = params.acr_values.split(' ').filter((v) => acrRank(v) >= 0);
-      if (wanted.length === 0) return Check.NO_NEED_TO_PROMPT;
-      const have = acrRank(session.acr ?? ACR.singleFactor);
-      return wanted.some((v) => acrRank(v) <= have) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
-    }),
-  );
-
-  login.checks.add(
-    new Check(LOGIN_REASONS.secondFactorRequired, "the application's 2FA rule is not met by the session", async (ctx: KoaContextWithOIDC) => {
-      const { session, client } = ctx.oidc;
-      if (!session?.accountId || !client || acrRank(session.acr) > acrRank(ACR.singleFactor)) return Check.NO_NEED_TO_PROMPT;
-      const row = await cachedClientRow(deps.db, client.clientId);
-      // The same rule as after the password; a suggestion never interrupts single sign-on.
-      const rule = { appPolicy: (row?.policy ?? 'adaptive') as AppPolicy, stepUp: false, remindAfter: null, now: deps.clock.now() };
-      const prompts = (hasSecondFactor: boolean, rememberedDevice: boolean) => {
-        const { action } = decidePrompt({ ...rule, hasSecondFactor, rememberedDevice });
-        return action === 'challenge' || action === 'enroll';
-      };
-      // Where the rule prompts nobody (a Bypass app), the person's methods are not read at all.
-      if (!prompts(true, false) && !prompts(false, false)) return Check.NO_NEED_TO_PROMPT;
+    new Check(LOGIN_REASONS.requirementUnmet, 'the session does not meet what this application requires', async (ctx: KoaContextWithOIDC) => {
+      const { session, client, params } = ctx.oidc;
+      if (!session?.accountId || !client) return Check.NO_NEED_TO_PROMPT;
+      const acrs = requestedAcrs((params ?? {}) as Record<string, unknown>);
+      // Where the rule asks nobody for anything (a Bypass app, no step-up), nothing more is read.
+      if (acrs.length === 0 && client.clientId !== ACCOUNT_CLIENT_ID && (await cachedClientRow(deps.db, client.clientId))?.policy === 'bypass') return Check.NO_NEED_TO_PROMPT;
       const user = await findUserById(deps.db, session.accountId);
       if (!user) return Check.NO_NEED_TO_PROMPT;
       const methods = await listActiveMethods(deps.db, user.id);
-      const remembered = methods.length > 0 && (await isRememberedDevice(deps, user, ctx.cookies.get(deviceCookieName(deps, user.id)) ?? undefined));
-      return prompts(methods.length > 0, remembered) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
+      const requirement = await signInRequirementFor(deps, {
+        user,
+        clientId: client.clientId,
+        hasSecondFactor: methods.length > 0,
+        deviceToken: ctx.cookies.get(deviceCookieName(deps, user.id)) ?? undefined,
+        request: { acrs, reauthenticate: false },
+      });
+      const evidence = { proofs: sessionProof(session.amr, session.authTime()), hadMethods: methods.length > 0 };
+      const decision = decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), now: deps.clock.now() });
+      return decision.step === 'satisfied' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );
 

@@ -39,7 +39,7 @@ ${p.mode === 'suggested' ? html`<form method="post" action="${p.base}/later">${c
   );
 }
 
-export function choosePage(p: WizardPageBase): string {
+export function choosePage(p: WizardPageBase & { kinds: readonly string[] }): string {
   const { t } = p;
   const option = (value: string, label: string, description: string, checked = false) =>
     html`<div class="field check"><input type="radio" id="m-${value}" name="method" value="${value}"${checked ? html` checked` : ''}> <label class="inline" for="m-${value}">${label}</label><p class="hint">${description}</p></div>`;
@@ -49,9 +49,9 @@ export function choosePage(p: WizardPageBase): string {
     t('wizard.choose.title'),
     html`<form method="post" action="${p.base}/choose">${csrfField(p.csrf)}
 <fieldset><legend>${t('wizard.choose.legend')}</legend>
-${option('totp', t('method.totp'), t('method.totp.description'), true)}
-${option('passkey', t('wizard.choose.passkey'), t('wizard.choose.passkey_description'))}
-${option('security-key', t('wizard.choose.security_key'), t('wizard.choose.security_key_description'))}
+${p.kinds.includes('totp') ? option('totp', t('method.totp'), t('method.totp.description'), true) : ''}
+${p.kinds.includes('passkey') ? option('passkey', t('wizard.choose.passkey'), t('wizard.choose.passkey_description'), p.kinds[0] === 'passkey') : ''}
+${p.kinds.includes('security-key') ? option('security-key', t('wizard.choose.security_key'), t('wizard.choose.security_key_description')) : ''}
 </fieldset>
 <div class="actions"><button type="submit">${t('common.continue')}</button></div></form>`,
   );

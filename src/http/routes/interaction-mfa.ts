@@ -4,54 +4,51 @@ import { field, auditContext } from '../request-context.ts';
 import { challengePage, recoveredPage } from '../pages/mfa.ts';
 import type { FieldError } from '../pages/layout.ts';
 import type { LoginFlow } from '../../store/login-flows.ts';
-import { findUserById, type User } from '../../store/users.ts';
-import { listActiveMethods, type MethodRecord } from '../../methods/records.ts';
+import type { User } from '../../store/users.ts';
+import type { MethodRecord } from '../../methods/records.ts';
 import { methodFor } from '../../methods/registry.ts';
 import { remainingRecoveryCodes } from '../../methods/recovery/codes.ts';
 import { verifySecondFactor, type FactorChoice } from '../../flows/second-factor.ts';
 import { deviceCookieName, rememberDevice, REMEMBER_DEVICE_MS } from '../../flows/remembered-devices.ts';
 import { resetSecondFactors } from '../../flows/reset-2fa.ts';
+import { ENROLL_KINDS, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
 import { audit } from '../../store/audit.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
-import { wantsPhishingResistant, type Details, type InteractionSupport, type Req } from '../interaction-support.ts';
+import { dataOf, type Details, type Evaluation, type InteractionSupport, type Req } from '../interaction-support.ts';
 import { registerWizard, type WizardHost } from './wizard.ts';
-import type { WizardState } from '../../flows/enrollment.ts';
 
-/** The choices a person has at the challenge: their method types (default first), then recovery. */
-async function choicesFor(deps: HttpDeps, user: User, phishingOnly: boolean, methods?: MethodRecord[]): Promise<FactorChoice[]> {
-  const sorted = [...(methods ?? (await listActiveMethods(deps.db, user.id)))].sort((a, b) => Number(b.isDefault) - Number(a.isDefault));
-  const types = [...new Set(sorted.map((m) => m.type))].filter((t) => !phishingOnly || methodFor(t)?.phishingResistant) as FactorChoice[];
-  return phishingOnly ? types : [...types, 'recovery'];
+/** The gate's choices in the order a person expects them: the default method's type first, recovery last. */
+function ordered(choices: readonly string[], methods: readonly MethodRecord[]): FactorChoice[] {
+  const defaultType = methods.find((m) => m.isDefault)?.type;
+  return [...choices].sort((a, b) => Number(b === defaultType) - Number(a === defaultType) || Number(a === 'recovery') - Number(b === 'recovery')) as FactorChoice[];
 }
 
-/** The challenge page (or the recovery-code interstitial) of a flow at the second step. */
-export async function renderChallenge(deps: HttpDeps, s: InteractionSupport, req: Req, reply: FastifyReply, d: Details, flow: LoginFlow, errors: FieldError[] = [], status = 200) {
+/** The challenge page of a flow at the second factor, with the choices the gate allows. */
+export async function renderChallenge(
+  deps: HttpDeps,
+  s: InteractionSupport,
+  req: Req,
+  reply: FastifyReply,
+  d: Details,
+  flow: LoginFlow,
+  e: Evaluation & { decision: { step: 'second_factor' } },
+  o: { errors?: FieldError[]; status?: number } = {},
+) {
   const { t, csrf } = deps;
-  const user = flow.userId ? await findUserById(deps.db, flow.userId) : undefined;
-  if (!user) return reply.redirect(`/interaction/${d.uid}`, 303);
-  if (flow.step === 'recovered') {
-    return reply.type('text/html').send(
-      recoveredPage({ t, csrf: csrf.token(req, reply), continueAction: `/interaction/${d.uid}/recovered/continue`, resetAction: `/interaction/${d.uid}/recovered/reset`, remaining: await remainingRecoveryCodes(deps, user.id), appName: await s.appName(d.params.client_id) }),
-    );
-  }
-  const phishingOnly = wantsPhishingResistant(d.params);
-  const choices = await choicesFor(deps, user, phishingOnly);
+  const { user, methods } = e;
+  const choices = ordered(e.decision.choices, methods);
   const asked = (req.query as Record<string, unknown>).method;
-  const choice = (choices.includes(asked as FactorChoice) ? asked : (flow.data.choice as FactorChoice | undefined) && choices.includes(flow.data.choice as FactorChoice) ? flow.data.choice : choices[0]) as FactorChoice | undefined;
-  if (!choice) {
-    // Phishing-resistant required but the person has no security key: enrollment is the only way on.
-    await s.saveFlow({ ...flow, step: 'enroll' });
-    return reply.redirect(`/interaction/${d.uid}/enroll`, 303);
-  }
+  const previous = flow.data.choice as FactorChoice | undefined;
+  const choice = choices.includes(asked as FactorChoice) ? (asked as FactorChoice) : previous && choices.includes(previous) ? previous : choices[0]!;
   let webauthnOptions: unknown;
   let challenge: Record<string, unknown> = {};
   if (choice === 'webauthn') {
-    const started = await methodFor('webauthn')!.startChallenge(ceremonyContext(deps), user, await listActiveMethods(deps.db, user.id));
+    const started = await methodFor('webauthn')!.startChallenge(ceremonyContext(deps), user, methods);
     webauthnOptions = started.display.options;
     challenge = started.state;
   }
   await s.saveFlow({ ...flow, data: { ...flow.data, choice, challenge } });
-  return reply.code(status).type('text/html').send(
+  return reply.code(o.status ?? 200).type('text/html').send(
     challengePage({
       t,
       action: `/interaction/${d.uid}/mfa`,
@@ -61,10 +58,18 @@ export async function renderChallenge(deps: HttpDeps, s: InteractionSupport, req
       others: choices,
       switchUrl: `/interaction/${d.uid}`,
       webauthnOptions,
-      offerRemember: !flow.data.stepUp,
-      errors,
-      stepUp: !!flow.data.stepUp,
+      offerRemember: !e.requirement.stepUp,
+      errors: o.errors ?? [],
+      stepUp: e.requirement.stepUp,
     }),
+  );
+}
+
+/** After a recovery code: what happened, and "Reset two-step verification" or continue. */
+export async function renderRecovered(deps: HttpDeps, s: InteractionSupport, req: Req, reply: FastifyReply, d: Details, user: User) {
+  const { t, csrf } = deps;
+  return reply.type('text/html').send(
+    recoveredPage({ t, csrf: csrf.token(req, reply), continueAction: `/interaction/${d.uid}/recovered/continue`, resetAction: `/interaction/${d.uid}/recovered/reset`, remaining: await remainingRecoveryCodes(deps, user.id), appName: await s.appName(d.params.client_id) }),
   );
 }
 
@@ -73,15 +78,28 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
   const ceremony = ceremonyContext(deps);
   const secureCookies = new URL(deps.config.issuer).protocol === 'https:';
 
-  app.post<{ Params: { uid: string } }>('/interaction/:uid/mfa', async (req, reply) => {
+  /** The flow and the gate's answer for a POST, or undefined when the reply is already sent. */
+  async function load(req: Req, reply: FastifyReply) {
     const d = await s.details(req, reply);
-    if (!d || !s.guard(req, reply)) return reply;
+    if (!d || !s.guard(req, reply)) return undefined;
     const flow = await s.flowFor(d);
-    const user = flow.userId ? await findUserById(db, flow.userId) : undefined;
-    if (d.prompt.name !== 'login' || flow.step !== 'mfa' || !user) return reply.redirect(`/interaction/${d.uid}`, 303);
+    const e = await s.evaluate(req, d, flow);
+    if (e === 'stale') {
+      await s.refuseStale(req, reply, d, flow);
+      return undefined;
+    }
+    return { d, flow, e };
+  }
+
+  app.post<{ Params: { uid: string } }>('/interaction/:uid/mfa', async (req, reply) => {
+    const l = await load(req, reply);
+    if (!l) return reply;
+    const { d, flow, e } = l;
+    // Only where the gate asks for a second factor; posting here at any other step skips nothing.
+    if (d.prompt.name !== 'login' || !e || e.decision.step !== 'second_factor' || dataOf(flow).recovered) return reply.redirect(`/interaction/${d.uid}`, 303);
+    const { user, methods } = e;
     const where = auditContext(req, String(d.params.client_id));
-    const methods = await listActiveMethods(db, user.id);
-    const choices = await choicesFor(deps, user, wantsPhishingResistant(d.params), methods);
+    const choices = ordered(e.decision.choices, methods);
     const choice = field(req, 'method') as FactorChoice | undefined;
     // Dispatch on the method the person used; a method they do not have is refused like a wrong code.
     const input = choice === 'webauthn' ? parseJson(field(req, 'credential')) : field(req, 'code');
@@ -100,41 +118,45 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
         : result.reason === 'malformed' ? t('mfa.malformed')
         : t('mfa.invalid');
       const status = result.reason === 'throttled' || result.reason === 'locked' ? 429 : 400;
-      return renderChallenge(deps, s, req, reply, d, { ...flow, data: { ...flow.data, choice: choice && choices.includes(choice) ? choice : flow.data.choice } }, [{ field: 'code', message }], status);
+      const kept = { ...flow, data: { ...flow.data, choice: choice && choices.includes(choice) ? choice : flow.data.choice } };
+      return renderChallenge(deps, s, req, reply, d, kept, { ...e, decision: e.decision }, { errors: [{ field: 'code', message }], status });
     }
 
-    const amr = [...flow.amr, ...result.amr];
-    if (field(req, 'remember') === '1' && !flow.data.stepUp && choice !== 'recovery') {
+    let proven = await s.prove(flow, { source: 'second_factor', amr: result.amr, methodId: result.method?.id });
+    // "Remember this device" skips sign-in prompts, never a step-up: not offered there.
+    if (field(req, 'remember') === '1' && !e.requirement.stepUp && choice !== 'recovery') {
       const token = await rememberDevice(deps, user.id, String(req.headers['user-agent'] ?? 'Unknown browser'), req.ip);
       reply.setCookie(deviceCookieName(deps, user.id), token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookies, maxAge: REMEMBER_DEVICE_MS / 1000 });
       await audit(db, clock, { ...where, event: 'mfa.device.remembered', userId: user.id });
     }
     if (choice === 'recovery') {
       // Using a recovery code takes the person to review their methods before going on.
-      await s.saveFlow({ ...flow, step: 'recovered', amr, data: {} });
+      proven = { ...proven, data: { ...proven.data, recovered: true } };
+      await s.saveFlow(proven);
       return reply.redirect(`/interaction/${d.uid}`, 303);
     }
-    return s.completeLogin(req, reply, d, user, amr, where);
+    return s.advance(req, reply, d, proven);
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/recovered/continue', async (req, reply) => {
-    const d = await s.details(req, reply);
-    if (!d || !s.guard(req, reply)) return reply;
-    const flow = await s.flowFor(d);
-    const user = flow.userId ? await findUserById(db, flow.userId) : undefined;
-    if (d.prompt.name !== 'login' || flow.step !== 'recovered' || !user) return reply.redirect(`/interaction/${d.uid}`, 303);
-    return s.completeLogin(req, reply, d, user, flow.amr, auditContext(req, String(d.params.client_id)));
+    const l = await load(req, reply);
+    if (!l) return reply;
+    const { d, flow, e } = l;
+    if (d.prompt.name !== 'login' || !e || !dataOf(flow).recovered) return reply.redirect(`/interaction/${d.uid}`, 303);
+    const next = { ...flow, data: { ...flow.data, recovered: false } };
+    await s.saveFlow(next);
+    return s.advance(req, reply, d, next);
   });
 
   // "I lost my phone": every method goes, every other session and app is signed out, the wizard opens.
   app.post<{ Params: { uid: string } }>('/interaction/:uid/recovered/reset', async (req, reply) => {
-    const d = await s.details(req, reply);
-    if (!d || !s.guard(req, reply)) return reply;
-    const flow = await s.flowFor(d);
-    const user = flow.userId ? await findUserById(db, flow.userId) : undefined;
-    if (d.prompt.name !== 'login' || flow.step !== 'recovered' || !user) return reply.redirect(`/interaction/${d.uid}`, 303);
-    await resetSecondFactors(deps, deps.provider, user, { keepSessionId: undefined, where: auditContext(req, String(d.params.client_id)) });
-    await s.saveFlow({ ...flow, step: 'enroll', data: { wizard: { step: 'choose' } satisfies WizardState } });
+    const l = await load(req, reply);
+    if (!l) return reply;
+    const { d, flow, e } = l;
+    if (d.prompt.name !== 'login' || !e || !dataOf(flow).recovered) return reply.redirect(`/interaction/${d.uid}`, 303);
+    await resetSecondFactors(deps, deps.provider, e.user, { keepSessionId: undefined, where: auditContext(req, String(d.params.client_id)) });
+    // The reset is this flow's own change: it goes on, bound to the credentials as they are now.
+    await s.rebind({ ...flow, data: { ...flow.data, recovered: false, wizardAfterReset: true, wizard: { step: 'choose' } satisfies WizardState } }, e.user);
     return reply.redirect(`/interaction/${d.uid}/enroll`, 303);
   });
 
@@ -142,30 +164,55 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
     const r = req as Req;
     const d = await s.details(r, reply);
     if (!d) return undefined;
-    const flow = await s.flowFor(d);
-    const user = flow.userId ? await findUserById(db, flow.userId) : undefined;
-    if (d.prompt.name !== 'login' || (flow.step !== 'enroll' && flow.step !== 'suggest') || !user) {
+    let flow = await s.flowFor(d);
+    const e = await s.evaluate(req, d, flow);
+    if (e === 'stale') {
+      await s.refuseStale(req, reply, d, flow);
+      return undefined;
+    }
+    const data = dataOf(flow);
+    const wizard = data.wizard as WizardState | undefined;
+    // The steps after confirming show the outcome of an enrollment this flow already made.
+    const showingOutcome = (wizard?.step === 'recovery' || wizard?.step === 'done') && (data.proofs ?? []).some((p) => p.source === 'enrollment' && p.methodId === wizard.methodId);
+    const enroll = e && e.decision.step === 'enroll' ? e.decision : undefined;
+    // The gate alone opens the wizard: a person who has 2FA reaches it only after proving a method here.
+    if (d.prompt.name !== 'login' || !e || (!enroll && !data.wizardAfterReset && !showingOutcome)) {
       reply.redirect(`/interaction/${d.uid}`, 303);
       return undefined;
     }
+    const user = e.user;
     const where = auditContext(req, String(d.params.client_id));
     const appName = await s.appName(d.params.client_id);
+    const kinds: readonly EnrollKind[] = enroll?.phishingResistantOnly ? ENROLL_KINDS.filter((k) => k !== 'totp') : ENROLL_KINDS;
     return {
       base: `/interaction/${d.uid}/enroll`,
       user,
-      mode: flow.step === 'enroll' ? 'required' : 'suggested',
+      mode: enroll?.optional && !data.wizardAfterReset ? 'suggested' : 'required',
       appName,
+      kinds,
       continueLabel: t('wizard.done.continue_app', { app: appName }),
       where,
       load: async () => flow.data.wizard as WizardState | undefined,
-      save: async (wizard) => s.saveFlow({ ...flow, data: { ...flow.data, wizard } }),
-      // Confirming the new method proved possession of it: it is this sign-in's second factor.
-      complete: async (rep, state) => s.completeLogin(req, rep, d, user, [...flow.amr, ...(state.amr ?? [])], where),
+      save: async (next) => {
+        flow = { ...flow, data: { ...flow.data, wizard: next } };
+        const confirmed = next.amr && next.methodId && !(dataOf(flow).proofs ?? []).some((p) => p.methodId === next.methodId && p.source === 'enrollment');
+        if (!confirmed) return s.saveFlow(flow);
+        // Confirming the new method proved possession of it: evidence for this flow (the gate counts
+        // it only where enrolling was allowed), and the flow's own change, not a stranger's.
+        flow = await s.prove(flow, { source: 'enrollment', amr: next.amr!, methodId: next.methodId });
+        flow = await s.rebind(flow, user);
+      },
+      complete: async (rep) => {
+        const next = { ...flow, data: { ...flow.data, wizard: undefined, wizardAfterReset: false } };
+        await s.saveFlow(next);
+        return s.advance(req, rep, d, next);
+      },
       later: async (rep) => {
         const until = clock.now() + deps.config.enrollmentReminderDays * 24 * 3600 * 1000;
         await db.insertInto('mfa_state').values({ user_id: user.id, remind_after: until }).onConflict((oc) => oc.column('user_id').doUpdateSet({ remind_after: until })).execute();
         await audit(db, clock, { ...where, event: 'mfa.enrollment.postponed', userId: user.id, details: { until } });
-        return s.completeLogin(req, rep, d, user, flow.amr, where);
+        // The app's rule is asked again: "Remind me later" finishes only where the rule allows it.
+        return s.advance(req, rep, d, flow);
       },
     };
   });

@@ -13,9 +13,9 @@ import { checkPassword } from '../../flows/password-login.ts';
 import { sendVerificationEmail } from '../../flows/signup.ts';
 import { passkeyLoginOptions, verifyPasskeyLogin } from '../../methods/webauthn/passkey-login.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
-import { LOGIN_REASONS } from '../../oidc/interaction-policy.ts';
-import { interactionSupport, type Details, type Req } from '../interaction-support.ts';
-import { renderChallenge, registerSecondFactorRoutes } from './interaction-mfa.ts';
+import { listActiveMethods } from '../../methods/records.ts';
+import { dataOf, interactionSupport, type Details, type Req } from '../interaction-support.ts';
+import { renderChallenge, renderRecovered, registerSecondFactorRoutes } from './interaction-mfa.ts';
 import type { FieldError } from '../pages/layout.ts';
 
 /**
@@ -45,36 +45,34 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     return reply.code(status).type('text/html').send(emailPage({ ...input, passkeyOptions: passkey.display.options }));
   }
 
-  /** Re-authentication of a known session (max_age, prompt=login, acr step-up) skips the email page. */
-  async function initialFlow(d: Details, flow: LoginFlow | undefined): Promise<LoginFlow | 'step-up'> {
-    if (flow) return flow;
-    const accountId = d.session?.accountId;
-    const user = accountId ? await findUserById(db, accountId) : undefined;
-    if (!user || user.disabled) return { uid: d.uid, email: null, userId: null, step: 'email', amr: [], data: {} };
-    const reasons = d.prompt.reasons;
-    const reauth = reasons.includes('login_prompt') || reasons.includes('max_age') || reasons.includes('no_session');
-    if (!reauth && (reasons.includes(LOGIN_REASONS.acrUpgrade) || reasons.includes(LOGIN_REASONS.secondFactorRequired) || reasons.includes('essential_acr'))) return 'step-up';
-    return { uid: d.uid, email: user.email, userId: null, step: 'password', amr: [], data: {} };
-  }
-
   app.get<{ Params: { uid: string } }>('/interaction/:uid', async (req, reply) => {
     const d = await s.details(req, reply);
     if (!d) return reply;
     if (d.prompt.name === 'login') {
-      const stored = await s.flowFor(d);
-      const existing = stored.step === 'email' && !stored.email ? undefined : stored;
-      const flow = await initialFlow(d, existing);
-      if (flow === 'step-up') {
-        // The session already holds the first factor; only the second one is asked for.
-        const user = (await findUserById(db, d.session!.accountId!))!;
-        return s.afterFirstFactor(req, reply, d, user, (d.session as { amr?: string[] }).amr ?? ['pwd'], auditContext(req, String(d.params.client_id)));
+      const flow = await s.flowFor(d);
+      const e = await s.evaluate(req, d, flow);
+      if (e === 'stale') return s.refuseStale(req, reply, d, flow);
+      if (!e) return renderLogin(req, reply, d, flow);
+      // The gate decides what this flow still needs; this page only shows it.
+      const data = dataOf(flow);
+      if (data.recovered) return renderRecovered(deps, s, req, reply, d, e.user);
+      if (data.wizardAfterReset) return reply.redirect(`/interaction/${d.uid}/enroll`, 303);
+      switch (e.decision.step) {
+        case 'satisfied':
+          return s.completeLogin(req, reply, d, flow, { ...e, decision: e.decision }, auditContext(req, String(d.params.client_id)));
+        case 'first_factor': {
+          // The session's earlier password does not count here: ask for it again, the email known.
+          const again: LoginFlow = { ...flow, step: 'password' };
+          await s.saveFlow(again);
+          return renderLogin(req, reply, d, again);
+        }
+        case 'second_factor':
+          return renderChallenge(deps, s, req, reply, d, flow, { ...e, decision: e.decision });
+        case 'enroll':
+          return reply.redirect(`/interaction/${d.uid}/enroll`, 303);
+        case 'deny':
+          return s.finish(req, reply, { error: e.decision.code, error_description: 'No method of this person can meet what the application asked for.' });
       }
-      // A re-authentication (prompt=login, max_age) starts at the password: store that step, or the
-      // password POST finds no flow at the password step and sends the person back here forever.
-      if (!existing && flow.step === 'password') await s.saveFlow(flow);
-      if (flow.step === 'mfa' || flow.step === 'recovered') return renderChallenge(deps, s, req, reply, d, flow);
-      if (flow.step === 'enroll' || flow.step === 'suggest') return reply.redirect(`/interaction/${d.uid}/enroll`, 303);
-      return renderLogin(req, reply, d, flow);
     }
     if (d.prompt.name === 'consent') {
       const row = await findClientRow(db, String(d.params.client_id));
@@ -122,7 +120,12 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
       const message = result.reason === 'throttled' ? t('login.throttled') : t('login.invalid');
       return renderLogin(req, reply, d, flow, [{ field: 'password', message }], result.reason === 'throttled' ? 429 : 400);
     }
-    return s.afterFirstFactor(req, reply, d, result.user, ['pwd'], where);
+    // Re-read: a rehash on sign-in changed the stored hash the flow is bound to.
+    const user = (await findUserById(db, result.user.id)) ?? result.user;
+    if (flow.userId && flow.userId !== user.id) return reply.redirect(`/interaction/${d.uid}`, 303);
+    const earlier = (dataOf(flow).proofs ?? []).filter((p) => p.source === 'session');
+    const bound = await s.bind(flow, user, await listActiveMethods(db, user.id), [...earlier, { source: 'password', amr: ['pwd'], at: clock.now() }]);
+    return s.advance(req, reply, d, bound);
   });
 
   // Passkey sign-in without the email: the passkey (with user verification) is both factors.
@@ -155,7 +158,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
       return renderLogin(req, reply, d, { ...flow, step: 'email' }, [{ field: 'email', message: t(!v.ok && v.reason === 'cloned' ? 'mfa.webauthn.cloned' : 'passkey.failed') }], 400);
     }
     await audit(db, clock, { ...where, event: 'login.passkey.succeeded', userId: user.id, details: { methodId: v.method.id } });
-    return s.afterFirstFactor(req, reply, d, user, v.amr, where);
+    const bound = await s.bind(flow, user, await listActiveMethods(db, user.id), [{ source: 'passkey', amr: v.amr, at: clock.now(), methodId: v.method.id }]);
+    return s.advance(req, reply, d, bound);
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/consent', async (req, reply) => {
@@ -171,7 +175,13 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
   app.post<{ Params: { uid: string } }>('/interaction/:uid/abort', async (req, reply) => {
     const d = await s.details(req, reply);
     if (!d || !s.guard(req, reply)) return reply;
+    const flow = await s.flowFor(d);
+    const e = await s.evaluate(req, d, flow);
     await deleteLoginFlow(db, d.uid);
+    // Cancelling where no method of the person can meet what the app asked for tells the app so.
+    if (e && e !== 'stale' && e.decision.step === 'enroll' && e.decision.afterProof) {
+      return s.finish(req, reply, { error: 'unmet_authentication_requirements', error_description: 'The person has no method that meets the requested authentication.' });
+    }
     return s.finish(req, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
   });
 

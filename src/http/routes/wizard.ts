@@ -16,6 +16,8 @@ export interface WizardHost {
   user: User;
   mode: 'required' | 'suggested' | 'self';
   appName?: string;
+  /** The kinds this host may enroll (the gate may allow WebAuthn only). @default ENROLL_KINDS */
+  kinds?: readonly EnrollKind[];
   continueLabel: string;
   where: AuditContext;
   load(): Promise<WizardState | undefined>;
@@ -46,7 +48,7 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
         body = introPage({ ...base, mode: host.mode, appName: host.appName });
         break;
       case 'choose':
-        body = choosePage(base);
+        body = choosePage({ ...base, kinds: host.kinds ?? ENROLL_KINDS });
         break;
       case 'setup': {
         if (state.kind === 'totp') {
@@ -112,7 +114,8 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     const s = await open(req, reply);
     if (!s || !expect('choose', s, reply)) return reply;
     const kind = field(req, 'method') as EnrollKind | undefined;
-    if (!kind || !ENROLL_KINDS.includes(kind)) return render(req, reply, s.host, s.state, [{ field: 'm-totp', message: t('error.bad_request') }], 400);
+    const kinds = s.host.kinds ?? ENROLL_KINDS;
+    if (!kind || !kinds.includes(kind)) return render(req, reply, s.host, s.state, [{ field: `m-${kinds[0]}`, message: t('error.bad_request') }], 400);
     const name = kind === 'totp' ? t('wizard.totp.default_name') : kind === 'passkey' ? t('wizard.webauthn.default_passkey') : t('wizard.webauthn.default_key');
     await s.host.save(await beginSetup(ctx, s.host.user, kind, name));
     return reply.redirect(s.host.base, 303);

@@ -1,0 +1,83 @@
+import { ACR, acrRank } from '../oidc/acr.ts';
+
+/**
+ * The ways into a signed-in session (or a change of one) that the gate guards. Each builds a
+ * {@link Requirement}; the gate ({@link decide}) answers every one of them the same way.
+ * - `app`: an authorization request of an application (sign-in, single sign-on, step-up).
+ * - `account`: Account settings, an application with a Required rule for people who have 2FA.
+ * - `account.sensitive`: a change of password or 2FA in Account settings (a fresh proof).
+ */
+export type Way = 'app' | 'account' | 'account.sensitive';
+
+/** Whether a second factor is needed: not at all, offered (with "Remind me later"), or required. */
+export type SecondFactorNeed = 'none' | 'suggested' | 'required';
+
+export interface Requirement {
+  way: Way;
+  secondFactor: SecondFactorNeed;
+  /** Only a phishing-resistant method (WebAuthn) meets the second factor. */
+  phishingResistant: boolean;
+  /**
+   * Factors the session proved earlier do not count: each must be proven in this flow
+   * (prompt=login, max_age exceeded, or a session that is too old for a fresh proof).
+   */
+  freshFactors: boolean;
+  /** For `account.sensitive`: how old a proof may be (ms). */
+  maxProofAgeMs?: number;
+  /** The app itself asked for more: a remembered device never satisfies it. */
+  stepUp: boolean;
+  /** Named reasons, for the audit log and the pages. */
+  reasons: string[];
+}
+
+/** What an authorization request asks for, read once from its parameters. */
+export interface AuthenticationRequest {
+  /** ACR values asked for (`acr_values` and an essential `claims` acr), known values only. */
+  acrs: string[];
+  /** The login prompt was requested or max_age passed: the person authenticates again. */
+  reauthenticate: boolean;
+}
+
+/**
+ * The ACR values an authorization request asks for: `acr_values` and the `claims` parameter's
+ * `id_token.acr` (`value` / `values`). Unknown values are ignored (oidc-provider checks syntax).
+ */
+export function requestedAcrs(params: Record<string, unknown>): string[] {
+  const out: string[] = typeof params.acr_values === 'string' ? params.acr_values.split(' ') : [];
+  try {
+    const claims = typeof params.claims === 'string' ? JSON.parse(params.claims) : params.claims;
+    const acr = claims?.id_token?.acr;
+    if (typeof acr?.value === 'string') out.push(acr.value);
+    if (Array.isArray(acr?.values)) out.push(...acr.values.filter((v: unknown): v is string => typeof v === 'string'));
+  } catch {
+    // oidc-provider already rejected malformed `claims`.
+  }
+  return out.filter((v) => acrRank(v) >= 0);
+}
+
+/**
+ * The weakest of the requested ACRs (any one of them is acceptable, OpenID Connect Core §3.1.2.1),
+ * or undefined when none was asked for.
+ */
+export function targetAcr(acrs: readonly string[]): string | undefined {
+  if (acrs.length === 0) return undefined;
+  return [...acrs].sort((a, b) => acrRank(a) - acrRank(b))[0];
+}
+
+/** Adds what the app asked for (a step-up) to the rule's requirement: the higher demand wins. */
+export function withRequest(base: Requirement, request: AuthenticationRequest): Requirement {
+  const target = targetAcr(request.acrs);
+  const stepUp = target !== undefined && acrRank(target) >= acrRank(ACR.multiFactor);
+  const phishing = target === ACR.phishingResistant;
+  const reasons = [...base.reasons];
+  if (stepUp) reasons.push(phishing ? 'step_up_phishing_resistant' : 'step_up_requested');
+  if (request.reauthenticate) reasons.push('reauthentication_requested');
+  return {
+    ...base,
+    secondFactor: stepUp ? 'required' : base.secondFactor,
+    phishingResistant: base.phishingResistant || phishing,
+    freshFactors: base.freshFactors || request.reauthenticate,
+    stepUp: base.stepUp || stepUp,
+    reasons,
+  };
+}
