@@ -1,6 +1,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpDeps } from './server.ts';
 import { findUserById, type User } from '../store/users.ts';
+import { listActiveMethods } from '../methods/records.ts';
+import { signInRequirementFor, ACCOUNT_CLIENT_ID } from '../policy/requirement-for.ts';
+import { consoleEvidence } from '../flows/fresh-proof.ts';
+import { decide } from '../gate/decide.ts';
 
 export interface SignedIn {
   user: User;
@@ -16,7 +20,8 @@ export interface SignedIn {
 
 /**
  * The person signed in to Gatehouse in this browser: the oidc-provider session (its signed
- * `_session` cookie), so account settings and apps share one sign-in.
+ * `_session` cookie), so account settings and apps share one sign-in. Whatever the session proved;
+ * Account settings use {@link accountSession}.
  */
 export async function currentSession(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply): Promise<SignedIn | undefined> {
   const ctx = deps.provider.createContext(req.raw, reply.raw);
@@ -33,4 +38,30 @@ export async function currentSession(deps: HttpDeps, req: FastifyRequest, reply:
     amr: session.amr,
     authorizations: (session.authorizations ?? {}) as SignedIn['authorizations'],
   };
+}
+
+/**
+ * Whether the session meets Account settings' own requirement — an app with a Required rule for
+ * people who have 2FA (SECURITY.md) — asked of the same gate as every sign-in. A password-only
+ * session from a Bypass app, or from "Remind me later" before 2FA was turned on, does not.
+ */
+export async function meetsAccountRequirement(deps: HttpDeps, s: SignedIn): Promise<boolean> {
+  const methods = await listActiveMethods(deps.db, s.user.id);
+  if (methods.length === 0) return true;
+  const requirement = await signInRequirementFor(deps, { user: s.user, clientId: ACCOUNT_CLIENT_ID, hasSecondFactor: true, deviceToken: undefined, request: { acrs: [], reauthenticate: false } });
+  // A first method this session confirmed in the settings' wizard counts: the session had no 2FA then.
+  const proofs = await consoleEvidence(deps, s);
+  const evidence = { proofs, hadMethods: !proofs.some((p) => p.source === 'enrollment') };
+  return decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), now: deps.clock.now() }).step === 'satisfied';
+}
+
+/**
+ * The session for Account settings: signed in, and meeting the console's requirement.
+ * `needsSignIn` when there is a session that must prove more (the console's sign-in asks for it).
+ */
+export async function accountSession(deps: HttpDeps, req: FastifyRequest, reply: FastifyReply): Promise<{ s: SignedIn } | { s: undefined; needsSignIn: boolean }> {
+  const s = await currentSession(deps, req, reply);
+  if (!s) return { s: undefined, needsSignIn: false };
+  if (!(await meetsAccountRequirement(deps, s))) return { s: undefined, needsSignIn: true };
+  return { s };
 }

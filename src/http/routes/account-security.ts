@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpDeps } from '../server.ts';
-import { currentSession, type SignedIn } from '../session.ts';
+import { accountSession, type SignedIn } from '../session.ts';
 import { auditContext, field } from '../request-context.ts';
 import { errorPage } from '../pages/error.ts';
 import { proofPage, securityPage } from '../pages/security.ts';
@@ -16,7 +16,8 @@ import { regenerateRecoveryCodes, remainingRecoveryCodes } from '../../methods/r
 import { verifySecondFactor, type FactorChoice } from '../../flows/second-factor.ts';
 import { checkPassword } from '../../flows/password-login.ts';
 import { forgetDevice, listRememberedDevices } from '../../flows/remembered-devices.ts';
-import { hasFreshProof, recordProof, FRESH_PROOF_MS } from '../../flows/fresh-proof.ts';
+import { hasFreshProof, recordEnrollment, recordProof, FRESH_PROOF_MS } from '../../flows/fresh-proof.ts';
+import { SECOND_FACTOR_AMR } from '../../gate/evidence.ts';
 import { resetSecondFactors } from '../../flows/reset-2fa.ts';
 import { signOutEverywhere } from '../../flows/sign-out.ts';
 import { notify } from '../../flows/notify.ts';
@@ -24,7 +25,7 @@ import { secondFactorRequiredFor } from '../../policy/required-for.ts';
 import type { WizardState } from '../../flows/enrollment.ts';
 
 const ENROLL_PATH = '/account/security/enroll';
-const NEXT_PATHS = new Set(['/account/security', ENROLL_PATH]);
+const NEXT_PATHS = new Set(['/account', '/account/security', ENROLL_PATH]);
 const safeNext = (v: unknown) => (typeof v === 'string' && NEXT_PATHS.has(v) ? v : '/account/security');
 
 /**
@@ -41,7 +42,7 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
       reply.code(403).type('text/html').send(errorPage(t, t('error.csrf'), 'csrf_failed'));
       return undefined;
     }
-    const s = await currentSession(deps, req, reply);
+    const { s } = await accountSession(deps, req, reply);
     if (!s) reply.redirect('/account', 303);
     return s;
   }
@@ -155,7 +156,7 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
       const message = result.reason === 'throttled' ? t('mfa.throttled', { seconds: Math.ceil((result.retryAfterMs ?? 1000) / 1000) }) : result.reason === 'locked' ? t('mfa.locked') : choice === 'recovery' ? t('mfa.recovery.invalid') : choice === 'webauthn' ? t('mfa.webauthn.failed') : t('mfa.invalid');
       return renderProof(req, reply, s, next, choice, [{ field: 'code', message }], result.reason === 'throttled' || result.reason === 'locked' ? 429 : 400);
     }
-    await recordProof(deps, s, 'second-factor');
+    await recordProof(deps, s, 'second-factor', result.amr);
     await audit(db, clock, { ...where, event: 'mfa.fresh_proof', userId: s.user.id, details: { method: choice } });
     return proceed(reply, s, next);
   });
@@ -233,13 +234,12 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     const s = await signedIn(req, reply, true);
     if (!s || !(await requireProof(s, reply, '/account/security'))) return reply;
     await resetSecondFactors(deps, provider, s.user, { keepSessionId: s.sessionId, where: auditContext(req) });
-    await recordProof(deps, s, 'password');
     await startWizard(s, 'choose');
     return reply.redirect(ENROLL_PATH, 303);
   });
 
   registerWizard(app, deps, '/account/security/enroll', async (req, reply): Promise<WizardHost | undefined> => {
-    const s = await currentSession(deps, req, reply);
+    const { s } = await accountSession(deps, req, reply);
     if (!s) {
       reply.redirect('/account', 303);
       return undefined;
@@ -263,7 +263,12 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
       continueLabel: t('wizard.done.back_to_settings'),
       where: auditContext(req),
       load: async () => flow.data.wizard as WizardState | undefined,
-      save: async (wizard) => saveLoginFlow(db, clock, { ...flow, data: { wizard } }, 3600_000),
+      save: async (wizard) => {
+        await saveLoginFlow(db, clock, { ...flow, data: { wizard } }, 3600_000);
+        // A session without a second factor that confirms a first method proved possession of it here.
+        const secondFactorSession = (s.amr ?? []).some((v) => SECOND_FACTOR_AMR.has(v));
+        if (wizard.amr && wizard.step === 'recovery' && !secondFactorSession) await recordEnrollment(deps, s, wizard.amr, wizard.methodId);
+      },
       complete: async (rep) => {
         await deleteLoginFlow(db, key);
         return rep.redirect('/account/security?done=added', 303);

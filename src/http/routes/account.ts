@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpDeps } from '../server.ts';
-import { currentSession, type SignedIn } from '../session.ts';
+import { accountSession, currentSession, type SignedIn } from '../session.ts';
+import { hasFreshProof } from '../../flows/fresh-proof.ts';
 import { auditContext, field } from '../request-context.ts';
 import { errorPage } from '../pages/error.ts';
 import { accountPage, accountSignedOutPage, accountSignInFailedPage } from '../pages/account.ts';
@@ -55,7 +56,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
       reply.code(403).type('text/html').send(errorPage(t, t('error.csrf'), 'csrf_failed'));
       return undefined;
     }
-    const s = await currentSession(deps, req, reply);
+    const { s } = await accountSession(deps, req, reply);
     if (!s) reply.redirect('/account', 303);
     return s;
   }
@@ -72,11 +73,13 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
   }
 
   app.get('/account', async (req, reply) => {
-    const s = await currentSession(deps, req, reply);
-    if (!s) {
-      await endUnusableSession(req, reply);
+    const a = await accountSession(deps, req, reply);
+    if (!a.s) {
+      // A session that must prove more keeps going: the console's sign-in asks for what is missing.
+      if (!a.needsSignIn) await endUnusableSession(req, reply);
       return reply.redirect(startAccountSignIn(deps, req, reply), 303);
     }
+    const s = a.s;
     const q = req.query as Record<string, unknown>;
     let notice: string | undefined;
     if (q.done === 'profile') notice = t('account.profile_saved');
@@ -110,6 +113,9 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
   app.post('/account/password', async (req, reply) => {
     const s = await forPost(req, reply);
     if (!s) return reply;
+    // With 2FA, the current password alone does not change the password: a fresh second factor too.
+    const methods = await listActiveMethods(db, s.user.id);
+    if (methods.length > 0 && !(await hasFreshProof(deps, s, true))) return reply.redirect(`/account/security/verify?next=${encodeURIComponent('/account')}`, 303);
     const input = { current: field(req, 'current_password'), next: field(req, 'new_password'), repeat: field(req, 'confirm_password') };
     const result = await changePassword(deps, provider, s.user, input, s.sessionId, auditContext(req));
     if (!result.ok) {
