@@ -96,8 +96,10 @@ async function snooze(userId: string) {
 //   person's reminder is snoozed). Fails at "a clear refusal (4xx) or the sign-in again". The
 //   wizard adds the attacker's authenticator app next to the person's and returns with a code
 //   (multi-factor). Fails at "no authorization code reached the redirect_uri".
-// - the app becomes Required: "Remind me later" goes on in a new interaction at the (required)
-//   wizard. Fails at "a clear refusal (4xx) or the sign-in again".
+// - the app becomes Required: "Remind me later" finishes the sign-in and snoozes the person's
+//   reminder; the new interaction (single sign-on check) then opens the required wizard. Fails at
+//   "the person's reminder was not snoozed". After the fix the rule is asked again at the last step:
+//   the same interaction shows the required wizard without "Remind me later".
 let n = 0;
 for (const change of changes) {
   for (const action of ['remind-later', 'wizard'] as const) {
@@ -138,7 +140,13 @@ for (const change of changes) {
 
       assert.deepEqual(atRedirect.filter((u) => codeAt(u, cb)), [], `no authorization code reached the redirect_uri — ${story}`);
       assert.deepEqual(rowsAfter, rows, `no method was added by the attacker — ${story}`);
-      assert.ok((last.status >= 400 && last.status < 500) || isSignIn(last.body), `a clear refusal (4xx) or the sign-in again at the email/password — ${story}`);
+      if (change.name.includes('Required')) {
+        // Not a change of the person's credentials: the flow goes on, but the app's rule is asked
+        // again at the last step, so "Remind me later" is no longer offered — the wizard is required.
+        assert.ok(last.url.endsWith(`/interaction/${uid}/enroll`) && !last.body.includes('/enroll/later"'), `the required wizard, without "Remind me later" — ${story}`);
+      } else {
+        assert.ok((last.status >= 400 && last.status < 500) || isSignIn(last.body), `a clear refusal (4xx) or the sign-in again at the email/password — ${story}`);
+      }
       assert.equal(await snooze(user.id), reminder, `the person's reminder was not snoozed by the attacker — ${story}`);
     });
   }
