@@ -139,11 +139,11 @@ export function interactionSupport(deps: HttpDeps) {
      * The gate's answer for a flow whose first factor is known, or 'stale' when the person's password,
      * methods or "sessions valid after" changed since the flow started, or the account is gone.
      */
-    async evaluate(req: FastifyRequest, d: Details, flow: LoginFlow): Promise<Evaluation | 'stale' | undefined> {
+    async evaluate(req: FastifyRequest, d: Details, flow: LoginFlow, known?: { user: User; methods: MethodRecord[] }): Promise<Evaluation | 'stale' | undefined> {
       if (!flow.userId) return undefined;
-      const user = await findUserById(db, flow.userId);
+      const user = known?.user.id === flow.userId ? known.user : await findUserById(db, flow.userId);
       if (!user || user.disabled) return 'stale';
-      const methods = await listActiveMethods(db, user.id);
+      const methods = known?.user.id === flow.userId ? known.methods : await listActiveMethods(db, user.id);
       const data = dataOf(flow);
       if (data.fingerprint !== credentialsFingerprint(user, methods)) return 'stale';
       const requirement = await signInRequirementFor(deps, {
@@ -189,8 +189,8 @@ export function interactionSupport(deps: HttpDeps) {
      * After a step made progress: finish when the gate is satisfied, otherwise show the next page
      * (GET /interaction/:uid renders what the gate asks for).
      */
-    async advance(req: FastifyRequest, reply: FastifyReply, d: Details, flow: LoginFlow) {
-      const e = await support.evaluate(req, d, flow);
+    async advance(req: FastifyRequest, reply: FastifyReply, d: Details, flow: LoginFlow, known?: { user: User; methods: MethodRecord[] }) {
+      const e = await support.evaluate(req, d, flow, known);
       if (e === 'stale') return support.refuseStale(req, reply, d, flow);
       const data = dataOf(flow);
       if (e && e.decision.step === 'satisfied' && !data.recovered && !data.wizardAfterReset) {

@@ -24,22 +24,28 @@ function page(p: WizardPageBase, n: number, title: string, body: SafeHtml, scrip
   });
 }
 
-export function introPage(p: WizardPageBase & { mode: 'required' | 'suggested' | 'self'; appName?: string }): string {
+/** "Cancel" where the host has a way out (the sign-in's wizard: back to the app, which is told why). */
+function cancelForm(p: WizardPageBase & { cancelAction?: string }): SafeHtml {
+  return p.cancelAction ? html`<form method="post" action="${p.cancelAction}">${csrfField(p.csrf)}<div class="actions"><button type="submit" class="secondary">${p.t('common.cancel')}</button></div></form>` : html``;
+}
+
+export function introPage(p: WizardPageBase & { mode: 'required' | 'suggested' | 'self' | 'stronger'; appName?: string; cancelAction?: string }): string {
   const { t } = p;
+  const lead = p.mode === 'required' ? t('wizard.intro.required', { app: p.appName ?? '' }) : p.mode === 'stronger' ? t('wizard.intro.stronger', { app: p.appName ?? '' }) : t('wizard.intro.body');
   return page(
     p,
     1,
     t('wizard.intro.title'),
-    html`<p>${p.mode === 'required' ? t('wizard.intro.required', { app: p.appName ?? '' }) : t('wizard.intro.body')}</p>
+    html`<p>${lead}</p>
 <p>${t('wizard.intro.analogy')}</p>
 <p>${t('wizard.intro.everywhere')}</p>
 <form method="post" action="${p.base}/start">${csrfField(p.csrf)}
 <div class="actions"><button type="submit" autofocus>${t('wizard.intro.start')}</button></div></form>
-${p.mode === 'suggested' ? html`<form method="post" action="${p.base}/later">${csrfField(p.csrf)}<div class="actions"><button type="submit" class="secondary">${t('wizard.later')}</button></div></form>` : ''}`,
+${p.mode === 'suggested' ? html`<form method="post" action="${p.base}/later">${csrfField(p.csrf)}<div class="actions"><button type="submit" class="secondary">${t('wizard.later')}</button></div></form>` : cancelForm(p)}`,
   );
 }
 
-export function choosePage(p: WizardPageBase & { kinds: readonly string[] }): string {
+export function choosePage(p: WizardPageBase & { kinds: readonly string[]; cancelAction?: string }): string {
   const { t } = p;
   const option = (value: string, label: string, description: string, checked = false) =>
     html`<div class="field check"><input type="radio" id="m-${value}" name="method" value="${value}"${checked ? html` checked` : ''}> <label class="inline" for="m-${value}">${label}</label><p class="hint">${description}</p></div>`;
@@ -53,7 +59,8 @@ ${p.kinds.includes('totp') ? option('totp', t('method.totp'), t('method.totp.des
 ${p.kinds.includes('passkey') ? option('passkey', t('wizard.choose.passkey'), t('wizard.choose.passkey_description'), p.kinds[0] === 'passkey') : ''}
 ${p.kinds.includes('security-key') ? option('security-key', t('wizard.choose.security_key'), t('wizard.choose.security_key_description')) : ''}
 </fieldset>
-<div class="actions"><button type="submit">${t('common.continue')}</button></div></form>`,
+<div class="actions"><button type="submit">${t('common.continue')}</button></div></form>
+${cancelForm(p)}`,
   );
 }
 

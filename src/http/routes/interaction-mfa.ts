@@ -135,7 +135,7 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
       await s.saveFlow(proven);
       return reply.redirect(`/interaction/${d.uid}`, 303);
     }
-    return s.advance(req, reply, d, proven);
+    return s.advance(req, reply, d, proven, { user, methods });
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/recovered/continue', async (req, reply) => {
@@ -187,8 +187,9 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
     return {
       base: `/interaction/${d.uid}/enroll`,
       user,
-      mode: enroll?.optional && !data.wizardAfterReset ? 'suggested' : 'required',
+      mode: data.wizardAfterReset ? 'required' : enroll?.optional ? 'suggested' : enroll?.afterProof ? 'stronger' : 'required',
       appName,
+      cancelAction: `/interaction/${d.uid}/abort`,
       kinds,
       continueLabel: t('wizard.done.continue_app', { app: appName }),
       where,

@@ -124,8 +124,9 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     const user = (await findUserById(db, result.user.id)) ?? result.user;
     if (flow.userId && flow.userId !== user.id) return reply.redirect(`/interaction/${d.uid}`, 303);
     const earlier = (dataOf(flow).proofs ?? []).filter((p) => p.source === 'session');
-    const bound = await s.bind(flow, user, await listActiveMethods(db, user.id), [...earlier, { source: 'password', amr: ['pwd'], at: clock.now() }]);
-    return s.advance(req, reply, d, bound);
+    const methods = await listActiveMethods(db, user.id);
+    const bound = await s.bind(flow, user, methods, [...earlier, { source: 'password', amr: ['pwd'], at: clock.now() }]);
+    return s.advance(req, reply, d, bound, { user, methods });
   });
 
   // Passkey sign-in without the email: the passkey (with user verification) is both factors.
@@ -158,8 +159,9 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
       return renderLogin(req, reply, d, { ...flow, step: 'email' }, [{ field: 'email', message: t(!v.ok && v.reason === 'cloned' ? 'mfa.webauthn.cloned' : 'passkey.failed') }], 400);
     }
     await audit(db, clock, { ...where, event: 'login.passkey.succeeded', userId: user.id, details: { methodId: v.method.id } });
-    const bound = await s.bind(flow, user, await listActiveMethods(db, user.id), [{ source: 'passkey', amr: v.amr, at: clock.now(), methodId: v.method.id }]);
-    return s.advance(req, reply, d, bound);
+    const methods = await listActiveMethods(db, user.id);
+    const bound = await s.bind(flow, user, methods, [{ source: 'passkey', amr: v.amr, at: clock.now(), methodId: v.method.id }]);
+    return s.advance(req, reply, d, bound, { user, methods });
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/consent', async (req, reply) => {

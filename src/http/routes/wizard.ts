@@ -14,8 +14,10 @@ export interface WizardHost {
   /** Path prefix of the wizard's pages and forms. */
   base: string;
   user: User;
-  mode: 'required' | 'suggested' | 'self';
+  mode: 'required' | 'suggested' | 'self' | 'stronger';
   appName?: string;
+  /** A way out of the wizard (POST), where the host has one. */
+  cancelAction?: string;
   /** The kinds this host may enroll (the gate may allow WebAuthn only). @default ENROLL_KINDS */
   kinds?: readonly EnrollKind[];
   continueLabel: string;
@@ -45,10 +47,10 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     let body: string;
     switch (state.step) {
       case 'intro':
-        body = introPage({ ...base, mode: host.mode, appName: host.appName });
+        body = introPage({ ...base, mode: host.mode, appName: host.appName, cancelAction: host.cancelAction });
         break;
       case 'choose':
-        body = choosePage({ ...base, kinds: host.kinds ?? ENROLL_KINDS });
+        body = choosePage({ ...base, kinds: host.kinds ?? ENROLL_KINDS, cancelAction: host.cancelAction });
         break;
       case 'setup': {
         if (state.kind === 'totp') {
