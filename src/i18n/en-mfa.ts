@@ -38,6 +38,7 @@ export const enMfa = {
   'wizard.progress': 'Step {n} of {total}',
   'wizard.intro.title': 'Protect your account with two-step verification',
   'wizard.intro.body': 'Two-step verification asks for something you have — your phone or a security key — after your password. Someone who learns your password still cannot sign in.',
+  'mfa.prove_before_enrolling': '{app} asks for a security key or a passkey. First confirm it is you with one of your methods; then you can add one.',
   'wizard.intro.stronger': '{app} asks for a security key or a passkey for this sign-in, and you have none yet. Add one now, or cancel and go back to {app}.',
   'wizard.intro.required': '{app} requires two-step verification. Set it up now: it takes about a minute.',
   'wizard.intro.analogy': 'Your password is the key to the building; two-step verification is the guard at the door who asks to see your phone or your security key.',

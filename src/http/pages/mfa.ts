@@ -18,6 +18,8 @@ export interface ChallengePageInput {
   offerRemember: boolean;
   errors?: FieldError[];
   stepUp?: boolean;
+  /** Why this page asks (the gate's reason in plain words), when there is more to say. */
+  notice?: string;
 }
 
 const LABEL: Record<FactorChoice, 'method.totp' | 'method.webauthn' | 'method.recovery'> = {
@@ -73,6 +75,7 @@ ${rememberBox(t, p.offerRemember && !isRecovery)}
     scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js'],
     body: html`<h1>${t('mfa.title')}</h1>
 <p class="sub">${p.stepUp ? t('mfa.step_up', { app: p.appName }) : t('login.to_app', { app: p.appName })}</p>
+${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
 ${p.errors?.length && p.choice !== 'webauthn' ? errorSummary(t, p.errors) : ''}
 <h2>${t(LABEL[p.choice])}</h2>
 ${body}
@@ -80,7 +83,7 @@ ${body}
 <summary>${t('mfa.try_another')}</summary>
 <ul class="plain">
 ${others.map((o) => html`<li><a href="${p.switchUrl}?method=${o}">${t(LABEL[o])}</a></li>`)}
-${p.choice !== 'recovery' ? html`<li><a href="${p.switchUrl}?method=recovery">${t('mfa.use_recovery')}</a></li>` : ''}
+${p.choice !== 'recovery' && p.others.includes('recovery') ? html`<li><a href="${p.switchUrl}?method=recovery">${t('mfa.use_recovery')}</a></li>` : ''}
 </ul>
 </details>`,
   });
