@@ -1,6 +1,5 @@
 import type { Deps } from '../context.ts';
 import { loadLoginFlow, saveLoginFlow } from '../store/login-flows.ts';
-import type { SignedIn } from '../http/session.ts';
 import { sessionProof, type Proof } from '../gate/evidence.ts';
 import { decide } from '../gate/decide.ts';
 import type { Requirement } from '../gate/requirement.ts';
@@ -9,6 +8,16 @@ import type { Requirement } from '../gate/requirement.ts';
 export const FRESH_PROOF_MS = 5 * 60 * 1000;
 
 const key = (sessionUid: string) => `proof:${sessionUid}`;
+
+/** What a flow needs of a browser's session (the HTTP layer's SignedIn is one). */
+export interface SessionView {
+  user: { id: string };
+  sessionUid: string;
+  amr: string[] | undefined;
+  /** `auth_time`, seconds. */
+  authTime: number | undefined;
+}
+type SignedIn = SessionView;
 
 /** What a change in Account settings requires: a second factor (or, without 2FA, the password) at most 5 minutes old. */
 export function sensitiveRequirement(hasMethods: boolean): Requirement {
@@ -47,15 +56,22 @@ const ENROLLED_TTL_MS = 14 * 24 * 3600 * 1000;
  * of it is proven in this browser, so the console (Required for people with 2FA) stays open. It is
  * enrollment evidence only — never a fresh proof for a later change.
  */
-export async function recordEnrollment(deps: Deps, s: SignedIn, amr: string[], methodId: string | undefined): Promise<void> {
+export async function recordEnrollment(deps: Deps, s: SignedIn, amr: string[], methodId: string): Promise<void> {
   await saveLoginFlow(deps.db, deps.clock, { uid: enrolledKey(s.sessionUid), email: null, userId: s.user.id, step: 'enrolled', amr, data: { at: deps.clock.now(), methodId } }, ENROLLED_TTL_MS);
 }
 
-/** Evidence for the console's own requirement: the sign-in, and a method this session enrolled as its first. */
-export async function consoleEvidence(deps: Deps, s: SignedIn): Promise<Proof[]> {
+/**
+ * Evidence for the console's own requirement: the sign-in, and a method this session enrolled as its
+ * first — only while that method is still one of the person's active methods (a reset or its removal
+ * ends it, whoever made the change).
+ */
+export async function consoleEvidence(deps: Deps, s: SignedIn, activeMethodIds: readonly string[]): Promise<Proof[]> {
   const proofs: Proof[] = sessionProof(s.amr, s.authTime);
   const enrolled = await loadLoginFlow(deps.db, deps.clock, enrolledKey(s.sessionUid));
-  if (enrolled && enrolled.userId === s.user.id) proofs.push({ source: 'enrollment', amr: enrolled.amr, at: Number(enrolled.data.at ?? 0), methodId: enrolled.data.methodId as string | undefined });
+  const methodId = enrolled?.data.methodId;
+  if (enrolled && enrolled.userId === s.user.id && typeof methodId === 'string' && activeMethodIds.includes(methodId)) {
+    proofs.push({ source: 'enrollment', amr: enrolled.amr, at: Number(enrolled.data.at ?? 0), methodId });
+  }
   return proofs;
 }
 

@@ -1,5 +1,5 @@
 import { ACR, acrRank } from '../oidc/acr.ts';
-import { assuranceOf } from '../flows/assurance.ts';
+import { assuranceOf } from './assurance.ts';
 import { methodFor } from '../methods/registry.ts';
 import type { Requirement } from './requirement.ts';
 import { hasSecondFactorAmr, isFirstFactor, type Evidence, type Proof } from './evidence.ts';

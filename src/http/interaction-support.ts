@@ -93,6 +93,8 @@ export function interactionSupport(deps: HttpDeps) {
       const user = accountId ? await findUserById(db, accountId) : undefined;
       if (!user || user.disabled) return fresh;
       const reasons = d.prompt.reasons;
+      // The app names another person (id_token_hint, claims sub): the session's person cannot answer it.
+      if (reasons.includes('id_token_hint') || reasons.includes('claims_id_token_sub_value')) return fresh;
       const reauthenticate = reasons.includes('login_prompt') || reasons.includes('max_age') || reasons.includes('no_session');
       if (reauthenticate) {
         const flow: LoginFlow = { ...fresh, email: user.email, step: 'password', data: { reauthenticate: true } };

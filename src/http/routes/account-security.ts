@@ -267,7 +267,9 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
         await saveLoginFlow(db, clock, { ...flow, data: { wizard } }, 3600_000);
         // A session without a second factor that confirms a first method proved possession of it here.
         const secondFactorSession = (s.amr ?? []).some((v) => SECOND_FACTOR_AMR.has(v));
-        if (wizard.amr && wizard.step === 'recovery' && !secondFactorSession) await recordEnrollment(deps, s, wizard.amr, wizard.methodId);
+        if (wizard.amr && wizard.methodId && (wizard.step === 'recovery' || wizard.step === 'done') && !secondFactorSession) {
+          await recordEnrollment(deps, s, wizard.amr, wizard.methodId);
+        }
       },
       complete: async (rep) => {
         await deleteLoginFlow(db, key);
