@@ -64,6 +64,8 @@ export function countedProofs(requirement: Requirement, evidence: Evidence, now:
 const named = (requirement: Requirement, ...more: string[]) => [...requirement.reasons, ...more];
 
 export function decide({ requirement, evidence, methodTypes, now }: GateInput): Decision {
+  // OpenID Connect Core §5.5.1.1: an essential acr that cannot be obtained is an error, not a lower acr.
+  if (requirement.unmeetable) return { step: 'deny', code: 'unmet_authentication_requirements', reasons: named(requirement, 'requirement_unmeetable') };
   const proofs = countedProofs(requirement, evidence, now);
   const firstFactor = proofs.some((p) => isFirstFactor(p) || p.source === 'recheck');
   if (!firstFactor) return { step: 'first_factor', reasons: named(requirement, 'first_factor_missing') };

@@ -26,6 +26,8 @@ export interface Requirement {
   maxProofAgeMs?: number;
   /** The app itself asked for more: a remembered device never satisfies it. */
   stepUp: boolean;
+  /** The app demanded (essential) an ACR that Gatehouse never issues: nothing can meet it. */
+  unmeetable?: boolean;
   /** Named reasons, for the audit log and the pages. */
   reasons: string[];
 }
@@ -36,6 +38,21 @@ export interface AuthenticationRequest {
   acrs: string[];
   /** The login prompt was requested or max_age passed: the person authenticates again. */
   reauthenticate: boolean;
+  /** An essential `claims` acr names only values Gatehouse does not know. */
+  unknownEssentialAcr?: boolean;
+}
+
+/** Whether the `claims` parameter demands an essential acr of which no value is one of ours. */
+export function unknownEssentialAcr(params: Record<string, unknown>): boolean {
+  try {
+    const claims = typeof params.claims === 'string' ? JSON.parse(params.claims) : params.claims;
+    const acr = claims?.id_token?.acr;
+    if (!acr?.essential) return false;
+    const values: unknown[] = [acr.value, ...(Array.isArray(acr.values) ? acr.values : [])].filter((v) => v !== undefined);
+    return values.length > 0 && values.every((v) => typeof v !== 'string' || acrRank(v) < 0);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -72,8 +89,10 @@ export function withRequest(base: Requirement, request: AuthenticationRequest): 
   const reasons = [...base.reasons];
   if (stepUp) reasons.push(phishing ? 'step_up_phishing_resistant' : 'step_up_requested');
   if (request.reauthenticate) reasons.push('reauthentication_requested');
+  if (request.unknownEssentialAcr) reasons.push('essential_acr_unknown');
   return {
     ...base,
+    unmeetable: base.unmeetable || request.unknownEssentialAcr,
     secondFactor: stepUp ? 'required' : base.secondFactor,
     phishingResistant: base.phishingResistant || phishing,
     freshFactors: base.freshFactors || request.reauthenticate,

@@ -13,7 +13,7 @@ import { findUserById } from '../store/users.ts';
 import { listActiveMethods, type MethodRecord } from '../methods/records.ts';
 import { deviceCookieName } from '../flows/remembered-devices.ts';
 import { signInRequirementFor } from '../policy/requirement-for.ts';
-import { requestedAcrs, type Requirement } from '../gate/requirement.ts';
+import { requestedAcrs, unknownEssentialAcr, type Requirement } from '../gate/requirement.ts';
 import { latestProofAt, sessionProof, type Proof } from '../gate/evidence.ts';
 import { decide, type Decision } from '../gate/decide.ts';
 import { credentialsFingerprint } from '../gate/fingerprint.ts';
@@ -153,7 +153,7 @@ export function interactionSupport(deps: HttpDeps) {
         clientId: String(d.params.client_id),
         hasSecondFactor: methods.length > 0,
         deviceToken: (req.cookies as Record<string, string | undefined>)[deviceCookieName(deps, user.id)],
-        request: { acrs: requestedAcrs(d.params), reauthenticate: !!data.reauthenticate },
+        request: { acrs: requestedAcrs(d.params), reauthenticate: !!data.reauthenticate, unknownEssentialAcr: unknownEssentialAcr(d.params) },
       });
       const evidence = { proofs: data.proofs ?? [], hadMethods: !!data.hadMethods };
       return { user, methods, requirement, decision: decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), now: clock.now() }) };

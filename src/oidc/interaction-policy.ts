@@ -5,7 +5,7 @@ import { findUserById } from '../store/users.ts';
 import { listActiveMethods } from '../methods/records.ts';
 import { deviceCookieName } from '../flows/remembered-devices.ts';
 import { signInRequirementFor, ACCOUNT_CLIENT_ID } from '../policy/requirement-for.ts';
-import { requestedAcrs } from '../gate/requirement.ts';
+import { requestedAcrs, unknownEssentialAcr } from '../gate/requirement.ts';
 import { sessionProof } from '../gate/evidence.ts';
 import { decide } from '../gate/decide.ts';
 
@@ -44,8 +44,9 @@ export function gatehouseInteractionPolicy(deps: Deps) {
       const { session, client, params } = ctx.oidc;
       if (!session?.accountId || !client) return Check.NO_NEED_TO_PROMPT;
       const acrs = requestedAcrs((params ?? {}) as Record<string, unknown>);
+      const unknown = unknownEssentialAcr((params ?? {}) as Record<string, unknown>);
       // Where the rule asks nobody for anything (a Bypass app, no step-up), nothing more is read.
-      if (acrs.length === 0 && client.clientId !== ACCOUNT_CLIENT_ID && (await cachedClientRow(deps.db, client.clientId))?.policy === 'bypass') return Check.NO_NEED_TO_PROMPT;
+      if (acrs.length === 0 && !unknown && client.clientId !== ACCOUNT_CLIENT_ID && (await cachedClientRow(deps.db, client.clientId))?.policy === 'bypass') return Check.NO_NEED_TO_PROMPT;
       const user = await findUserById(deps.db, session.accountId);
       if (!user) return Check.NO_NEED_TO_PROMPT;
       const methods = await listActiveMethods(deps.db, user.id);
@@ -54,7 +55,7 @@ export function gatehouseInteractionPolicy(deps: Deps) {
         clientId: client.clientId,
         hasSecondFactor: methods.length > 0,
         deviceToken: ctx.cookies.get(deviceCookieName(deps, user.id)) ?? undefined,
-        request: { acrs, reauthenticate: false },
+        request: { acrs, reauthenticate: false, unknownEssentialAcr: unknown },
       });
       const evidence = { proofs: sessionProof(session.amr, session.authTime()), hadMethods: methods.length > 0 };
       const decision = decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), now: deps.clock.now() });

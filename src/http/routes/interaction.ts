@@ -14,6 +14,7 @@ import { sendVerificationEmail } from '../../flows/signup.ts';
 import { passkeyLoginOptions, verifyPasskeyLogin } from '../../methods/webauthn/passkey-login.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
 import { listActiveMethods } from '../../methods/records.ts';
+import { unknownEssentialAcr } from '../../gate/requirement.ts';
 import { dataOf, interactionSupport, type Details, type Req } from '../interaction-support.ts';
 import { renderChallenge, renderRecovered, registerSecondFactorRoutes } from './interaction-mfa.ts';
 import type { FieldError } from '../pages/layout.ts';
@@ -49,6 +50,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     const d = await s.details(req, reply);
     if (!d) return reply;
     if (d.prompt.name === 'login') {
+      // An essential acr Gatehouse never issues: no factor can meet it, so none is asked for.
+      if (unknownEssentialAcr(d.params)) return s.finish(req, reply, { error: 'unmet_authentication_requirements', error_description: 'The requested essential acr is not supported.' });
       const flow = await s.flowFor(d);
       const e = await s.evaluate(req, d, flow);
       if (e === 'stale') return s.refuseStale(req, reply, d, flow);
