@@ -25,7 +25,7 @@ export const enMfa = {
   'mfa.recovery.invalid': 'That recovery code is not correct or was used already.',
   'mfa.webauthn.cloned': 'This security key was refused: it may have been copied. Use another way and review your keys in account settings.',
   'mfa.throttled': 'Too many attempts. Wait {seconds} seconds, then try again.',
-  'mfa.locked': 'Too many wrong attempts: this method is locked. Use another method or a recovery code, which unlocks it.',
+  'mfa.locked': 'Too many wrong attempts: this method is locked. Use another method or a recovery code, or reset your password with the link we email you, which unlocks it.',
   'mfa.recovered.title': 'You used a recovery code',
   'mfa.recovered.body': 'You have {remaining} recovery codes left. We have emailed you about this sign-in.',
   'mfa.recovered.lost_phone': 'Lost your phone or security key? Reset two-step verification: every method is removed, you are signed out everywhere else, and you set it up again now.',

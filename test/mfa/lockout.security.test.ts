@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
+import { linkIn } from '../helpers/smtp.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, enrollTotp, finish, passwordStep, submitCode, totpCode, wrongCode } from '../helpers/mfa.ts';
 import { softKey, registerSoftKey } from '../helpers/soft-authenticator.ts';
@@ -19,6 +20,7 @@ import { translator } from '../../src/i18n/index.ts';
 // path stays open (throttled), the email reset link lifts a lock, and WebAuthn answers whose
 // signature does not verify are not guesses at a code. Decision 0007.
 const PASSWORD = 'correct horse battery staple';
+const NEW_PASSWORD = 'a brand new passphrase after the flood';
 const tr = translator();
 const clock = new FakeClock();
 let t: TestGatehouse;
@@ -140,6 +142,33 @@ test('wrong authenticator-app codes: the hold ends by itself; at 100 the app loc
 
   // The authenticator app works again.
   assert.ok((await totpSignIn(email, secret)).ok, 'the right code is accepted after the recovery code');
+});
+
+test('the email reset link lifts the lock on the authenticator app', async () => {
+  const email = 'reset-lifts@example.com';
+  const { user, secret } = await personWithTotp(email);
+  assert.equal((await failMany(user, 'totp', wrongTotp(secret), 100)).counted, 100);
+  const locked = await totpSignIn(email, secret);
+  assert.equal(locked.status, 429);
+  assert.ok(locked.body.includes(lockedMessage));
+
+  // The person proves they read the account's mail: a reset link, a new password.
+  const ua = new UserAgent();
+  await ua.go(`${t.issuer}/reset`);
+  await ua.submit('/reset', { email });
+  const mail = await t.smtp.waitFor((m) => m.to.includes(email) && m.subject === tr('reset.mail_subject'));
+  await ua.go(linkIn(mail));
+  const done = await ua.submit('/reset/confirm', { password: NEW_PASSWORD, password_confirm: NEW_PASSWORD });
+  assert.equal(done.status, 200);
+
+  // The right code is accepted: the app gets its authorization code. (Not redeemed: after the flood
+  // the test's clock is a day ahead of oidc-provider's own, and the reset signed the person out as
+  // of that later instant, which a token from the real clock would predate.)
+  const { ua: after } = await atChallenge(email, 'totp', NEW_PASSWORD);
+  const accepted = await submitCode(after, cb, totpCode(secret, clock.now()));
+  assert.ok(atApp(accepted.url), `the right code is accepted after the reset link (${accepted.status})`);
+  const unlocked = await events(user.id, 'mfa.unlocked');
+  assert.deepEqual(unlocked.map((d) => [d.method, d.by]), [['totp', 'password_reset']]);
 });
 
 test('an unused recovery code still works after 100 wrong codes and after many wrong recovery codes, under a slower budget that never locks', async () => {
