@@ -10,6 +10,7 @@ import { incrementCounter } from '../store/counters.ts';
 import { checkPasswordPolicy } from '../crypto/password-policy.ts';
 import { hashPassword } from '../crypto/password.ts';
 import { clearPasswordFailures } from './password-login.ts';
+import { clearFailuresAfterProof } from '../security/attempts.ts';
 import { signOutEverywhere } from './sign-out.ts';
 import { translator } from '../i18n/index.ts';
 import { randomId } from '../clock.ts';
@@ -80,7 +81,8 @@ export type ResetResult =
  * password passed the policy (a typo must not burn the link). Then: the new hash, the address
  * counts as verified (the person just proved they read its mail), every other reset link of the
  * account stops working, the account's sign-in failure counter is cleared (the owner is back; an
- * attacker's guesses must not keep them out), and the person is signed out of every app.
+ * attacker's guesses must not keep them out), so are the second-factor attempt counts (a lock
+ * on a method lifts), and the person is signed out of every app.
  */
 export async function completePasswordReset(
   deps: Deps,
@@ -118,6 +120,9 @@ export async function completePasswordReset(
     .where('used_at', 'is', null)
     .execute();
   await clearPasswordFailures(db, user.email);
+  // The link proved the person another way: holds and locks on their second factors are lifted
+  // (decision 0007), and whoever flooded them no longer has the password.
+  await clearFailuresAfterProof(db, clock, user.id, 'password_reset', where);
   await audit(db, clock, { ...where, event: 'password.reset_completed', userId: user.id });
   await signOutEverywhere(deps, provider, user.id, { reason: 'password_reset', where });
 

@@ -5,10 +5,16 @@ import { audit } from '../store/audit.ts';
 import { listActiveMethods, type MethodRecord } from '../methods/records.ts';
 import { methodFor } from '../methods/registry.ts';
 import { useRecoveryCode } from '../methods/recovery/codes.ts';
-import { recordSuccess, reserveAttempt, backoffAfter, LOCK_MS, MAX_CONSECUTIVE_FAILURES } from '../security/attempts.ts';
+import { clearFailuresAfterProof, lockStartedAt, reserveAttempt, type AttemptKind } from '../security/attempts.ts';
 import { notify } from './notify.ts';
 
 export type FactorChoice = MethodType | 'recovery';
+
+/**
+ * What the interaction route passes when the answer is for a choice the flow does not offer: it is
+ * refused unchecked and counted apart, never against a method the person has (decision 0007).
+ */
+export const NOT_OFFERED = 'unoffered';
 
 export type FactorResult =
   | { ok: true; amr: string[]; method?: MethodRecord }
@@ -17,12 +23,14 @@ export type FactorResult =
 /**
  * Checks one second-factor answer for a person, with the attempt limits in front: every answer
  * (wrong, malformed, replayed) is counted before it is checked, per person across sessions and
- * parallel requests; recovery codes count apart, so a locked authenticator never closes the way back in.
+ * parallel requests, and per kind (decision 0007): each method type, recovery codes and answers
+ * for choices not offered count apart, so a flood of one kind never locks another, and recovery
+ * codes never lock. Any success clears every count of the person.
  */
 export async function verifySecondFactor(
   ctx: CeremonyContext,
   user: User,
-  choice: FactorChoice,
+  choice: FactorChoice | typeof NOT_OFFERED,
   input: unknown,
   state: Record<string, unknown>,
   where: AuditContext,
@@ -30,43 +38,40 @@ export async function verifySecondFactor(
   known?: MethodRecord[],
 ): Promise<FactorResult> {
   const { db, clock } = ctx.deps;
-  const scope = choice === 'recovery' ? 'recovery' : 'factor';
-  const reservation = await reserveAttempt(db, clock, user.id, scope);
+  const method = choice === 'recovery' ? undefined : methodFor(choice);
+  // A name that is no method at all counts with the choices not offered, never as some method.
+  const kind: AttemptKind = choice === 'recovery' ? 'recovery' : method ? method.type : NOT_OFFERED;
+  const reservation = await reserveAttempt(db, clock, user.id, kind, where.ip);
   if (!reservation.ok) {
-    await audit(db, clock, { ...where, event: reservation.locked ? 'mfa.locked' : 'mfa.throttled', userId: user.id, details: { method: choice } });
+    await audit(db, clock, { ...where, event: reservation.locked ? 'mfa.locked' : 'mfa.throttled', userId: user.id, details: { method: kind } });
     return { ok: false, reason: reservation.locked ? 'locked' : 'throttled', retryAfterMs: reservation.retryAfterMs };
   }
 
   let result: FactorResult;
-  if (choice === 'recovery') {
+  if (kind === 'recovery') {
     const used = await useRecoveryCode(ctx.deps, user.id, input);
     result = used === 'ok' ? { ok: true, amr: ['recovery'] } : { ok: false, reason: used };
+  } else if (!method) {
+    result = { ok: false, reason: 'malformed' };
   } else {
-    const method = methodFor(choice);
-    if (!method) {
-      result = { ok: false, reason: 'malformed' };
-    } else {
-      const v = await method.verify(ctx, user, known ?? (await listActiveMethods(db, user.id)), input, state);
-      result = v.ok ? { ok: true, amr: v.amr, method: v.method } : { ok: false, reason: v.reason };
-    }
+    const v = await method.verify(ctx, user, known ?? (await listActiveMethods(db, user.id)), input, state);
+    result = v.ok ? { ok: true, amr: v.amr, method: v.method } : { ok: false, reason: v.reason };
   }
 
   if (result.ok) {
-    await recordSuccess(db, user.id, scope);
-    // A recovery code proves the person: it also lifts a lock on their other methods.
-    if (scope === 'recovery') await recordSuccess(db, user.id, 'factor');
-    await audit(db, clock, { ...where, event: 'mfa.succeeded', userId: user.id, details: { method: choice, methodId: result.method?.id } });
-    if (choice === 'recovery') {
+    // The person proved themselves: every count starts again, a lock on another kind included.
+    await clearFailuresAfterProof(db, clock, user.id, kind, where, kind);
+    await audit(db, clock, { ...where, event: 'mfa.succeeded', userId: user.id, details: { method: kind, methodId: result.method?.id } });
+    if (kind === 'recovery') {
       await audit(db, clock, { ...where, event: 'mfa.recovery_code.used', userId: user.id });
       await notify(ctx.deps, user, 'recovery_code_used');
     }
     return result;
   }
   const failures = reservation.failuresBefore + 1;
-  await audit(db, clock, { ...where, event: 'mfa.failed', userId: user.id, details: { method: choice, reason: result.reason, failures } });
-  // Audited once when the 15-minute lock starts, and once at the 100-failure cap.
-  if (failures === MAX_CONSECUTIVE_FAILURES || (backoffAfter(failures) === LOCK_MS && backoffAfter(failures - 1) < LOCK_MS)) {
-    await audit(db, clock, { ...where, event: 'mfa.locked', userId: user.id, details: { method: choice, failures } });
-  }
+  await audit(db, clock, { ...where, event: 'mfa.failed', userId: user.id, details: { method: kind, reason: result.reason, failures } });
+  // Audited once when a hold starts, and once when the kind locks until another proof.
+  const lock = lockStartedAt(kind, failures);
+  if (lock) await audit(db, clock, { ...where, event: 'mfa.locked', userId: user.id, details: { method: kind, failures, lock } });
   return result;
 }

@@ -171,6 +171,10 @@ export interface RememberedDevicesTable {
 
 export interface MfaAttemptsTable {
   user_id: string;
+  /**
+   * The kind the attempts count against (src/security/attempts.ts): a method type (`totp`), `recovery`,
+   * `unoffered`, or `webauthn@<client address>` for the per-source WebAuthn budget.
+   */
   scope: string;
   consecutive_failures: number;
   next_allowed_at: number;

@@ -78,7 +78,7 @@ test('a wrong code at "Confirm it\'s you" is a failed attempt of the person, cou
     assert.equal(bad.status, 400);
     assert.ok(isProofPage(bad));
     assert.match(bad.body, /That code is not correct/);
-    const row = await t.gh.deps.db.selectFrom('mfa_attempts').selectAll().where('user_id', '=', p.user.id).where('scope', '=', 'factor').executeTakeFirstOrThrow();
+    const row = await t.gh.deps.db.selectFrom('mfa_attempts').selectAll().where('user_id', '=', p.user.id).where('scope', '=', 'totp').executeTakeFirstOrThrow();
     assert.equal(Number(row.consecutive_failures), i);
   }
   const failed = await t.gh.deps.db.selectFrom('audit_events').select('event').where('user_id', '=', p.user.id).where('event', '=', 'mfa.failed').execute();

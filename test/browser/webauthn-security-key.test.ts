@@ -6,6 +6,7 @@ import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { addVirtualAuthenticator, credentialIdOf, type AuthenticatorKind, type VirtualAuthenticator } from '../helpers/virtual-authenticator.ts';
 import { browserApp, enrollWebAuthn, enterPassword, heading, scriptErrors, startAppServer, t, type BrowserApp } from './webauthn-support.ts';
 import { ACR } from '../../src/oidc/acr.ts';
+import { failureCount } from '../../src/security/attempts.ts';
 
 const PASSWORD = 'a long walk on the quiet beach';
 
@@ -67,8 +68,7 @@ async function refusedWith(page: Page, message: string) {
 }
 
 async function failures(userId: string): Promise<number> {
-  const row = await gh.gh.deps.db.selectFrom('mfa_attempts').select('consecutive_failures').where('user_id', '=', userId).where('scope', '=', 'factor').executeTakeFirst();
-  return Number(row?.consecutive_failures ?? 0);
+  return failureCount(gh.gh.deps.db, userId, 'webauthn');
 }
 
 async function failedReasons(userId: string): Promise<string[]> {

@@ -6,9 +6,12 @@ import { UserAgent } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, enrollTotp, finish, passwordStep, submitCode, totpCode, wrongCode } from '../helpers/mfa.ts';
 import { backoffAfter, failureCount, MAX_CONSECUTIVE_FAILURES } from '../../src/security/attempts.ts';
+import { escapeHtml } from '../../src/http/html.ts';
+import { translator } from '../../src/i18n/index.ts';
 
 // SECURITY.md "Second factors": limits per account across sessions, requests and aliases; never
-// more than 100 consecutive failures (NIST); lockout never closes the recovery path.
+// more than 100 consecutive failures (NIST); lockout never closes the recovery path, and is never
+// permanent (decision 0007; test/mfa/lockout.security.test.ts has the ways a lock ends).
 const PASSWORD = 'correct horse battery staple';
 const clock = new FakeClock();
 let t: TestGatehouse;
@@ -50,7 +53,7 @@ test('failures count per person across sessions and email aliases', async () => 
     const r = await submitCode(ua, cb, wrongCode(secret, clock.now()));
     assert.equal(r.status, 400, alias);
   }
-  assert.equal(await failureCount(t.gh.deps.db, userId, 'factor'), 3);
+  assert.equal(await failureCount(t.gh.deps.db, userId, 'totp'), 3);
   assert.ok(backoffAfter(3) > 0, 'the ladder makes the fourth attempt wait');
 
   // A fourth browser, even with the right code, waits: the counter is the person's, not the session's.
@@ -62,10 +65,10 @@ test('failures count per person across sessions and email aliases', async () => 
   const ok = await submitCode(fourth.ua, cb, totpCode(secret, clock.now()));
   assert.ok(ok.url.startsWith(cb), `after the wait the right code works (${ok.status})`);
   await finish(app, fourth.auth, ok.url);
-  assert.equal(await failureCount(t.gh.deps.db, userId, 'factor'), 0);
+  assert.equal(await failureCount(t.gh.deps.db, userId, 'totp'), 0);
 });
 
-test('100 consecutive failures lock the factor (even the right code is refused); the recovery path stays open', async () => {
+test('100 consecutive failures lock the authenticator app (even the right code is refused) until another proof; the recovery path stays open', async () => {
   const email = 'lockout@example.com';
   const { userId, secret, recoveryCodes } = await person(email);
   let browser = await atChallenge(email);
@@ -76,7 +79,7 @@ test('100 consecutive failures lock the factor (even the right code is refused);
     const r = await submitCode(browser.ua, cb, wrongCode(secret, clock.now()));
     assert.equal(r.status, 400, `failure ${i + 1} is checked and counted (${r.status})`);
   }
-  assert.equal(await failureCount(t.gh.deps.db, userId, 'factor'), MAX_CONSECUTIVE_FAILURES);
+  assert.equal(await failureCount(t.gh.deps.db, userId, 'totp'), MAX_CONSECUTIVE_FAILURES);
   assert.ok((await count(userId, 'mfa.locked')) >= 1, 'the lock is audited');
 
   // Hours later, in a new browser, the right code is still refused: locked, not merely slowed down.
@@ -84,8 +87,8 @@ test('100 consecutive failures lock the factor (even the right code is refused);
   const victim = await atChallenge(email);
   const refused = await submitCode(victim.ua, cb, totpCode(secret, clock.now()));
   assert.equal(refused.status, 429);
-  assert.match(refused.body, /two-step verification is locked for this account/);
-  assert.equal(await failureCount(t.gh.deps.db, userId, 'factor'), MAX_CONSECUTIVE_FAILURES, 'never more than 100');
+  assert.ok(refused.body.includes(escapeHtml(translator()('mfa.locked'))), 'told it is locked');
+  assert.equal(await failureCount(t.gh.deps.db, userId, 'totp'), MAX_CONSECUTIVE_FAILURES, 'never more than 100');
   assert.equal(await count(userId, 'mfa.succeeded'), 0);
 
   // The way back in: a recovery code still works.
@@ -97,7 +100,9 @@ test('100 consecutive failures lock the factor (even the right code is refused);
   const { claims } = await finish(app, victim.auth, back.url);
   assert.ok((claims.amr as string[]).includes('recovery'));
   // The recovery code proved the person: the authenticator app is usable again.
-  assert.equal(await failureCount(t.gh.deps.db, userId, 'factor'), 0, 'a recovery code lifts the lock');
+  assert.equal(await failureCount(t.gh.deps.db, userId, 'totp'), 0, 'a recovery code lifts the lock');
+  const unlocked = await t.gh.deps.db.selectFrom('audit_events').select('details').where('user_id', '=', userId).where('event', '=', 'mfa.unlocked').execute();
+  assert.deepEqual(unlocked.map((e) => JSON.parse(e.details!)), [{ method: 'totp', failures: MAX_CONSECUTIVE_FAILURES, was: 'locked', by: 'recovery' }], 'the unlock is audited');
 });
 
 test('the recovery path is throttled on its own counter: wrong recovery codes never lock the authenticator app', async () => {
@@ -114,7 +119,7 @@ test('the recovery path is throttled on its own counter: wrong recovery codes ne
   const throttled = await submitCode(ua, cb, recoveryCodes[1]!);
   assert.equal(throttled.status, 429, 'even a right recovery code waits out the backoff');
   assert.equal(await failureCount(t.gh.deps.db, userId, 'recovery'), 3);
-  assert.equal(await failureCount(t.gh.deps.db, userId, 'factor'), 0, 'the two counters are apart');
+  assert.equal(await failureCount(t.gh.deps.db, userId, 'totp'), 0, 'the two counters are apart');
 
   // The authenticator app is unaffected.
   await ua.go(new URL('?method=totp', ua.lastUrl.replace(/\/mfa$/, '')).href);

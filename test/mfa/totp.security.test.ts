@@ -116,7 +116,7 @@ test('200 parallel wrong codes: none succeeds, each is counted or refused unchec
   assert.ok(statuses.every((s) => s === 400 || s === 429), `only 400/429: ${[...new Set(statuses)]}`);
   assert.ok(!responses.some((r) => (r.headers.get('location') ?? '').startsWith(cb)), 'no redirect to the app');
 
-  const counted = await failureCount(t.gh.deps.db, userId, 'factor');
+  const counted = await failureCount(t.gh.deps.db, userId, 'totp');
   const failed = await events(userId, 'mfa.failed');
   const refused = (await events(userId, 'mfa.throttled')) + (await events(userId, 'mfa.locked'));
   assert.equal(failed, counted, 'every checked answer is a counted failure');
@@ -130,13 +130,13 @@ test('200 parallel wrong codes: none succeeds, each is counted or refused unchec
   const tooSoon = await submitCode(ua, cb, totpCode(secret, clock.now()));
   assert.equal(tooSoon.status, 429);
   assert.match(tooSoon.body, /Too many attempts. Wait \d+ seconds/);
-  assert.equal(await failureCount(t.gh.deps.db, userId, 'factor'), counted, 'a refused attempt is not checked');
+  assert.equal(await failureCount(t.gh.deps.db, userId, 'totp'), counted, 'a refused attempt is not checked');
 
   clock.advance(BACKOFF_MS[counted]!);
   const ok = await submitCode(ua, cb, totpCode(secret, clock.now()));
   assert.ok(ok.url.startsWith(cb), `after the backoff the code works (${ok.status})`);
   assert.equal((await finish(app, auth, ok.url)).claims.acr, ACR.multiFactor);
-  assert.equal(await failureCount(t.gh.deps.db, userId, 'factor'), 0, 'a success clears the count');
+  assert.equal(await failureCount(t.gh.deps.db, userId, 'totp'), 0, 'a success clears the count');
 });
 
 test('malformed codes get a clean 4xx page, no stack trace, and count as failures', async () => {
@@ -157,6 +157,7 @@ test('malformed codes get a clean 4xx page, no stack trace, and count as failure
     ['unknown method', () => ua.fetch(action, { method: 'POST', form: { csrf, method: '__proto__', code: '123456' } })],
   ];
   let expected = 0;
+  let asCodes = 0;
   for (const [name, send] of cases) {
     clock.advance(BACKOFF_MS[expected] ?? LOCK_MS); // past the backoff: each case is checked, not throttled
     const res = await send();
@@ -167,6 +168,11 @@ test('malformed codes get a clean 4xx page, no stack trace, and count as failure
     assert.ok(!/at .+\.(ts|js):\d+|Error:|TypeError|stack/i.test(body), `${name}: no stack trace`);
     expected++;
     assert.equal(await events(userId, 'mfa.failed'), expected, `${name}: counted as a failure`);
-    assert.equal(await failureCount(t.gh.deps.db, userId, 'factor'), expected, `${name}: in the attempt counter`);
+    // A code for the authenticator app counts against it; an answer without a method the person has
+    // is not checked and counts apart, where it cannot lock their real methods (decision 0007).
+    if (name !== 'no method' && name !== 'unknown method') asCodes++;
+    const [codes, unoffered] = [await failureCount(t.gh.deps.db, userId, 'totp'), await failureCount(t.gh.deps.db, userId, 'unoffered')];
+    assert.equal(codes + unoffered, expected, `${name}: in the attempt counter`);
+    assert.equal(codes, asCodes, `${name}: counted where it belongs`);
   }
 });

@@ -128,6 +128,7 @@ const EVENT_LABELS: Record<string, MessageKey> = {
   'mfa.failed': 'account.event.mfa_failed',
   'mfa.throttled': 'account.event.mfa_throttled',
   'mfa.locked': 'account.event.mfa_locked',
+  'mfa.unlocked': 'account.event.mfa_unlocked',
   'mfa.method.added': 'account.event.mfa_added',
   'mfa.method.removed': 'account.event.mfa_removed',
   'mfa.method.renamed': 'account.event.mfa_renamed',

@@ -107,7 +107,7 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
     const state = (flow.data.challenge as Record<string, unknown> | undefined) ?? {};
     // A WebAuthn challenge answers once: it is dropped before the answer is checked.
     if (choice === 'webauthn') await s.saveFlow({ ...flow, data: { ...flow.data, challenge: {} } });
-    const result = choice && choices.includes(choice) ? await verifySecondFactor(ceremony, user, choice, input, state, where, methods) : await verifySecondFactor(ceremony, user, 'totp', undefined, {}, where, methods);
+    const result = choice && choices.includes(choice) ? await verifySecondFactor(ceremony, user, choice, input, state, where, methods) : await verifySecondFactor(ceremony, user, 'unoffered', undefined, {}, where, methods);
 
     if (!result.ok) {
       const message =

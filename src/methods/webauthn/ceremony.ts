@@ -39,7 +39,10 @@ export function isAssertion(input: unknown): input is AuthenticationResponseJSON
 /**
  * Verifies an assertion for one of `methods`: origin, RP ID, challenge, signature, and the
  * signature counter (WebAuthn §7.2 step 22): a counter that does not move forward marks the
- * credential as possibly cloned and refuses it.
+ * credential as possibly cloned and refuses it — judged only once the signature verified.
+ * Nothing about a credential (counter, last use, the cloned flag) changes on an answer whose
+ * signature did not verify: anyone who read a credential id off a challenge page could otherwise
+ * send an unsigned answer with a low counter and get the owner's key refused for good.
  */
 export async function verifyAssertion(
   ctx: CeremonyContext,
@@ -53,12 +56,7 @@ export async function verifyAssertion(
   if (!method) return { ok: false, reason: 'unknown_credential' };
   const data = method.data as unknown as CredentialData;
   if (data.cloned) return { ok: false, reason: 'cloned', method };
-  const credential: WebAuthnCredential = {
-    id: method.credentialId!,
-    publicKey: Buffer.from(data.publicKey, 'base64url'),
-    counter: Math.max(method.counter, 0),
-    transports: data.transports,
-  };
+  const storedCounter = Math.max(method.counter, 0);
   let result;
   try {
     result = await verifyAuthenticationResponse({
@@ -66,17 +64,19 @@ export async function verifyAssertion(
       expectedChallenge,
       expectedOrigin: ctx.origin,
       expectedRPID: ctx.rpId,
-      credential,
+      // Counter 0: @simplewebauthn/server 14 compares counters before it checks the signature (and
+      // throws on a regression), so it must never judge the counter; we do, after `verified`.
+      credential: { id: method.credentialId!, publicKey: Buffer.from(data.publicKey, 'base64url'), counter: 0, transports: data.transports } satisfies WebAuthnCredential,
       requireUserVerification,
     });
-  } catch (err) {
-    if (/counter/i.test((err as Error).message)) return markCloned(ctx, method, data);
+  } catch {
     return { ok: false, reason: 'invalid', method };
   }
   if (!result.verified) return { ok: false, reason: 'invalid', method };
+  // WebAuthn §7.2 step 22, on a validly signed assertion only.
   const { newCounter, userVerified } = result.authenticationInfo;
-  if (newCounter > 0 || credential.counter > 0) {
-    if (newCounter <= credential.counter) return markCloned(ctx, method, data);
+  if (newCounter > 0 || storedCounter > 0) {
+    if (newCounter <= storedCounter) return markCloned(ctx, method, data);
     if (!(await advanceCounter(ctx.deps.db, ctx.deps.clock, method.id, newCounter))) return { ok: false, reason: 'replayed', method };
   } else {
     await touchMethod(ctx.deps.db, ctx.deps.clock, method.id);
