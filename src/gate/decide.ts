@@ -99,5 +99,5 @@ export function decide({ requirement, evidence, methodTypes, now }: GateInput): 
     return { step: 'second_factor', choices, reasons: named(requirement, meeting.length ? 'second_factor_missing' : 'prove_before_enrolling') };
   }
   if (types.length > 0) return { step: 'second_factor', choices: withRecovery(meeting.length ? meeting : types), reasons: named(requirement, 'second_factor_missing') };
-  return { step: 'enroll', optional: false, phishingResistantOnly: requirement.phishingResistant, afterProof: false, reasons: named(requirement, 'no_second_factor') };
+  return { step: 'enroll', optional: false, phishingResistantOnly: requirement.phishingResistant, afterProof: false, reasons: named(requirement, 'enrollment_required') };
 }

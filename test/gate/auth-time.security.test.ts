@@ -8,7 +8,7 @@ import { FakeClock, signInWithTotp } from '../helpers/mfa.ts';
 import { ACR } from '../../src/oidc/acr.ts';
 import { FRESH_PROOF_MS } from '../../src/flows/fresh-proof.ts';
 import { postSettings } from '../account-security/support.ts';
-import { PASSWORD, codeAt, nextSecond, personWithTotp } from './support.ts';
+import { PASSWORD, codeAt, errorAt, isSignIn, nextSecond, personWithTotp } from './support.ts';
 
 // SECURITY.md "Flows and sessions": only a factor proven now moves auth_time and renews a fresh
 // proof; a request the session already meets finishes with the session's original auth_time and amr.
@@ -78,4 +78,27 @@ test('a request the session already meets returns at once with the original auth
   // And the session itself was not renewed either: acr_values again still says T1.
   const again = await silently(ua, { acr_values: ACR.multiFactor });
   assert.equal(again.auth_time, T1);
+});
+
+// Found by the attacker's walk: an app naming another subject (claims sub value) sent the browser
+// between /authorize and /interaction forever, each round a login of the session's person. And an
+// essential acr of only unknown values was ignored: a code came back instead of an error.
+test('an essential acr Gatehouse never issues ends in unmet_authentication_requirements; another subject gets the sign-in page, not a loop', async () => {
+  const email = 'unknown-acr@example.com';
+  const { secret } = await personWithTotp(t, required, cb, email, clock);
+  const ua = new UserAgent();
+  const first = (await signInWithTotp(ua, required, cb, email, PASSWORD, secret, clock)).claims;
+
+  const unknown = await authorize(ua, required, cb, { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:example:unknown'] } } }) });
+  assert.ok(unknown.returned, `back at the app: ${unknown.page.url}`);
+  assert.equal(errorAt(unknown.page.url, cb), 'unmet_authentication_requirements');
+
+  const other = await authorize(ua, required, cb, { claims: JSON.stringify({ id_token: { sub: { value: 'someone-else' } } }) });
+  assert.equal(other.returned, false);
+  assert.equal(other.page.status, 200, `a page, not redirects: ${other.page.url} (${other.page.status})`);
+  assert.ok(isSignIn(other.page.body), 'the sign-in page for the other person');
+
+  // The session of the first person is untouched.
+  const again = await silently(ua, { acr_values: ACR.multiFactor });
+  assert.equal(again.auth_time, first.auth_time);
 });
