@@ -7,6 +7,8 @@ export class UserAgent {
   lastUrl = '';
   lastStatus = 0;
   lastBody = '';
+  /** Sent with every request (a `User-Agent`, or the `Origin`/`Sec-Fetch-Site` a browser would add); per-request headers win. */
+  readonly headers: Record<string, string> = {};
 
   cookieHeader(url: string): string {
     const jar = this.cookies.get(new URL(url).host);
@@ -29,7 +31,7 @@ export class UserAgent {
 
   /** One request, no redirect following. */
   async fetch(url: string, init: { method?: string; form?: Record<string, string | string[]>; headers?: Record<string, string> } = {}): Promise<Response> {
-    const headers: Record<string, string> = { ...init.headers };
+    const headers: Record<string, string> = { ...this.headers, ...init.headers };
     const cookie = this.cookieHeader(url);
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;
