@@ -134,6 +134,7 @@ export const en = {
   'error.generic': 'The request could not be completed. Return to the application and try again.',
   'error.not_found': 'This page does not exist.',
   'error.csrf': 'This form has expired. Go back, reload the page and try again.',
+  'error.cross_origin': 'This request came from another website, so it was not carried out. If you were using Gatehouse, go back, reload the page and try again.',
   'error.interaction_expired': 'This sign-in has expired. Return to the application and start again.',
   'error.bad_request': 'The request was not understood.',
 
