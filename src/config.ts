@@ -16,7 +16,7 @@ export interface Config {
   secretKey: Buffer;
   /** True when the key was generated into the data directory (development only). */
   secretKeyGenerated: boolean;
-  /** `smtp://user:pass@host:port` or `smtps://…`; unset: mail goes to the development outbox. */
+  /** `smtp://user:pass@host:port` or `smtps://…`; unset: mail goes to the development outbox. Required in production. */
   smtpUrl: string | undefined;
   /** Sender address of Gatehouse mail. @default `Gatehouse <no-reply@localhost>` */
   mailFrom: string;
@@ -113,6 +113,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (production && demo) throw new ConfigError('GATEHOUSE_DEMO must be off in production (NODE_ENV=production)');
   if (production && issuerUrl.protocol !== 'https:' && !isLocalhost(issuerUrl)) {
     throw new ConfigError(`GATEHOUSE_ISSUER must be https in production, got "${issuer}"`);
+  }
+  // Without a relay, mail goes to the development outbox, which prints every message (reset and
+  // verification links included) to standard output: in production that is the log collector.
+  if (production && !smtpUrl) {
+    throw new ConfigError('GATEHOUSE_SMTP_URL is required in production (NODE_ENV=production): without it mail, reset links included, would be printed to the log; set smtp://user:pass@host:587 or smtps://…');
   }
 
   return {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Deps } from '../context.ts';
 import { randomId } from '../clock.ts';
 import type { User } from '../store/users.ts';
+import { deviceLabel } from '../security/untrusted-text.ts';
 
 /** "Remember this device" lasts this long (DESIGN.md: default 30 days). */
 export const REMEMBER_DEVICE_MS = 30 * 24 * 3600 * 1000;
@@ -13,13 +14,16 @@ export function deviceCookieName(deps: Pick<Deps, 'config'>, userId: string): st
   return `gh_rd_${createHash('sha256').update(deps.config.secretKey).update(userId).digest('base64url').slice(0, 10)}`;
 }
 
-/** Creates a remembered device and returns the cookie value (only its hash is stored). */
+/**
+ * Creates a remembered device and returns the cookie value (only its hash is stored). The label is
+ * the browser's User-Agent, which the client chooses: it is kept cleaned and bounded ({@link deviceLabel}).
+ */
 export async function rememberDevice(deps: Deps, userId: string, label: string, ip: string | null): Promise<string> {
   const token = randomId(deps.random, 32);
   const now = deps.clock.now();
   await deps.db
     .insertInto('remembered_devices')
-    .values({ id: randomId(deps.random, 9), user_id: userId, token_hash: hash(token), label: label.slice(0, 200), ip, created_at: now, expires_at: now + REMEMBER_DEVICE_MS, last_used_at: null })
+    .values({ id: randomId(deps.random, 9), user_id: userId, token_hash: hash(token), label: deviceLabel(label), ip, created_at: now, expires_at: now + REMEMBER_DEVICE_MS, last_used_at: null })
     .execute();
   return token;
 }

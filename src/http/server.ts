@@ -9,7 +9,8 @@ import { dirname, join } from 'node:path';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Deps } from '../context.ts';
-import { Csrf } from './csrf.ts';
+import { Csrf, registerCsrfBinding } from './csrf.ts';
+import { registerOriginCheck } from './origin-check.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
 import { translator, type T } from '../i18n/index.ts';
 import { errorPage } from './pages/error.ts';
@@ -88,6 +89,11 @@ export async function createHttpServer(deps: Deps, provider: Provider): Promise<
     }
     return payload;
   });
+
+  // CSRF, in front of every route: refuse what a browser says comes from elsewhere, then bind the
+  // forms' tokens to the session or sign-in the request acts on (decision 0007).
+  registerOriginCheck(app, http);
+  registerCsrfBinding(app, csrf, provider);
 
   registerInteractionRoutes(app, http);
   registerRoutes(app, http);

@@ -135,6 +135,7 @@ export const en = {
   'error.not_found': 'This page does not exist.',
   'error.csrf': 'This form has expired. Go back, reload the page and try again.',
   'error.sign_in_stale': 'Your account changed while this sign-in was in progress (a new password, a sign-out everywhere, or a change to two-step verification). Return to the application and sign in again.',
+  'error.cross_origin': 'This request came from another website, so it was not carried out. If you were using Gatehouse, go back, reload the page and try again.',
   'error.interaction_expired': 'This sign-in has expired. Return to the application and start again.',
   'error.bad_request': 'The request was not understood.',
 

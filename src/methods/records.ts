@@ -3,6 +3,7 @@ import type { Db } from '../store/db.ts';
 import type { MfaMethodsTable } from '../store/schema.ts';
 import type { Clock, Random } from '../clock.ts';
 import { randomId } from '../clock.ts';
+import { methodName } from '../security/untrusted-text.ts';
 
 /** A method as the product sees it; the sealed secret stays in the row and is never copied out. */
 export interface MethodRecord {
@@ -26,7 +27,8 @@ function toRecord(r: Row): MethodRecord {
     id: r.id,
     userId: r.user_id,
     type: r.type,
-    name: r.name,
+    // Cleaned on the way out as well: rows written before names were cleaned on the way in.
+    name: methodName(r.name),
     status: r.status,
     isDefault: r.is_default === 1,
     credentialId: r.credential_id,
@@ -58,6 +60,7 @@ export async function methodSecret(db: Db, id: string): Promise<string | null> {
   return r?.secret ?? null;
 }
 
+/** Creates a method awaiting confirmation; its name is cleaned ({@link methodName}). */
 export async function insertPendingMethod(
   db: Db,
   clock: Clock,
@@ -73,7 +76,7 @@ export async function insertPendingMethod(
       id,
       user_id: m.userId,
       type: m.type,
-      name: m.name,
+      name: methodName(m.name),
       status: 'pending',
       is_default: 0,
       secret: m.secret ?? null,
@@ -129,8 +132,14 @@ export async function touchMethod(db: Db, clock: Clock, id: string, data?: Recor
   await db.updateTable('mfa_methods').set({ last_used_at: clock.now(), ...(data ? { data: JSON.stringify(data) } : {}) }).where('id', '=', id).execute();
 }
 
-export async function renameMethod(db: Db, userId: string, id: string, name: string): Promise<boolean> {
-  const r = await db.updateTable('mfa_methods').set({ name }).where('user_id', '=', userId).where('id', '=', id).where('status', '=', 'active').executeTakeFirst();
+/**
+ * Renames an active method (or, during enrollment, the pending one). The name is cleaned first
+ * ({@link methodName}); a name with nothing printable left renames nothing and returns false.
+ */
+export async function renameMethod(db: Db, userId: string, id: string, name: string, status: MethodRecord['status'] = 'active'): Promise<boolean> {
+  const clean = methodName(name);
+  if (!clean) return false;
+  const r = await db.updateTable('mfa_methods').set({ name: clean }).where('user_id', '=', userId).where('id', '=', id).where('status', '=', status).executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 

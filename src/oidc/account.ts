@@ -1,6 +1,7 @@
 import type { Account, FindAccount } from 'oidc-provider';
 import type { Db } from '../store/db.ts';
 import { findUserById } from '../store/users.ts';
+import { displayName } from '../security/untrusted-text.ts';
 
 /**
  * oidc-provider's account lookup. It runs on every authorization, token, refresh and userinfo
@@ -20,7 +21,8 @@ export function findAccountFactory(db: Db): FindAccount {
         sub: user.id,
         email: user.email,
         email_verified: user.email_verified === 1,
-        ...(user.name ? { name: user.name } : {}),
+        // Cleaned on the way out too: names stored before display names were cleaned on the way in.
+        ...(displayName(user.name) ? { name: displayName(user.name) } : {}),
       }),
     };
   };

@@ -3,6 +3,7 @@ import type { Db } from './db.ts';
 import type { UsersTable } from './schema.ts';
 import type { Clock, Random } from '../clock.ts';
 import { randomId } from '../clock.ts';
+import { displayName } from '../security/untrusted-text.ts';
 
 export type User = Selectable<UsersTable>;
 
@@ -41,7 +42,7 @@ export async function createUser(db: Db, clock: Clock, random: Random, input: Ne
     id: randomId(random),
     email: canonicalEmail(input.email),
     email_verified: input.emailVerified ? 1 : 0,
-    name: input.name ?? '',
+    name: displayName(input.name ?? ''),
     password_hash: input.passwordHash,
     disabled: 0,
     org_id: input.orgId ?? null,
@@ -63,6 +64,8 @@ export async function listUsers(db: Db): Promise<User[]> {
   return db.selectFrom('users').selectAll().orderBy('created_at').execute();
 }
 
+/** Updates an account; a display name is stored cleaned ({@link displayName}). */
 export async function updateUser(db: Db, clock: Clock, id: string, patch: Partial<Pick<User, 'name' | 'password_hash' | 'email_verified' | 'disabled' | 'sessions_valid_after' | 'org_id'>>): Promise<void> {
-  await db.updateTable('users').set({ ...patch, updated_at: clock.now() }).where('id', '=', id).execute();
+  const clean = patch.name === undefined ? patch : { ...patch, name: displayName(patch.name) };
+  await db.updateTable('users').set({ ...clean, updated_at: clock.now() }).where('id', '=', id).execute();
 }

@@ -131,8 +131,9 @@ test('every POST without the CSRF field is refused with 403 and changes nothing'
 
 test('a POST without a session (but a valid CSRF token) leads to sign-in, not to a change', async () => {
   const ua = new UserAgent();
-  const signIn = await ua.go(`${t.issuer}/account`);
-  const { hidden } = findForm(signIn.body, '/email');
+  // A token valid for this browser without a session (the sign-in page's is bound to that sign-in).
+  const anonymous = await ua.go(`${t.issuer}/reset`);
+  const { hidden } = findForm(anonymous.body, '/reset');
   const res = await ua.fetch(`${t.issuer}/account/sign-out-everywhere`, { method: 'POST', form: { csrf: hidden.csrf! } });
   assert.equal(res.status, 303);
   assert.equal(res.headers.get('location'), '/account');

@@ -48,7 +48,7 @@ test('redirect URIs must be absolute http(s) URLs without a fragment; https outs
   await fails(create('https://x.example/#', '--post-logout-redirect-uri'), 2, /--post-logout-redirect-uri must not contain a fragment/);
   await fails(create('ftp://x.example/bcl', '--backchannel-logout-uri'), 2, /--backchannel-logout-uri must be an http or https URL/);
 
-  const production = { NODE_ENV: 'production' };
+  const production = { NODE_ENV: 'production', GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:25' };
   await fails(create('http://app.example.com/cb'), 2, /--redirect-uri must use https in production/, production);
   // Loopback stays allowed over http (native apps, RFC 8252 §7.3), and nothing was created by the refusals.
   const ok = await cli.run([...create('http://127.0.0.1:8080/cb'), '--json'], { env: production });

@@ -77,6 +77,8 @@ test('start refuses a production misconfiguration with exit 2 and the reason', a
       [{ NODE_ENV: 'production', GATEHOUSE_SECRET_KEY: '' }, /GATEHOUSE_SECRET_KEY is required in production/],
       [{ NODE_ENV: 'production', GATEHOUSE_DEMO: '1' }, /GATEHOUSE_DEMO must be off in production/],
       [{ NODE_ENV: 'production', GATEHOUSE_ISSUER: 'http://idp.example.com' }, /GATEHOUSE_ISSUER must be https in production/],
+      // Without a relay, mail (reset links included) would go to the development outbox and stdout.
+      [{ NODE_ENV: 'production', GATEHOUSE_SMTP_URL: '' }, /GATEHOUSE_SMTP_URL is required in production/],
     ];
     for (const [env, reason] of cases) {
       const r = await cli.run(['start'], { env });

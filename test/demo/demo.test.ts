@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
-import { UserAgent } from '../helpers/user-agent.ts';
+import { UserAgent, formHeaders } from '../helpers/user-agent.ts';
 import { freePort } from '../helpers/ports.ts';
 import { FakeClock, parseManualKey, parseRecoveryCodes, totpCode } from '../helpers/mfa.ts';
 import { startDemo, DEMO_USER, type Demo } from '../../src/demo/index.ts';
@@ -219,4 +219,30 @@ test('seeding again is idempotent; a changed port re-registers the app and keeps
   // Back to the running ports, so the demo apps keep working for any later test.
   assert.deepEqual((await seedDemo(t.gh.deps, placed)).changedApps, ['demo-payroll']);
   await setAppPolicy(db, 'demo-payroll', 'required');
+});
+
+test("with the headers a browser adds to forms (Origin, Sec-Fetch-Site), sign-in and sign-out work; Gatehouse refuses a form posted from a demo app's origin", async () => {
+  const ua = new UserAgent();
+  ua.browserHeaders = true;
+  const payroll = url('Payroll');
+  await ua.go(`${payroll}/login`);
+  await ua.submit('/email', { email: DEMO_USER.email });
+  await ua.submit('/password', { password: DEMO_USER.password });
+  assert.ok(danaSecret, 'Dana enrolled at Payroll earlier in this file');
+  const signedIn = await ua.submit('/mfa', { code: totpCode(danaSecret, clock.now()) });
+  clock.nextStep();
+  assertSignedIn(signedIn, payroll, 'pwd otp mfa');
+  // The app's own sign-out form, then Gatehouse's logout confirmation (oidc-provider's page).
+  await ua.submit('/logout');
+  const out = await ua.submit('/logout/confirm', { logout: 'yes' });
+  assert.equal(out.url, `${payroll}/`);
+  assert.ok(isSignInPage(out.body), 'Payroll is signed out');
+
+  // A page on a demo app's origin (same site: another port) posting one of Gatehouse's forms, even
+  // with a valid token of this browser, is not Gatehouse's own page.
+  await ua.go(`${t.issuer}/reset`);
+  const csrf = /name="csrf" value="([^"]+)"/.exec(ua.lastBody)![1]!;
+  const res = await ua.fetch(`${t.issuer}/reset`, { method: 'POST', form: { csrf, email: DEMO_USER.email }, headers: formHeaders(`${payroll}/`, `${t.issuer}/reset`, 'no-referrer') });
+  assert.equal(res.status, 403);
+  assert.match(await res.text(), /cross_origin_request/);
 });

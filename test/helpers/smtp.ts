@@ -23,8 +23,12 @@ export async function startSmtp(): Promise<{ url: string; mails: ReceivedMail[];
         const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
         const subject = /^Subject: (.*)$/im.exec(head)?.[1]?.trim() ?? '';
         let text = rest.join('\n\n');
+        // The body as the person reads it: transfer encoding undone, bytes read as UTF-8.
         if (/Content-Transfer-Encoding: quoted-printable/i.test(head)) {
-          text = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+          const bytes = text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+          text = Buffer.from(bytes, 'latin1').toString('utf8');
+        } else if (/Content-Transfer-Encoding: base64/i.test(head)) {
+          text = Buffer.from(text.replace(/\s+/g, ''), 'base64').toString('utf8');
         }
         mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, subject, text });
         waiters.splice(0).forEach((w) => w());

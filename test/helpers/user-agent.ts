@@ -7,6 +7,12 @@ export class UserAgent {
   lastUrl = '';
   lastStatus = 0;
   lastBody = '';
+  /** The last page's `Referrer-Policy`, which decides the `Origin` a browser sends from it. */
+  lastReferrerPolicy: string | null = null;
+  /** Sent with every request (a `User-Agent`, say); per-request headers win. */
+  readonly headers: Record<string, string> = {};
+  /** When set, form submissions carry the `Origin` and `Sec-Fetch-Site` a browser adds ({@link formHeaders}). */
+  browserHeaders = false;
 
   cookieHeader(url: string): string {
     const jar = this.cookies.get(new URL(url).host);
@@ -29,7 +35,7 @@ export class UserAgent {
 
   /** One request, no redirect following. */
   async fetch(url: string, init: { method?: string; form?: Record<string, string | string[]>; headers?: Record<string, string> } = {}): Promise<Response> {
-    const headers: Record<string, string> = { ...init.headers };
+    const headers: Record<string, string> = { ...this.headers, ...init.headers };
     const cookie = this.cookieHeader(url);
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;
@@ -61,6 +67,7 @@ export class UserAgent {
       res = await this.fetch(current);
     }
     const body = await res.text();
+    this.lastReferrerPolicy = res.headers.get('referrer-policy');
     this.lastUrl = current;
     this.lastStatus = res.status;
     this.lastBody = body;
@@ -71,8 +78,22 @@ export class UserAgent {
   async submit(actionPart: string, fields: Record<string, string> = {}, stopAt?: (url: string) => boolean) {
     const form = findForm(this.lastBody, actionPart);
     const action = new URL(form.action, this.lastUrl).href;
-    return this.go(action, { method: 'POST', form: { ...form.hidden, ...fields } }, stopAt);
+    const headers = this.browserHeaders ? formHeaders(this.lastUrl, action, this.lastReferrerPolicy) : undefined;
+    return this.go(action, { method: 'POST', form: { ...form.hidden, ...fields }, headers }, stopAt);
   }
+}
+
+/**
+ * The headers Chromium adds to a form POST from `pageUrl` to `actionUrl`: `Sec-Fetch-Site`, and
+ * `Origin` — `null` from a page with `Referrer-Policy: no-referrer` (Fetch, "append a request
+ * `Origin` header"), as Gatehouse's and the demo apps' pages are.
+ */
+export function formHeaders(pageUrl: string, actionUrl: string, referrerPolicy: string | null): Record<string, string> {
+  const page = new URL(pageUrl);
+  const target = new URL(actionUrl);
+  const site = page.origin === target.origin ? 'same-origin' : page.protocol === target.protocol && page.hostname === target.hostname ? 'same-site' : 'cross-site';
+  const noReferrer = (referrerPolicy ?? '').split(',').map((p) => p.trim()).includes('no-referrer');
+  return { origin: noReferrer ? 'null' : page.origin, 'sec-fetch-site': site };
 }
 
 export function findForm(body: string, actionPart: string): { action: string; hidden: Record<string, string> } {

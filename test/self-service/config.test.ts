@@ -6,6 +6,7 @@ import { relyingParty, signInWithPassword } from '../helpers/oidc-client.ts';
 import { translator } from '../../src/i18n/index.ts';
 import { escapeHtml } from '../../src/http/html.ts';
 import { findUserByEmail } from '../../src/store/users.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 
 const t = translator();
 const PASSWORD = 'a long walk on the quiet beach';
@@ -51,4 +52,15 @@ test('with email verification off, a new account signs in at once; a duplicate g
   } finally {
     await gh.close();
   }
+});
+
+test('production without SMTP refuses to start: the development outbox would print reset links to the log', async () => {
+  const production = { NODE_ENV: 'production', GATEHOUSE_SECRET_KEY: 'a'.repeat(64), GATEHOUSE_DEMO: '0', GATEHOUSE_ISSUER: 'https://id.example.com' };
+  for (const smtp of [undefined, '']) {
+    const env = smtp === undefined ? production : { ...production, GATEHOUSE_SMTP_URL: smtp };
+    assert.throws(() => loadConfig(env), (err: Error) => err instanceof ConfigError && /GATEHOUSE_SMTP_URL is required in production \(NODE_ENV=production\)/.test(err.message));
+  }
+  // With a relay it is accepted, and outside production the outbox stays the default.
+  assert.equal(loadConfig({ ...production, GATEHOUSE_SMTP_URL: 'smtps://relay.example.com:465' }).smtpUrl, 'smtps://relay.example.com:465');
+  assert.equal(loadConfig({ GATEHOUSE_SECRET_KEY: 'a'.repeat(64) }).smtpUrl, undefined);
 });

@@ -1,6 +1,7 @@
 import { html, type SafeHtml } from '../html.ts';
 import { csrfField, errorSummary, input, layout, type FieldError } from './layout.ts';
 import type { MessageKey, T } from '../../i18n/index.ts';
+import { cleanText, DEVICE_LABEL_MAX } from '../../security/untrusted-text.ts';
 
 export interface AccountEvent {
   event: string;
@@ -173,12 +174,16 @@ const SYSTEMS: Array<[RegExp, string]> = [
   [/Linux/, 'Linux'],
 ];
 
-/** "Firefox on Linux" from a user agent; anything unrecognised is cut short rather than shown whole. */
+/**
+ * "Firefox on Linux" from a user agent; anything unrecognised is shown cleaned (a User-Agent is
+ * whatever the client sent: no controls, no bidi overrides) and cut short rather than whole.
+ */
 export function describeUserAgent(t: T, ua: string): string {
   const browser = BROWSERS.find(([re]) => re.test(ua))?.[1];
   const os = SYSTEMS.find(([re]) => re.test(ua))?.[1];
   if (browser && os) return t('account.device', { browser, os });
-  return ua.length > 40 ? `${ua.slice(0, 39)}…` : ua;
+  const clean = cleanText(ua, DEVICE_LABEL_MAX);
+  return [...clean].length > 40 ? `${cleanText(clean, 39)}…` : clean;
 }
 
 /** After "Sign out" or "Sign out everywhere": what happened, and the way back in. */

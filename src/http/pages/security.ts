@@ -2,6 +2,8 @@ import { html, jsonData } from '../html.ts';
 import { csrfField, errorSummary, input, layout, type FieldError } from './layout.ts';
 import type { T } from '../../i18n/index.ts';
 import type { FactorChoice } from '../../flows/second-factor.ts';
+import { METHOD_NAME_MAX, quoted } from '../../security/untrusted-text.ts';
+import { describeUserAgent } from './account.ts';
 
 export interface SecurityMethodView {
   id: string;
@@ -48,7 +50,7 @@ ${on
       (m) => html`<tr data-method="${m.id}"><td><strong>${m.name}</strong>${m.isDefault ? html`<span class="badge">${t('security.default')}</span>` : ''}${m.cloned ? html`<span class="badge warn">${t('security.cloned')}</span>` : ''}<br><span class="muted">${typeLabel(m.type)}</span></td>
 <td>${when(m.createdAt)}</td><td>${when(m.lastUsedAt)}</td>
 <td>
-<form method="post" action="/account/security/methods/${m.id}/rename" class="inline-form">${csrfField(p.csrf)}<label class="visually-hidden" for="name-${m.id}">${t('security.rename_label', { name: m.name })}</label><input id="name-${m.id}" name="name" type="text" value="${m.name}" maxlength="100"> <button type="submit" class="secondary">${t('security.rename')}</button></form>
+<form method="post" action="/account/security/methods/${m.id}/rename" class="inline-form">${csrfField(p.csrf)}<label class="visually-hidden" for="name-${m.id}">${t('security.rename_label', { name: quoted(m.name) })}</label><input id="name-${m.id}" name="name" type="text" value="${m.name}" maxlength="${METHOD_NAME_MAX}"> <button type="submit" class="secondary">${t('security.rename')}</button></form>
 ${!m.isDefault ? html`<form method="post" action="/account/security/methods/${m.id}/default" class="inline-form">${csrfField(p.csrf)}<button type="submit" class="secondary">${t('security.make_default')}</button></form>` : ''}
 <form method="post" action="/account/security/methods/${m.id}/remove" class="inline-form">${csrfField(p.csrf)}<button type="submit" class="danger">${t('security.remove')}</button></form>
 </td></tr>`,
@@ -63,7 +65,7 @@ ${!m.isDefault ? html`<form method="post" action="/account/security/methods/${m.
 ${p.devices.length === 0
       ? html`<p>${t('security.devices_none')}</p>`
       : html`<ul class="plain">${p.devices.map(
-          (d) => html`<li data-device="${d.id}"><strong>${d.label}</strong> <span class="muted">${t('security.device_since', { time: when(d.createdAt) })}${d.ip ? ` · ${d.ip}` : ''}</span>
+          (d) => html`<li data-device="${d.id}"><strong>${describeUserAgent(t, d.label)}</strong> <span class="muted">${t('security.device_since', { time: when(d.createdAt) })}${d.ip ? ` · ${d.ip}` : ''}</span>
 <form method="post" action="/account/security/devices/${d.id}/forget" class="inline-form">${csrfField(p.csrf)}<button type="submit" class="secondary">${t('security.device_forget')}</button></form></li>`,
         )}</ul>`}
 </section>

@@ -1,6 +1,7 @@
 import { html, jsonData, type SafeHtml } from '../html.ts';
 import { csrfField, errorSummary, input, layout, type FieldError } from './layout.ts';
 import type { T } from '../../i18n/index.ts';
+import { METHOD_NAME_MAX, quoted } from '../../security/untrusted-text.ts';
 
 /** The enrollment wizard: 1 why, 2 choose, 3 set up, 4 confirm, 5 recovery codes, 6 done. */
 export interface WizardPageBase {
@@ -99,7 +100,7 @@ export function webauthnSetupPage(p: WizardPageBase & { options: unknown; kind: 
 ${jsonData('webauthn-options', p.options)}
 <form method="post" action="${p.base}/confirm" data-webauthn="register" data-failed="${t('wizard.webauthn.failed')}" data-unsupported="${t('mfa.webauthn.unsupported')}">${csrfField(p.csrf)}
 <input type="hidden" name="credential" value="">
-${input({ id: 'name', label: t('wizard.webauthn.name_label'), hint: t('wizard.webauthn.name_hint'), value: p.defaultName, autocomplete: 'off' })}
+${input({ id: 'name', label: t('wizard.webauthn.name_label'), hint: t('wizard.webauthn.name_hint'), value: p.defaultName, autocomplete: 'off', extra: html` maxlength="${METHOD_NAME_MAX}"` })}
 <p class="error" id="webauthn-error" role="alert" aria-live="assertive">${p.errors?.[0]?.message ?? ''}</p>
 <div class="actions"><button type="submit">${t('wizard.webauthn.button')}</button></div></form>
 ${backForm(p)}`,
@@ -137,7 +138,7 @@ export function donePage(p: WizardPageBase & { methodName: string; continueLabel
     p,
     6,
     t('wizard.done.title'),
-    html`<p class="notice">${t('wizard.done.body', { name: p.methodName })}</p>
+    html`<p class="notice">${t('wizard.done.body', { name: quoted(p.methodName) })}</p>
 <p>${t('wizard.done.everywhere')}</p>
 <form method="post" action="${p.base}/done">${csrfField(p.csrf)}
 <div class="actions"><button type="submit" autofocus>${p.continueLabel}</button></div></form>`,

@@ -20,6 +20,7 @@ import { hasFreshProof, recordEnrollment, recordProof, FRESH_PROOF_MS } from '..
 import { SECOND_FACTOR_AMR } from '../../gate/evidence.ts';
 import { resetSecondFactors } from '../../flows/reset-2fa.ts';
 import { signOutEverywhere } from '../../flows/sign-out.ts';
+import { methodName } from '../../security/untrusted-text.ts';
 import { notify } from '../../flows/notify.ts';
 import { secondFactorRequiredFor } from '../../policy/required-for.ts';
 import type { WizardState } from '../../flows/enrollment.ts';
@@ -170,8 +171,8 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
   app.post<{ Params: { id: string } }>('/account/security/methods/:id/rename', async (req, reply) => {
     const s = await signedIn(req, reply, true);
     if (!s) return reply;
-    const name = (field(req, 'name') ?? '').trim();
-    if (!name || [...name].length > 100) return render(req, reply, s, undefined, [{ field: `name-${req.params.id}`, message: t('security.name_invalid') }], 400);
+    const name = methodName(field(req, 'name'));
+    if (!name) return render(req, reply, s, undefined, [{ field: `name-${req.params.id}`, message: t('security.name_invalid') }], 400);
     if (!(await renameMethod(db, s.user.id, req.params.id, name))) return reply.redirect('/account/security', 303);
     await audit(db, clock, { ...auditContext(req), event: 'mfa.method.renamed', userId: s.user.id, details: { methodId: req.params.id } });
     return reply.redirect('/account/security?done=renamed', 303);

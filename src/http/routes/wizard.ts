@@ -7,7 +7,8 @@ import { ceremonyContext } from '../ceremony-context.ts';
 import { errorPage } from '../pages/error.ts';
 import { choosePage, donePage, introPage, recoveryCodesPage, totpSetupPage, webauthnSetupPage } from '../pages/wizard.ts';
 import { beginSetup, confirmSetup, ENROLL_KINDS, revealCodes, totpSetupDisplay, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
-import { removeMethod } from '../../methods/records.ts';
+import { removeMethod, renameMethod } from '../../methods/records.ts';
+import { methodName } from '../../security/untrusted-text.ts';
 
 /** Where the wizard runs: inside a sign-in (after the password) or from account settings. */
 export interface WizardHost {
@@ -139,11 +140,9 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     if (state.kind === 'totp') {
       input = field(req, 'code');
     } else {
-      const name = (field(req, 'name') ?? '').trim().slice(0, 100);
-      if (name) {
-        state = { ...state, methodName: name };
-        await deps.db.updateTable('mfa_methods').set({ name }).where('id', '=', state.methodId!).where('user_id', '=', s.host.user.id).execute();
-      }
+      // The name goes into the owner's security mail: cleaned here, where it enters, and quoted there.
+      const name = methodName(field(req, 'name'));
+      if (name && (await renameMethod(deps.db, s.host.user.id, state.methodId!, name, 'pending'))) state = { ...state, methodName: name };
       try {
         input = JSON.parse(field(req, 'credential') ?? '');
       } catch {
