@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../store/db.ts';
 import type { Clock } from '../clock.ts';
 
@@ -7,15 +7,50 @@ export type AttemptScope = 'factor' | 'recovery';
 /** NIST SP 800-63B §5.2.2: no more than 100 consecutive failed attempts on one account. */
 export const MAX_CONSECUTIVE_FAILURES = 100;
 
-/**
- * Wait before the next attempt, by the number of consecutive failures so far: the first tries are
- * free, then the wait doubles, and from 13 failures on the method is locked for 15 minutes at a time.
- */
-export const BACKOFF_MS: readonly number[] = [0, 0, 0, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000, 512_000];
+/** Failures of a second factor that are checked without a wait. */
+const FREE_FACTOR_FAILURES = 3;
+/** The longest wait of the second factor's ladder: from 13 failures on, 15 minutes at a time. */
 export const LOCK_MS = 900_000;
+const FIRST_WAIT_MS = 1_000;
+
+/** How many doubling steps (1 s, 2 s, 4 s …) fit under `capMs` before the wait is the cap itself. */
+function doublings(capMs: number): number {
+  let k = 0;
+  while (FIRST_WAIT_MS * 2 ** k < capMs) k++;
+  return k;
+}
+
+/**
+ * The wait before the next attempt after `failures` consecutive failures: the first `free` are
+ * free, then 1 s, doubling, never more than `capMs`. One ladder for every attempt limit in
+ * Gatehouse (second factors here, passwords in `password-attempts.ts`), in JavaScript and, for the
+ * reservation statements, in SQL ({@link waitSql}).
+ */
+export function waitAfter(failures: number, free: number, capMs: number): number {
+  if (failures < free) return 0;
+  return failures - free >= doublings(capMs) ? capMs : FIRST_WAIT_MS * 2 ** (failures - free);
+}
+
+/**
+ * {@link waitAfter} as an SQL expression (ms, bigint) of a count expression, for a conditional
+ * statement to compute the next allowed time from the count it just wrote. Works the same in
+ * SQLite and PostgreSQL (both have `<<` on 64-bit integers).
+ */
+export function waitSql(failures: RawBuilder<number>, free: number | RawBuilder<number>, capMs: number): RawBuilder<number> {
+  const beyond = sql`(${failures} - ${free})`;
+  // Typed parameters: PostgreSQL cannot infer a CASE of bare parameters and takes them as text.
+  return sql<number>`(case when ${failures} < ${free} then cast(0 as bigint) when ${beyond} >= ${doublings(capMs)} then cast(${capMs} as bigint) else cast(${FIRST_WAIT_MS} as bigint) << ${beyond} end)`;
+}
+
+/**
+ * Wait before the next second-factor attempt, by the number of consecutive failures so far: the
+ * first tries are free, then the wait doubles, and from 13 failures on the method is locked for 15
+ * minutes at a time.
+ */
+export const BACKOFF_MS: readonly number[] = Array.from({ length: FREE_FACTOR_FAILURES + doublings(LOCK_MS) }, (_, f) => waitAfter(f, FREE_FACTOR_FAILURES, LOCK_MS));
 
 export function backoffAfter(failures: number): number {
-  return BACKOFF_MS[failures] ?? LOCK_MS;
+  return waitAfter(failures, FREE_FACTOR_FAILURES, LOCK_MS);
 }
 
 export type Reservation = { ok: true; failuresBefore: number } | { ok: false; retryAfterMs: number; locked: boolean };
@@ -28,18 +63,13 @@ export type Reservation = { ok: true; failuresBefore: number } | { ok: false; re
  */
 export async function reserveAttempt(db: Db, clock: Clock, userId: string, scope: AttemptScope): Promise<Reservation> {
   const now = clock.now();
-  // Typed parameters: PostgreSQL cannot infer a CASE of bare parameters and takes them as text.
-  const at = (ms: number) => sql<number>`cast(${now + ms} as bigint)`;
-  const ladder = sql.join(
-    BACKOFF_MS.map((ms, i) => sql`when consecutive_failures + 1 = ${i} then ${at(ms)}`),
-    sql` `,
-  );
+  const next = sql<number>`cast(${now} as bigint) + ${waitSql(sql<number>`consecutive_failures + 1`, FREE_FACTOR_FAILURES, LOCK_MS)}`;
   const reserve = () =>
     db
       .updateTable('mfa_attempts')
       .set({
         consecutive_failures: sql<number>`consecutive_failures + 1`,
-        next_allowed_at: sql<number>`case ${ladder} else ${at(LOCK_MS)} end`,
+        next_allowed_at: next,
       })
       .where('user_id', '=', userId)
       .where('scope', '=', scope)
