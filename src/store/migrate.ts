@@ -1,11 +1,13 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_second_factors.ts';
+import * as m0003 from './migrations/0003_password_attempts.ts';
 
 /** Migrations are imported statically: one list, the same for SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_second_factors': m0002,
+  '0003_password_attempts': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
