@@ -5,6 +5,8 @@ import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts'
 import { UserAgent, findForm } from '../helpers/user-agent.ts';
 import { buildAuthorization, relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, passwordStep } from '../helpers/mfa.ts';
+import { linkIn } from '../helpers/smtp.ts';
+import { translator } from '../../src/i18n/index.ts';
 import { checkPassword } from '../../src/flows/password-login.ts';
 
 // SECURITY.md "Second factors": a browser where the person signed in before keeps its own password
@@ -237,4 +239,21 @@ test("a known browser has its own budget; once it fails too often it is untruste
   assert.equal((await signIn(owner, email, PASSWORD)).status, 303, 'after its wait the browser signs in');
   owner.signOut();
   assert.equal((await signIn(owner, email, 'one more typo')).status, 400, 'the renewed cookie has a fresh budget');
+});
+
+test('the reset link lifts the wait of unknown browsers: the person proved themselves another way', async () => {
+  const email = 'reset-lifts@example.com';
+  const NEW = 'a new passphrase after the attack';
+  await t.createUser(email, PASSWORD);
+  for (let i = 0; i < 10; i++) assert.equal((await signIn(stranger(), email, `stranger ${i}`)).status, 400);
+  assert.equal((await signIn(stranger(), email, PASSWORD)).status, 429);
+
+  const ua = stranger();
+  await ua.go(`${t.issuer}/reset`);
+  await ua.submit('/reset', { email });
+  const subject = translator()('reset.mail_subject');
+  const mail = await t.smtp.waitFor((m) => m.to.includes(email) && m.subject === subject);
+  await ua.go(linkIn(mail));
+  await ua.submit('/reset/confirm', { password: NEW, password_confirm: NEW });
+  assert.equal((await signIn(stranger(), email, NEW)).status, 303, 'a new browser signs in at once with the new password');
 });
