@@ -2,57 +2,65 @@ import type { Deps } from '../context.ts';
 import type { AuditContext } from '../store/audit.ts';
 import { audit } from '../store/audit.ts';
 import { canonicalEmail, findUserByEmail, updateUser, type User } from '../store/users.ts';
-import { incrementCounter, readCounters, resetCounter } from '../store/counters.ts';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password.ts';
+import { clearAccountFailures, passwordAccepted, reservePasswordAttempt } from '../security/password-attempts.ts';
+import { issueDeviceCookie, presentedDevice, type DeviceCookie } from '../security/device-cookie.ts';
 
 export type PasswordCheck =
-  | { ok: true; user: User }
-  | { ok: false; reason: 'invalid' | 'throttled' | 'unverified'; user?: User };
+  | { ok: true; user: User; deviceCookie: DeviceCookie }
+  | { ok: false; reason: 'invalid' | 'throttled'; user?: undefined; deviceCookie?: undefined }
+  | { ok: false; reason: 'unverified'; user: User; deviceCookie: DeviceCookie };
 
-const accountKey = (email: string) => `pwfail:acct:${canonicalEmail(email)}`;
-const ipKey = (ip: string) => `pwfail:ip:${ip}`;
+export interface PasswordCheckOptions {
+  /**
+   * The request's cookies. A device cookie among them for the account typed gives this browser
+   * a budget of its own (docs/decisions/0008). Without it the browser counts as unknown.
+   */
+  cookies?: Record<string, string | undefined>;
+}
 
-/** Clears an account's failure counter (after a password reset proved the owner is back). */
+/** Clears an account's failures from unknown browsers (after a password reset proved the owner is back). */
 export async function clearPasswordFailures(db: Deps['db'], email: string): Promise<void> {
-  await resetCounter(db, accountKey(email));
+  await clearAccountFailures({ db }, canonicalEmail(email));
 }
 
 /**
- * The password step. An unknown email, a disabled account and a wrong password give the same
- * answer after the same argon2id work; failures are counted per address typed (canonical form, so
- * aliases by case share one counter) and per client address, atomically in the store.
+ * The password step. Each attempt is reserved before the argon2id hash is computed (counted as a
+ * failure up front, given back when right), on the browser's own budget when it shows a device
+ * cookie for this account, otherwise on the budgets of the account as typed (canonical form, so
+ * aliases by case share one) and of the client address: a parallel burst gets no more checks than
+ * the budgets allow. An unknown email, a disabled account and a wrong password take the same
+ * statements and the same argon2id work, and give the same answer.
+ *
+ * A right password comes with a new device cookie (`deviceCookie`) for the caller to set.
  */
-export async function checkPassword(deps: Deps, email: string, password: string, where: AuditContext): Promise<PasswordCheck> {
+export async function checkPassword(deps: Deps, email: string, password: string, where: AuditContext, options: PasswordCheckOptions = {}): Promise<PasswordCheck> {
   const { db, clock, config } = deps;
-  const windowMs = config.loginFailureWindowSeconds * 1000;
-  const ip = where.ip ?? 'unknown';
-
-  const acctKey = accountKey(email);
-  const [acctFailures = 0, ipFailures = 0] = await readCounters(db, clock, [acctKey, ipKey(ip)]);
-  if (acctFailures >= config.loginMaxFailuresPerAccount || ipFailures >= config.loginMaxFailuresPerIp) {
-    await audit(db, clock, { ...where, event: 'login.password.throttled', details: { email: canonicalEmail(email) } });
+  const canonical = canonicalEmail(email);
+  const user = await findUserByEmail(db, canonical);
+  // A device cookie vouches for the account it names only; for an unknown email there is none to show.
+  const device = user && options.cookies ? presentedDevice(deps, user.id, options.cookies) : undefined;
+  const attempt = await reservePasswordAttempt(deps, { email: canonical, ip: where.ip ?? 'unknown', device });
+  if (!attempt.ok) {
+    await audit(db, clock, { ...where, event: 'login.password.throttled', details: { email: canonical, browser: attempt.browser, limits: attempt.refusedBy } });
     return { ok: false, reason: 'throttled' };
   }
 
-  const user = await findUserByEmail(db, email);
   const usable = user && !user.disabled && user.password_hash;
   const valid = await verifyPassword(usable ? user.password_hash! : await dummyHash(), password);
-
   if (!usable || !valid) {
-    await Promise.all([incrementCounter(db, clock, acctKey, windowMs), incrementCounter(db, clock, ipKey(ip), windowMs)]);
-    await audit(db, clock, { ...where, event: 'login.password.failed', userId: user?.id ?? null, details: { email: canonicalEmail(email) } });
+    await audit(db, clock, { ...where, event: 'login.password.failed', userId: user?.id ?? null, details: { email: canonical, browser: attempt.browser } });
     return { ok: false, reason: 'invalid' };
   }
 
-  // A success forgives the account's earlier failures. With none counted there is nothing to
-  // delete; a failure counted meanwhile by a parallel request then stays (stricter, never looser).
-  if (acctFailures > 0) await resetCounter(db, acctKey);
+  await passwordAccepted(deps, attempt);
   if (needsRehash(user.password_hash!)) {
     await updateUser(db, clock, user.id, { password_hash: await hashPassword(password) });
   }
+  const deviceCookie = issueDeviceCookie(deps, user.id);
   if (!user.email_verified && config.requireEmailVerification) {
-    return { ok: false, reason: 'unverified', user };
+    return { ok: false, reason: 'unverified', user, deviceCookie };
   }
-  await audit(db, clock, { ...where, event: 'login.password.succeeded', userId: user.id });
-  return { ok: true, user };
+  await audit(db, clock, { ...where, event: 'login.password.succeeded', userId: user.id, details: { browser: attempt.browser } });
+  return { ok: true, user, deviceCookie };
 }

@@ -27,17 +27,3 @@ export async function readCounter(db: Db, clock: Clock, key: string): Promise<nu
   if (!row || row.expires_at <= clock.now()) return 0;
   return Number(row.count);
 }
-
-/** Several counters in one statement: their values in the order of `keys` (0 when absent or expired). */
-export async function readCounters(db: Db, clock: Clock, keys: string[]): Promise<number[]> {
-  const rows = await db.selectFrom('counters').select(['key', 'count', 'expires_at']).where('key', 'in', keys).execute();
-  const now = clock.now();
-  return keys.map((k) => {
-    const r = rows.find((row) => row.key === k);
-    return r && r.expires_at > now ? Number(r.count) : 0;
-  });
-}
-
-export async function resetCounter(db: Db, key: string): Promise<void> {
-  await db.deleteFrom('counters').where('key', '=', key).execute();
-}

@@ -2,12 +2,14 @@ import { Migrator, PostgresAdapter, sql, type Kysely, type Migration, type Migra
 import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_second_factors.ts';
 import * as m0003 from './migrations/0003_attempts_per_kind.ts';
+import * as m0004 from './migrations/0004_password_attempts.ts';
 
 /** Migrations are imported statically: one list, the same for SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0002_second_factors': m0002,
   '0003_attempts_per_kind': m0003,
+  '0004_password_attempts': m0004,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

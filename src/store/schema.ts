@@ -21,6 +21,7 @@ export interface Database {
   remembered_devices: RememberedDevicesTable;
   mfa_attempts: MfaAttemptsTable;
   mfa_state: MfaStateTable;
+  password_attempts: PasswordAttemptsTable;
 }
 
 export interface UsersTable {
@@ -183,4 +184,15 @@ export interface MfaAttemptsTable {
 export interface MfaStateTable {
   user_id: string;
   remind_after: number | null;
+}
+
+/** A password-attempt budget (see src/security/password-attempts.ts). */
+export interface PasswordAttemptsTable {
+  /** account | address | device */
+  scope: string;
+  /** Canonical email, client address, or device-cookie nonce. */
+  subject: string;
+  failures: number;
+  next_allowed_at: number;
+  expires_at: number;
 }

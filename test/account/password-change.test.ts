@@ -15,9 +15,12 @@ const BACKCHANNEL_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 let t: TestGatehouse;
 let receiver: Awaited<ReturnType<typeof startLogoutReceiver>>;
+// Real time, which a test may stop: the waits after too many wrong passwords start at one second.
+let stoppedAt: number | undefined;
+const clock = { now: () => stoppedAt ?? Date.now() };
 
 before(async () => {
-  t = await startTestGatehouse({ GATEHOUSE_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' });
+  t = await startTestGatehouse({ GATEHOUSE_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3' }, { clock });
   receiver = await startLogoutReceiver();
 });
 after(async () => {
@@ -93,18 +96,21 @@ test('a password change ends every other session and every token, tells the apps
   await signInWithPassword(new UserAgent(), rp, redirectUri, email, NEW);
 });
 
-test('a wrong current password counts like a failed sign-in, so the form cannot be used to guess', async () => {
+test('a wrong current password counts like a failed sign-in, so the form cannot be used to guess', async (ctx) => {
   const email = 'guess@example.com';
   await t.createUser(email, OLD);
   const ua = new UserAgent();
   await openAccount(ua, t.issuer, email, OLD);
+  stoppedAt = Date.now();
+  ctx.after(() => void (stoppedAt = undefined));
   for (let i = 0; i < 3; i++) {
     const page = await ua.submit('/account/password', changeForm(`wrong guess ${i}`, NEW));
     assert.equal(ua.lastStatus, 400);
     assert.match(page.body, /The current password is not correct\./);
     assert.match(page.body, /id="current_password"[^>]*aria-invalid="true"/);
   }
-  // The limit is shared with the sign-in page: now even the right password is refused, here and there.
+  // The budget is shared with the sign-in page of browsers the account has not seen: now even the
+  // right password waits, here and there (a second, then longer after each further failure).
   const throttled = await ua.submit('/account/password', changeForm(OLD, NEW));
   assert.equal(ua.lastStatus, 429);
   assert.match(throttled.body, /Too many attempts/);

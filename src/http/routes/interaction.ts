@@ -114,7 +114,9 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     if (!password) return renderLogin(req, reply, d, flow, [{ field: 'password', message: t('login.password_required') }], 400);
 
     const where = auditContext(req, String(d.params.client_id));
-    const result = await checkPassword(deps, flow.email, password, where);
+    // The browser's device cookie for this account (if any) gives it its own budget; a right password renews it.
+    const result = await checkPassword(deps, flow.email, password, where, { cookies: req.cookies });
+    if (result.deviceCookie) reply.setCookie(result.deviceCookie.name, result.deviceCookie.value, result.deviceCookie.options);
     if (!result.ok) {
       if (result.reason === 'unverified' && result.user) {
         await sendVerificationEmail(deps, result.user, d.uid);
