@@ -118,6 +118,9 @@ for (const change of changes) {
       const parked = await passwordStep(attacker, rp, cb, email, PASSWORD);
       assert.ok(parked.page.url.endsWith('/enroll') && attacker.lastBody.includes('/enroll/later"'), `precondition: parked at the suggestion (${parked.page.url})`);
       const uid = interactionUid(parked.page.url);
+      // The attacker keeps the form token of the parked page (bound to this sign-in).
+      const parkedCsrf = /name="csrf" value="([^"]+)"/.exec(attacker.lastBody)?.[1];
+      assert.ok(parkedCsrf, 'precondition: the parked page has a form token');
 
       clock.advance(5_000);
       await change.run(email, app);
@@ -131,7 +134,7 @@ for (const change of changes) {
         last = await attacker.submit('/enroll/later', {}, atApp(cb));
         if (last.url.startsWith(cb)) atRedirect.push(last.url);
       } else {
-        const run = await enrollThroughWizard(attacker, t, `/interaction/${uid}/enroll`, cb, clock);
+        const run = await enrollThroughWizard(attacker, t, `/interaction/${uid}/enroll`, cb, clock, parkedCsrf);
         last = run.last;
         atRedirect.push(...run.atApp);
       }

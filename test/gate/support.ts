@@ -44,11 +44,23 @@ export function describePage(page: { status: number; body: string }): string {
 /** A page of the enrollment wizard ("Step n of 6"). */
 export const isWizard = (body: string) => /Step \d of 6/.test(body);
 
-/** The CSRF token of this browser, read from a Gatehouse page that always has a form (the reset request page). */
-export async function csrfToken(ua: UserAgent, t: TestGatehouse): Promise<string> {
-  const page = await ua.go(`${t.issuer}/reset`);
-  const m = /name="csrf" value="([^"]+)"/.exec(page.body);
-  assert.ok(m, 'no CSRF field on /reset');
+/**
+ * A valid form token of this browser, read from a Gatehouse page: tokens are bound to what they act
+ * on, so for a sign-in's routes it is read from that sign-in's own page (`uid`), otherwise from a
+ * page outside the sign-in (the reset request page), bound to the browser's session.
+ */
+export async function csrfToken(ua: UserAgent, t: TestGatehouse, uid?: string): Promise<string> {
+  const res = await ua.fetch(uid ? `${t.issuer}/interaction/${uid}` : `${t.issuer}/reset`);
+  const body = await res.text();
+  const m = /name="csrf" value="([^"]+)"/.exec(body);
+  if (uid && !m) {
+    // The sign-in's page may redirect (to its wizard): read the token where it leads.
+    const page = await ua.go(`${t.issuer}/interaction/${uid}`);
+    const again = /name="csrf" value="([^"]+)"/.exec(page.body);
+    assert.ok(again, `no CSRF field on the sign-in's page (${page.url})`);
+    return again[1]!;
+  }
+  assert.ok(m, 'no CSRF field on the page');
   return m[1]!;
 }
 
@@ -88,7 +100,7 @@ export interface WizardRun {
  * recovery codes stored → done. Never throws on a refusal; returns where it ended.
  */
 export async function enrollThroughWizard(ua: UserAgent, t: TestGatehouse, base: string, redirectUri: string, clock: FakeClock, csrf?: string): Promise<WizardRun> {
-  const token = csrf ?? (await csrfToken(ua, t));
+  const token = csrf ?? (await csrfToken(ua, t, /\/interaction\/([^/]+)\//.exec(base)?.[1]));
   const run: WizardRun = { atApp: [], last: { url: '', status: 0, body: '' } };
   const post = async (path: string, form: Record<string, string> = {}) => {
     const page = await ua.go(`${t.issuer}${base}${path}`, { method: 'POST', form: { csrf: token, ...form } }, atApp(redirectUri));
@@ -121,7 +133,7 @@ export async function probeWizard(ua: UserAgent, t: TestGatehouse, uid: string, 
   const res = await ua.fetch(`${t.issuer}${base}`);
   const body = await res.text();
   const get = { status: res.status, location: res.headers.get('location'), showsWizard: res.status === 200 && isWizard(body) };
-  const csrf = await csrfToken(ua, t);
+  const csrf = await csrfToken(ua, t, uid);
   const extra: string[] = [];
   const post = async (path: string, form: Record<string, string> = {}) => {
     const page = await ua.go(`${t.issuer}${base}${path}`, { method: 'POST', form: { csrf, ...form } }, atApp(redirectUri));
