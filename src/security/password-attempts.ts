@@ -16,7 +16,9 @@ import { waitAfter, waitSql } from './backoff.ts';
  * `GATEHOUSE_LOGIN_FAILURE_WINDOW`; failures are forgotten a window after the last wait ends. An
  * account or device budget never goes past 100 consecutive failures (NIST SP 800-63B §5.2.2).
  */
-export type Budget = 'device' | 'account' | 'address';
+/** `passkey`: usernameless passkey sign-ins per client address (an unknown credential names nobody). */
+export type Budget = 'device' | 'account' | 'address' | 'passkey';
+const PER_ADDRESS: ReadonlySet<Budget> = new Set(['address', 'passkey']);
 
 export interface Slot {
   scope: Budget;
@@ -31,7 +33,7 @@ export type PasswordReservation =
   | { ok: false; browser: Browser; refusedBy: Budget[] };
 
 function freeFailures(config: Config, scope: Budget): number {
-  return scope === 'address' ? config.loginMaxFailuresPerIp : config.loginMaxFailuresPerAccount;
+  return PER_ADDRESS.has(scope) ? config.loginMaxFailuresPerIp : config.loginMaxFailuresPerAccount;
 }
 
 /**
@@ -48,7 +50,8 @@ async function count(deps: Pick<Deps, 'db' | 'clock' | 'config'>, slots: Slot[])
   const at = sql<number>`cast(${now} as bigint)`;
   const expired = sql<boolean>`password_attempts.expires_at <= ${at}`;
   const failures = sql<number>`((case when ${expired} then 0 else password_attempts.failures end) + 1)`;
-  const free = sql<number>`(case when password_attempts.scope = ${'address'} then cast(${config.loginMaxFailuresPerIp} as integer) else cast(${config.loginMaxFailuresPerAccount} as integer) end)`;
+  const perAddress = sql<boolean>`password_attempts.scope in (${'address'}, ${'passkey'})`;
+  const free = sql<number>`(case when ${perAddress} then cast(${config.loginMaxFailuresPerIp} as integer) else cast(${config.loginMaxFailuresPerAccount} as integer) end)`;
   const wait = waitSql(failures, free, windowMs);
   const rows = slots.map((s) => {
     const first = now + waitAfter(1, freeFailures(config, s.scope), windowMs);
@@ -65,7 +68,7 @@ async function count(deps: Pick<Deps, 'db' | 'clock' | 'config'>, slots: Slot[])
           next_allowed_at: sql<number>`${at} + ${wait}`,
           expires_at: sql<number>`${at} + ${wait} + cast(${windowMs} as bigint)`,
         })
-        .where(sql<boolean>`${expired} or (password_attempts.next_allowed_at <= ${at} and (password_attempts.scope = ${'address'} or password_attempts.failures < ${MAX_CONSECUTIVE_FAILURES}))`),
+        .where(sql<boolean>`${expired} or (password_attempts.next_allowed_at <= ${at} and (${perAddress} or password_attempts.failures < ${MAX_CONSECUTIVE_FAILURES}))`),
     )
     .returning(['scope', 'subject'])
     .execute();
@@ -130,4 +133,17 @@ export async function passwordAccepted(deps: Pick<Deps, 'db'>, reservation: Extr
 /** Forgets the failures of browsers unknown to the account (a password reset proved the owner is back). */
 export async function clearAccountFailures(deps: Pick<Deps, 'db'>, email: string): Promise<void> {
   await deps.db.deleteFrom('password_attempts').where('scope', '=', 'account').where('subject', '=', email).execute();
+}
+
+/**
+ * Reserves one usernameless passkey sign-in from this address before the assertion is checked
+ * (the same ladder as the address's password budget): a parallel burst cannot run more checks than
+ * the budget allows. Returns whether it may go on; {@link passkeyAccepted} gives the count back.
+ */
+export async function reservePasskeyAttempt(deps: Pick<Deps, 'db' | 'clock' | 'config'>, ip: string): Promise<boolean> {
+  return (await count(deps, [{ scope: 'passkey', subject: ip }])).length === 1;
+}
+
+export async function passkeyAccepted(deps: Pick<Deps, 'db'>, ip: string): Promise<void> {
+  await giveBack(deps, [{ scope: 'passkey', subject: ip }]);
 }

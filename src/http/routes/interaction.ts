@@ -8,7 +8,7 @@ import { deleteLoginFlow, type LoginFlow } from '../../store/login-flows.ts';
 import { canonicalEmail, findUserById, isPlausibleEmail } from '../../store/users.ts';
 import { findClientRow } from '../../store/clients.ts';
 import { audit } from '../../store/audit.ts';
-import { incrementCounter, readCounter } from '../../store/counters.ts';
+import { passkeyAccepted, reservePasskeyAttempt } from '../../security/password-attempts.ts';
 import { checkPassword } from '../../flows/password-login.ts';
 import { sendVerificationEmail } from '../../flows/signup.ts';
 import { passkeyLoginOptions, verifyPasskeyLogin } from '../../methods/webauthn/passkey-login.ts';
@@ -149,20 +149,21 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     }
     // The challenge is single-use: it is dropped before the answer is checked.
     await s.saveFlow({ ...flow, data: { ...flow.data, passkey: undefined } });
-    // Held to the same limits as the password step: failures count per client address (not per
-    // account: an unknown credential names nobody, and a stranger must not lock a person out).
-    const ipKey = `passkeyfail:ip:${where.ip ?? 'unknown'}`;
-    if ((await readCounter(db, clock, ipKey)) >= config.loginMaxFailuresPerIp) {
+    // Held to the same limits as the password step: attempts are reserved per client address before
+    // the assertion is checked (not per account: an unknown credential names nobody, and a stranger
+    // must not lock a person out); a verified passkey gives its count back.
+    const ip = where.ip ?? 'unknown';
+    if (!(await reservePasskeyAttempt(deps, ip))) {
       await audit(db, clock, { ...where, event: 'login.passkey.throttled' });
       return renderLogin(req, reply, d, { ...flow, step: 'email' }, [{ field: 'email', message: t('login.throttled') }], 429);
     }
     const v = await verifyPasskeyLogin(ceremony, input, flow.data.passkey as Record<string, unknown>);
     const user = v.ok ? await findUserById(db, v.method.userId) : undefined;
     if (!v.ok || !user || user.disabled) {
-      await incrementCounter(db, clock, ipKey, config.loginFailureWindowSeconds * 1000);
       await audit(db, clock, { ...where, event: 'login.passkey.failed', userId: v.ok ? v.method.userId : (v.method?.userId ?? null), details: { reason: v.ok ? 'account_disabled' : v.reason } });
       return renderLogin(req, reply, d, { ...flow, step: 'email' }, [{ field: 'email', message: t(!v.ok && v.reason === 'cloned' ? 'mfa.webauthn.cloned' : 'passkey.failed') }], 400);
     }
+    await passkeyAccepted(deps, ip);
     await audit(db, clock, { ...where, event: 'login.passkey.succeeded', userId: user.id, details: { methodId: v.method.id } });
     const methods = await listActiveMethods(db, user.id);
     const bound = await s.bind(flow, user, methods, [{ source: 'passkey', amr: v.amr, at: clock.now(), methodId: v.method.id }]);
