@@ -27,11 +27,15 @@ export interface Config {
   signupEnabled: boolean;
   /** New accounts must verify their email before signing in. @default true */
   requireEmailVerification: boolean;
-  /** Failed password attempts per account within the window before sign-in is refused. @default 10 */
+  /**
+   * Wrong passwords checked without a wait, per account from browsers the account has not seen (and
+   * per known browser, on its own budget); then each attempt waits 1 s, doubling up to the window
+   * (decision 0008). @default 10
+   */
   loginMaxFailuresPerAccount: number;
-  /** Failed password attempts per client address within the window. @default 50 */
+  /** The same per client address (password and usernameless passkey sign-ins). @default 50 */
   loginMaxFailuresPerIp: number;
-  /** Window of the failure counters, seconds. @default 900 */
+  /** The longest wait between attempts, and how long failures are remembered after it, seconds. @default 900 */
   loginFailureWindowSeconds: number;
   /** "Remind me later" holds the suggested 2FA wizard back this many days. @default 7 */
   enrollmentReminderDays: number;
