@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { cliEnv, stackFrames } from './harness.ts';
 import { DEMO_USER } from '../../src/demo/index.ts';
+import { freePortRun } from '../helpers/ports.ts';
 
 /** Collects a child's output and resolves once stdout matches `ready`. */
 function waitForOutput(child: ChildProcess, ready: RegExp, timeoutMs = 60_000) {
@@ -54,7 +55,8 @@ test('start --json prints one JSON object when it serves, and exits 0 on SIGTERM
 });
 
 test('start in demo mode prints the demo apps and credentials, and exits 0 on SIGINT', async () => {
-  const cli = await cliEnv({ GATEHOUSE_DEMO: '1' });
+  // The demo apps listen on PORT+1..3: all four must be free.
+  const cli = await cliEnv({ GATEHOUSE_DEMO: '1', PORT: String(await freePortRun(4)) });
   try {
     const child = cli.spawn(['start']);
     const { out, ready } = waitForOutput(child, /Ctrl-C/);
