@@ -77,6 +77,8 @@ async function start(): Promise<{ issuer: string; database: string }> {
     GATEHOUSE_SECRET_KEY: randomBytes(32).toString('hex'),
     GATEHOUSE_DATA_DIR: dir,
     GATEHOUSE_DEMO: '0',
+    // Production needs a relay; no mail is sent during the measured sign-ins (nothing listens here).
+    GATEHOUSE_SMTP_URL: 'smtp://127.0.0.1:9',
     ...(pgUrl ? { DATABASE_URL: pgUrl } : {}),
     // Every sign-in succeeds; the limits only must not get in the way.
     GATEHOUSE_LOGIN_MAX_FAILURES_PER_IP: '100000',
