@@ -54,13 +54,17 @@ export async function checkPassword(deps: Deps, email: string, password: string,
   }
 
   await passwordAccepted(deps, attempt);
+  let current = user;
   if (needsRehash(user.password_hash!)) {
-    await updateUser(db, clock, user.id, { password_hash: await hashPassword(password) });
+    const password_hash = await hashPassword(password);
+    await updateUser(db, clock, user.id, { password_hash });
+    // The caller sees the account as it is now (a sign-in flow binds to the stored hash).
+    current = { ...user, password_hash };
   }
   const deviceCookie = issueDeviceCookie(deps, user.id);
   if (!user.email_verified && config.requireEmailVerification) {
-    return { ok: false, reason: 'unverified', user, deviceCookie };
+    return { ok: false, reason: 'unverified', user: current, deviceCookie };
   }
   await audit(db, clock, { ...where, event: 'login.password.succeeded', userId: user.id, details: { browser: attempt.browser } });
-  return { ok: true, user, deviceCookie };
+  return { ok: true, user: current, deviceCookie };
 }

@@ -103,7 +103,9 @@ export function interactionSupport(deps: HttpDeps) {
       }
       const session = d.session?.cookie ? await provider.Session.find(d.session.cookie) : undefined;
       const proofs = sessionProof(d.session?.amr, session?.authTime());
-      return support.bind(fresh, user, await listActiveMethods(db, user.id), proofs);
+      const bound = support.bind(fresh, user, await listActiveMethods(db, user.id), proofs);
+      await support.saveFlow(bound);
+      return bound;
     },
 
     saveFlow(flow: LoginFlow): Promise<void> {
@@ -111,19 +113,19 @@ export function interactionSupport(deps: HttpDeps) {
     },
 
     /** Binds a flow to its person at the first factor: whether they had 2FA, and their credentials now. */
-    async bind(flow: LoginFlow, user: User, methods: MethodRecord[], proofs: Proof[]): Promise<LoginFlow> {
+    /**
+     * Binds a flow to its person at the first factor: whether they had 2FA, and their credentials now.
+     * Not stored here: {@link advance} stores it unless the sign-in finishes at once.
+     */
+    bind(flow: LoginFlow, user: User, methods: MethodRecord[], proofs: Proof[]): LoginFlow {
       const data: FlowData = { ...dataOf(flow), proofs, hadMethods: methods.length > 0, fingerprint: credentialsFingerprint(user, methods), passkey: undefined };
-      const bound: LoginFlow = { ...flow, email: user.email, userId: user.id, step: 'factors', amr: proofs.flatMap((p) => p.amr), data };
-      await support.saveFlow(bound);
-      return bound;
+      return { ...flow, email: user.email, userId: user.id, step: 'factors', amr: proofs.flatMap((p) => p.amr), data };
     },
 
-    /** Records a factor proven in this flow. */
-    async prove(flow: LoginFlow, proof: Omit<Proof, 'at'>): Promise<LoginFlow> {
+    /** Adds a factor proven in this flow (stored by the caller, or by {@link advance}). */
+    prove(flow: LoginFlow, proof: Omit<Proof, 'at'>): LoginFlow {
       const proofs = [...(dataOf(flow).proofs ?? []), { ...proof, at: clock.now() }];
-      const next: LoginFlow = { ...flow, amr: [...new Set([...flow.amr, ...proof.amr])], data: { ...flow.data, proofs } };
-      await support.saveFlow(next);
-      return next;
+      return { ...flow, amr: [...new Set([...flow.amr, ...proof.amr])], data: { ...flow.data, proofs } };
     },
 
     /**
@@ -181,15 +183,15 @@ export function interactionSupport(deps: HttpDeps) {
       const provenAt = latestProofAt(proofs);
       const sessionAt = proofs.find((p) => p.source === 'session')?.at;
       await deleteLoginFlow(db, d.uid);
-      await audit(db, clock, { ...where, event: 'policy.decision', userId: e.user.id, details: { step: 'satisfied', reasons } });
-      await audit(db, clock, { ...where, event: 'login.succeeded', userId: e.user.id, details: { acr, amr, renewed: provenAt !== undefined } });
+      // The gate's reasons travel with the outcome: one row says what was required and what was proven.
+      await audit(db, clock, { ...where, event: 'login.succeeded', userId: e.user.id, details: { acr, amr, renewed: provenAt !== undefined, reasons } });
       const ts = provenAt === undefined && sessionAt !== undefined ? { ts: Math.floor(sessionAt / 1000) } : {};
       return support.finish(req, reply, { login: { accountId: e.user.id, acr, amr, remember: true, ...ts } });
     },
 
     /**
-     * After a step made progress: finish when the gate is satisfied, otherwise show the next page
-     * (GET /interaction/:uid renders what the gate asks for).
+     * After a step made progress: finish when the gate is satisfied; otherwise store the flow, audit
+     * what the gate asks for and why, and show the next page (GET /interaction/:uid renders it).
      */
     async advance(req: FastifyRequest, reply: FastifyReply, d: Details, flow: LoginFlow, known?: { user: User; methods: MethodRecord[] }) {
       const e = await support.evaluate(req, d, flow, known);
@@ -197,6 +199,10 @@ export function interactionSupport(deps: HttpDeps) {
       const data = dataOf(flow);
       if (e && e.decision.step === 'satisfied' && !data.recovered && !data.wizardAfterReset) {
         return support.completeLogin(req, reply, d, flow, e as Evaluation & { decision: { step: 'satisfied' } }, auditContextOf(req, d));
+      }
+      await support.saveFlow(flow);
+      if (e && e.decision.step !== 'satisfied') {
+        await audit(db, clock, { ...auditContextOf(req, d), event: 'policy.decision', userId: e.user.id, details: { step: e.decision.step, reasons: e.decision.reasons } });
       }
       return reply.redirect(`/interaction/${d.uid}`, 303);
     },

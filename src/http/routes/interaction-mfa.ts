@@ -123,7 +123,7 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
       return renderChallenge(deps, s, req, reply, d, kept, { ...e, decision: e.decision }, { errors: [{ field: 'code', message }], status });
     }
 
-    let proven = await s.prove(flow, { source: 'second_factor', amr: result.amr, methodId: result.method?.id });
+    let proven = s.prove(flow, { source: 'second_factor', amr: result.amr, methodId: result.method?.id });
     // "Remember this device" skips sign-in prompts, never a step-up: not offered there.
     if (field(req, 'remember') === '1' && !e.requirement.stepUp && choice !== 'recovery') {
       const token = await rememberDevice(deps, user.id, String(req.headers['user-agent'] ?? 'Unknown browser'), req.ip);
@@ -201,7 +201,7 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
         if (!confirmed) return s.saveFlow(flow);
         // Confirming the new method proved possession of it: evidence for this flow (the gate counts
         // it only where enrolling was allowed), and the flow's own change, not a stranger's.
-        flow = await s.prove(flow, { source: 'enrollment', amr: next.amr!, methodId: next.methodId });
+        flow = s.prove(flow, { source: 'enrollment', amr: next.amr!, methodId: next.methodId });
         flow = await s.rebind(flow, user);
       },
       complete: async (rep) => {

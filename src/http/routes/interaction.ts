@@ -125,12 +125,11 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
       const message = result.reason === 'throttled' ? t('login.throttled') : t('login.invalid');
       return renderLogin(req, reply, d, flow, [{ field: 'password', message }], result.reason === 'throttled' ? 429 : 400);
     }
-    // Re-read: a rehash on sign-in changed the stored hash the flow is bound to.
-    const user = (await findUserById(db, result.user.id)) ?? result.user;
+    const user = result.user;
     if (flow.userId && flow.userId !== user.id) return reply.redirect(`/interaction/${d.uid}`, 303);
     const earlier = (dataOf(flow).proofs ?? []).filter((p) => p.source === 'session');
     const methods = await listActiveMethods(db, user.id);
-    const bound = await s.bind(flow, user, methods, [...earlier, { source: 'password', amr: ['pwd'], at: clock.now() }]);
+    const bound = s.bind(flow, user, methods, [...earlier, { source: 'password', amr: ['pwd'], at: clock.now() }]);
     return s.advance(req, reply, d, bound, { user, methods });
   });
 
@@ -166,7 +165,7 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     await passkeyAccepted(deps, ip);
     await audit(db, clock, { ...where, event: 'login.passkey.succeeded', userId: user.id, details: { methodId: v.method.id } });
     const methods = await listActiveMethods(db, user.id);
-    const bound = await s.bind(flow, user, methods, [{ source: 'passkey', amr: v.amr, at: clock.now(), methodId: v.method.id }]);
+    const bound = s.bind(flow, user, methods, [{ source: 'passkey', amr: v.amr, at: clock.now(), methodId: v.method.id }]);
     return s.advance(req, reply, d, bound, { user, methods });
   });
 
