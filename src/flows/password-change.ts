@@ -39,6 +39,8 @@ export async function changePassword(
   input: PasswordChangeInput,
   keepSessionId: string,
   where: AuditContext,
+  /** The browser's cookies: a signed-in browser's device cookie keeps its own budget (decision 0008). */
+  cookies?: Record<string, string | undefined>,
 ): Promise<PasswordChangeResult> {
   const errors: Array<{ field: PasswordChangeField; message: MessageKey }> = [];
   if (!input.current) errors.push({ field: 'current_password', message: 'account.current_password_required' });
@@ -51,7 +53,7 @@ export async function changePassword(
   }
   if (errors.length) return { ok: false, errors };
 
-  const check = await checkPassword(deps, user.email, input.current!, where);
+  const check = await checkPassword(deps, user.email, input.current!, where, { cookies, ownBudgetOnly: true });
   // `unverified` means the password was right on an address not yet verified; the person is signed in, so it counts as right.
   const valid = check.ok || (check.reason === 'unverified' && check.user?.id === user.id);
   if (!valid || (check.ok && check.user.id !== user.id)) {

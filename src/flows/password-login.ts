@@ -17,6 +17,12 @@ export interface PasswordCheckOptions {
    * a budget of its own (docs/decisions/0008). Without it the browser counts as unknown.
    */
   cookies?: Record<string, string | undefined>;
+  /**
+   * A signed-in browser re-entering the password (Account settings): with a valid device cookie it
+   * counts on that browser's budget only — strangers' guesses on the account never reach it, and a
+   * used-up budget waits rather than falling back to the account's. @default false
+   */
+  ownBudgetOnly?: boolean;
 }
 
 /** Clears an account's failures from unknown browsers (after a password reset proved the owner is back). */
@@ -40,7 +46,7 @@ export async function checkPassword(deps: Deps, email: string, password: string,
   const user = await findUserByEmail(db, canonical);
   // A device cookie vouches for the account it names only; for an unknown email there is none to show.
   const device = user && options.cookies ? presentedDevice(deps, user.id, options.cookies) : undefined;
-  const attempt = await reservePasswordAttempt(deps, { email: canonical, ip: where.ip ?? 'unknown', device });
+  const attempt = await reservePasswordAttempt(deps, { email: canonical, ip: where.ip ?? 'unknown', device }, { fallback: !options.ownBudgetOnly });
   if (!attempt.ok) {
     await audit(db, clock, { ...where, event: 'login.password.throttled', details: { email: canonical, browser: attempt.browser, limits: attempt.refusedBy } });
     return { ok: false, reason: 'throttled' };

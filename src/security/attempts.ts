@@ -47,9 +47,12 @@ export const CODE_BUDGET: AttemptBudget = { ladder: BACKOFF_MS, holdMs: LOCK_MS,
 /**
  * Recovery codes (~59 bits each, ten of them): slower than codes — a minute after three typing
  * mistakes, doubling to an hour at a time — and never locked, so the way back in stays open.
- * At 24 tries a day an attacker's odds stay near 10 · 24 · 365 / 2^59 per year.
+ * Counted per person *and* client address: someone with the password who answers the moment each
+ * wait ends would otherwise take every slot and keep the owner, elsewhere, out for as long as they
+ * poll (found by the attacker's walk). At 24 tries a day per address an attacker's odds stay near
+ * 10 · 24 · 365 / 2^59 ≈ 1.5·10⁻¹³ per address and year — a million addresses make it 10⁻⁷.
  */
-export const RECOVERY_BUDGET: AttemptBudget = { ladder: [0, 0, 0, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000], holdMs: 3_600_000 };
+export const RECOVERY_BUDGET: AttemptBudget = { ladder: [0, 0, 0, 60_000, 120_000, 240_000, 480_000, 960_000, 1_920_000], holdMs: 3_600_000, perSource: true };
 
 /**
  * WebAuthn answers: a signature cannot be guessed, so failures are no guesses at a code. They are

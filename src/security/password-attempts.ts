@@ -103,10 +103,13 @@ async function giveBack(deps: Pick<Deps, 'db'>, slots: Slot[]): Promise<void> {
 export async function reservePasswordAttempt(
   deps: Pick<Deps, 'db' | 'clock' | 'config'>,
   who: { email: string; ip: string; device?: string | undefined },
+  /** Whether a known browser whose own budget waits may go on as an unknown one. @default true */
+  o: { fallback?: boolean } = {},
 ): Promise<PasswordReservation> {
   if (who.device) {
     const device: Slot[] = [{ scope: 'device', subject: who.device }];
     if ((await count(deps, device)).length === 1) return { ok: true, browser: 'known', slots: device, device: who.device };
+    if (o.fallback === false) return { ok: false, browser: 'known', refusedBy: ['device'] };
   }
   const browser: Browser = who.device ? 'untrusted' : 'unknown';
   const slots: Slot[] = [

@@ -109,16 +109,19 @@ test('a wrong current password counts like a failed sign-in, so the form cannot 
     assert.match(page.body, /The current password is not correct\./);
     assert.match(page.body, /id="current_password"[^>]*aria-invalid="true"/);
   }
-  // The budget is shared with the sign-in page of browsers the account has not seen: now even the
-  // right password waits, here and there (a second, then longer after each further failure).
+  // The guesses count on this signed-in browser's own budget (its device cookie, decision 0008): here
+  // even the right password now waits (a second, then longer after each further failure) and never
+  // falls back to the account's budget...
   const throttled = await ua.submit('/account/password', changeForm(OLD, NEW));
   assert.equal(ua.lastStatus, 429);
   assert.match(throttled.body, /Too many attempts/);
-  const signIn = new UserAgent();
-  await signIn.go(`${t.issuer}/account`);
-  await signIn.submit('/email', { email });
-  const refused = await signIn.submit('/password', { password: OLD });
-  assert.equal(refused.status, 429);
+  // ...and a stranger's browser gets nothing from them: the account's budget is untouched, so the
+  // sign-in page elsewhere is neither throttled by the settings nor a way around their wait.
+  const elsewhere = new UserAgent();
+  await elsewhere.go(`${t.issuer}/account`);
+  await elsewhere.submit('/email', { email });
+  const other = await elsewhere.submit('/password', { password: 'a wrong one' });
+  assert.equal(other.status, 400, 'the account budget was not driven by the settings form');
   const events = await t.gh.deps.db.selectFrom('audit_events').select('event').where('event', '=', 'password.change_failed').execute();
   assert.equal(events.length, 4);
 });

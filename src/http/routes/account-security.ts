@@ -136,8 +136,9 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     const choices = await choicesOf(s.user.id);
     const method = field(req, 'method');
     if (choices.length === 0) {
-      const result = await checkPassword(deps, s.user.email, field(req, 'password') ?? '', where);
-      if (!result.ok || result.user.id !== s.user.id) return renderProof(req, reply, s, next, undefined, [{ field: 'password', message: result.ok ? t('login.invalid') : result.reason === 'throttled' ? t('login.throttled') : t('account.current_password_wrong') }], 400);
+      const result = await checkPassword(deps, s.user.email, field(req, 'password') ?? '', where, { cookies: req.cookies, ownBudgetOnly: true });
+      const throttled = !result.ok && result.reason === 'throttled';
+      if (!result.ok || result.user.id !== s.user.id) return renderProof(req, reply, s, next, undefined, [{ field: 'password', message: result.ok ? t('login.invalid') : throttled ? t('login.throttled') : t('account.current_password_wrong') }], throttled ? 429 : 400);
       await recordProof(deps, s, 'password');
       return proceed(reply, s, next);
     }

@@ -117,7 +117,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
     const methods = await listActiveMethods(db, s.user.id);
     if (methods.length > 0 && !(await hasFreshProof(deps, s, true))) return reply.redirect(`/account/security/verify?next=${encodeURIComponent('/account')}`, 303);
     const input = { current: field(req, 'current_password'), next: field(req, 'new_password'), repeat: field(req, 'confirm_password') };
-    const result = await changePassword(deps, provider, s.user, input, s.sessionId, auditContext(req));
+    const result = await changePassword(deps, provider, s.user, input, s.sessionId, auditContext(req), req.cookies);
     if (!result.ok) {
       const errors = result.errors.map((e) => ({ field: e.field, message: t(e.message) }));
       return render(req, reply, s, { errors, status: result.throttled ? 429 : 400 });
