@@ -175,3 +175,16 @@ test('signInWithTotp helper round trip: a later sign-in with the next code works
   const { claims } = await signInWithTotp(new UserAgent(), required, cb.required, email, PASSWORD, secret, clock);
   assert.equal(claims.acr, ACR.multiFactor);
 });
+
+test('the challenge has a way out: Cancel returns to the app with access_denied and no code', async () => {
+  const email = 'cancel@example.com';
+  await personWithTotp(email);
+  const ua = new UserAgent();
+  const { page } = await passwordStep(ua, required, cb.required, email, PASSWORD);
+  assert.match(page.body, /\/mfa"/, 'at the challenge');
+  const back = await ua.submit('/abort', {}, atApp(cb.required));
+  assert.ok(back.url.startsWith(cb.required), `back at the app: ${back.url}`);
+  const params = new URL(back.url).searchParams;
+  assert.equal(params.get('error'), 'access_denied');
+  assert.equal(params.get('code'), null);
+});

@@ -20,6 +20,8 @@ export interface ChallengePageInput {
   stepUp?: boolean;
   /** Why this page asks (the gate's reason in plain words), when there is more to say. */
   notice?: string;
+  /** "Cancel": back to the app, which is told the sign-in did not finish. */
+  abortAction?: string;
 }
 
 const LABEL: Record<FactorChoice, 'method.totp' | 'method.webauthn' | 'method.recovery'> = {
@@ -85,7 +87,8 @@ ${body}
 ${others.map((o) => html`<li><a href="${p.switchUrl}?method=${o}">${t(LABEL[o])}</a></li>`)}
 ${p.choice !== 'recovery' && p.others.includes('recovery') ? html`<li><a href="${p.switchUrl}?method=recovery">${t('mfa.use_recovery')}</a></li>` : ''}
 </ul>
-</details>`,
+</details>
+${p.abortAction ? html`<form method="post" action="${p.abortAction}" class="links">${csrfField(p.csrf)}<button type="submit" class="secondary">${t('login.abort')}</button></form>` : ''}`,
   });
 }
 

@@ -61,6 +61,7 @@ export async function renderChallenge(
       offerRemember: !e.requirement.stepUp,
       errors: o.errors ?? [],
       stepUp: e.requirement.stepUp,
+      abortAction: `/interaction/${d.uid}/abort`,
       notice: e.decision.reasons.includes('prove_before_enrolling') ? t('mfa.prove_before_enrolling', { app: await s.appName(d.params.client_id) }) : undefined,
     }),
   );
