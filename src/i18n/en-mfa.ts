@@ -24,6 +24,7 @@ export const enMfa = {
   'mfa.malformed': 'Enter the 6-digit code, digits only.',
   'mfa.recovery.invalid': 'That recovery code is not correct or was used already.',
   'mfa.webauthn.cloned': 'This security key was refused: it may have been copied. Use another way and review your keys in account settings.',
+  'mfa.clock_skew': "That code is from a few minutes ago or ahead: your phone's clock seems to be off. Set its date and time to update automatically, then enter the code it shows now.",
   'mfa.throttled': 'Too many attempts. Wait {seconds} seconds, then try again.',
   'mfa.locked': 'Too many wrong attempts: this method is locked. Use another method or a recovery code, or reset your password with the link we email you, which unlocks it.',
   'mfa.recovered.title': 'You used a recovery code',

@@ -6,8 +6,11 @@ import type { MethodRecord } from './records.ts';
 /** The 2FA methods kept in `mfa_methods`; each has a folder under src/methods/. Push comes next. */
 export type MethodType = 'totp' | 'webauthn';
 
-/** Why a verification failed; all of them are shown to the person as the same "not correct" message. */
-export type FailureReason = 'invalid' | 'malformed' | 'replayed' | 'cloned' | 'unknown_credential';
+/**
+ * Why a verification failed. Shown as the same "not correct" message, except `clock_skew` (a code
+ * valid minutes away from the server's time: the phone's clock is off) and `cloned`.
+ */
+export type FailureReason = 'invalid' | 'malformed' | 'replayed' | 'cloned' | 'unknown_credential' | 'clock_skew';
 
 export type Verification =
   | {

@@ -176,3 +176,21 @@ test('malformed codes get a clean 4xx page, no stack trace, and count as failure
     assert.equal(codes, asCodes, `${name}: counted where it belongs`);
   }
 });
+
+test("a code valid minutes away from the server's time is refused with a hint about the phone's clock, and counted", async () => {
+  const email = 'skewed-clock@example.com';
+  const { userId, secret } = await person(email);
+  const ua = new UserAgent();
+  await passwordStep(ua, app, cb, email, PASSWORD);
+  const before = await failureCount(t.gh.deps.db, userId, 'totp');
+  // A phone five minutes slow: its code belongs to ten steps ago.
+  const slow = await submitCode(ua, cb, totpCode(secret, clock.now() - 5 * 60_000));
+  assert.equal(slow.status, 400);
+  assert.match(slow.body, /phone&#39;s clock seems to be off/);
+  assert.equal(await failureCount(t.gh.deps.db, userId, 'totp'), before + 1, 'a failure like any other');
+  // A code an hour away is just not correct: no hint.
+  const far = await submitCode(ua, cb, totpCode(secret, clock.now() + 3600_000));
+  assert.equal(far.status, 400);
+  assert.doesNotMatch(far.body, /clock seems to be off/);
+  assert.match(far.body, /not correct/);
+});

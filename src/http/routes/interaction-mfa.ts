@@ -118,6 +118,7 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
         : choice === 'webauthn' ? t('mfa.webauthn.failed')
         : choice === 'recovery' ? t('mfa.recovery.invalid')
         : result.reason === 'malformed' ? t('mfa.malformed')
+        : result.reason === 'clock_skew' ? t('mfa.clock_skew')
         : t('mfa.invalid');
       const status = result.reason === 'throttled' || result.reason === 'locked' ? 429 : 400;
       const kept = { ...flow, data: { ...flow.data, choice: choice && choices.includes(choice) ? choice : flow.data.choice } };

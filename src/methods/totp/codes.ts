@@ -32,3 +32,15 @@ export function matchingStep(totp: TOTP, code: string, nowMs: number): number | 
   if (delta === null) return undefined;
   return Math.floor(nowMs / 1000 / TOTP_PARAMS.period) + delta;
 }
+
+/**
+ * How far a phone's clock may be off before a code is read as a clock problem rather than a typo:
+ * a code that would be valid within ±20 steps (10 minutes) but not ±{@link TOTP_WINDOW} is refused
+ * all the same, with a hint to set the phone's time automatically.
+ */
+export const TOTP_SKEW_HINT_WINDOW = 20;
+
+/** Whether a code refused at the server's time would be valid with the phone's clock a few minutes off. */
+export function isSkewedCode(totp: TOTP, code: string, nowMs: number): boolean {
+  return totp.validate({ token: code, timestamp: nowMs, window: TOTP_SKEW_HINT_WINDOW }) !== null;
+}

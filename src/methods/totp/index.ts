@@ -1,7 +1,7 @@
 import QRCode from 'qrcode';
 import type { SecondFactorMethod, Verification } from '../types.ts';
 import { activateMethod, advanceCounter, insertPendingMethod, methodSecret, findMethod, type MethodRecord } from '../records.ts';
-import { isWellFormedCode, matchingStep, newTotpSeed, normaliseCode, totpFor } from './codes.ts';
+import { isSkewedCode, isWellFormedCode, matchingStep, newTotpSeed, normaliseCode, totpFor } from './codes.ts';
 
 const sealContext = (methodId: string) => `mfa_methods:${methodId}:totp`;
 /** Issuer shown in authenticator apps. @default "Gatehouse" (GATEHOUSE_TOTP_ISSUER) */
@@ -46,7 +46,7 @@ export const totpMethod: SecondFactorMethod = {
     for (const method of candidates) {
       const result = await check(deps, user.email, method, input);
       if (!result.ok) {
-        if (result.reason === 'replayed') return { ok: false, reason: 'replayed', method };
+        if (result.reason === 'replayed' || result.reason === 'clock_skew') return { ok: false, reason: result.reason, method };
         continue;
       }
       // RFC 6238 §5.2: a code is accepted once. The step only moves forward, atomically.
@@ -62,14 +62,15 @@ async function check(
   email: string,
   method: MethodRecord,
   input: unknown,
-): Promise<{ ok: true; step: number } | { ok: false; reason: 'invalid' | 'malformed' | 'replayed' }> {
+): Promise<{ ok: true; step: number } | { ok: false; reason: 'invalid' | 'malformed' | 'replayed' | 'clock_skew' }> {
   const code = normaliseCode(input);
   if (!isWellFormedCode(code)) return { ok: false, reason: 'malformed' };
   const sealed = await methodSecret(deps.db, method.id);
   if (!sealed) return { ok: false, reason: 'invalid' };
   const seed = deps.box.openString(sealed, sealContext(method.id));
-  const step = matchingStep(totpFor(seed, issuerName(), email), code, deps.clock.now());
-  if (step === undefined) return { ok: false, reason: 'invalid' };
+  const totp = totpFor(seed, issuerName(), email);
+  const step = matchingStep(totp, code, deps.clock.now());
+  if (step === undefined) return { ok: false, reason: isSkewedCode(totp, code, deps.clock.now()) ? 'clock_skew' : 'invalid' };
   if (step <= method.counter) return { ok: false, reason: 'replayed' };
   return { ok: true, step };
 }
