@@ -13,6 +13,7 @@ import { deviceCookieName, rememberDevice, REMEMBER_DEVICE_MS } from '../../flow
 import { resetSecondFactors } from '../../flows/reset-2fa.ts';
 import { ENROLL_KINDS, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
 import { audit } from '../../store/audit.ts';
+import { waitText } from '../../i18n/duration.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
 import { dataOf, type Details, type Evaluation, type InteractionSupport, type Req } from '../interaction-support.ts';
 import { registerWizard, type WizardHost } from './wizard.ts';
@@ -112,7 +113,7 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
 
     if (!result.ok) {
       const message =
-        result.reason === 'throttled' ? t('mfa.throttled', { seconds: Math.ceil((result.retryAfterMs ?? 1000) / 1000) })
+        result.reason === 'throttled' ? t('mfa.throttled_for', { wait: waitText(t, result.retryAfterMs ?? 1000) })
         : result.reason === 'locked' ? t('mfa.locked')
         : result.reason === 'cloned' ? t('mfa.webauthn.cloned')
         : choice === 'webauthn' ? t('mfa.webauthn.failed')
