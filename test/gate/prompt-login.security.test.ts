@@ -99,3 +99,21 @@ test('prompt=login with an essential single-factor acr, for a person with an aut
   assert.ok(again.auth_time! > first.auth_time!, 'a later auth_time');
   assert.equal(again.acr, ACR.multiFactor, 'what really happened');
 });
+
+// OIDC Core §3.1.2.1: max_age is the allowable time since the person last actively authenticated.
+test('max_age=N: a younger session returns at once with its own auth_time; an older one authenticates again with a later one', async () => {
+  const email = 'max-age@example.com';
+  await t.createUser(email, PASSWORD);
+  const ua = new UserAgent();
+  const first = await signInWithPassword(ua, bypass, cb.bypass, email, PASSWORD);
+  const T1 = first.tokens.claims()!.auth_time!;
+
+  const young = await authorize(ua, bypass, cb.bypass, { max_age: '3600' });
+  assert.ok(young.returned && codeAt(young.page.url, cb.bypass), 'a session younger than max_age: no page at all');
+  assert.equal((await redeemCode(bypass, young.auth, young.page.url)).claims()!.auth_time, T1, 'the same authentication event');
+
+  await nextSecond();
+  await nextSecond();
+  const old = await reauthenticate(ua, bypass, cb.bypass, { max_age: '1' });
+  assert.ok(old.auth_time! > T1, 'an older session authenticates again: a later auth_time');
+});
