@@ -42,7 +42,7 @@ test('a sign-in with a code counts as the proof for 5 minutes; then adding, remo
   assert.deepEqual(await postSettings(ua, t, '/account/security/add'), { status: 303, location: verifyLocation('/account/security/enroll') });
   // Each asks for the proof first, whether sent from the settings or from its confirmation (`confirm=1`),
   // and the proof will carry on to the confirmation of that change.
-  for (const form of [{}, { confirm: '1' }]) {
+  for (const form of [{}, { confirm: '1' }] as Array<Record<string, string>>) {
     assert.deepEqual(await postSettings(ua, t, `/account/security/methods/${methodId}/remove`, form), { status: 303, location: verifyLocation(removeConfirm(methodId)) });
     assert.deepEqual(await postSettings(ua, t, '/account/security/recovery-codes', form), { status: 303, location: verifyLocation('/account/security/recovery-codes/confirm') });
     assert.deepEqual(await postSettings(ua, t, '/account/security/reset', form), { status: 303, location: verifyLocation('/account/security/reset/confirm') });
