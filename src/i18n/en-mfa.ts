@@ -129,7 +129,7 @@ export const enMfa = {
   'security.name_invalid': 'Type a name for the method: letters, digits or symbols, up to 64 characters.',
   'security.remove_confirm.title': 'Remove this method?',
   'security.remove_confirm.body': 'You will no longer be able to use {name} ({type}) for two-step verification.',
-  'security.remove_confirm.side_effects': 'Removing a method also forgets every remembered device and signs you out of every app on every other device. This browser stays signed in; its apps sign you in again without a password.',
+  'security.remove_confirm.side_effects': 'Removing a method also forgets every remembered device and signs you out of every app, on every device. This browser stays signed in to your account settings.',
   'security.remove_confirm.last': 'This is your last method: two-step verification will be off, and apps will ask only for your password.',
   'security.remove_confirm.button': 'Remove {name}',
   'security.codes_confirm.title': 'Create new recovery codes?',

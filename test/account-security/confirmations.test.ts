@@ -91,7 +91,7 @@ test('each confirmation states its consequence; Cancel and the page itself chang
   assert.equal(page.url, `${t.issuer}${removeConfirm(phone.id)}`, 'Remove opens its confirmation');
   assert.ok(has(page.body, tr('security.remove_confirm.title')));
   assert.ok(has(page.body, tr('security.remove_confirm.body', { name: '“Work phone”', type: tr('method.totp') })));
-  assert.ok(has(page.body, 'Removing a method also forgets every remembered device and signs you out of every app on every other device.'));
+  assert.ok(has(page.body, 'Removing a method also forgets every remembered device and signs you out of every app, on every device. This browser stays signed in to your account settings.'));
   assert.ok(!has(page.body, tr('security.remove_confirm.last')), 'not the last method');
   assert.match(page.body, /<button type="submit" class="danger">Remove “Work phone”<\/button>/);
   assert.match(page.body, /<input type="hidden" name="confirm" value="1">/);
