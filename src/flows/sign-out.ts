@@ -52,6 +52,22 @@ export async function signOutEverywhere(deps: Deps, provider: Provider, userId: 
   await audit(db, clock, { ...opts.where, event: 'session.signed_out_everywhere', userId, details: { reason: opts.reason, sessions: sessions.length, kept: opts.keepSessionId ? 1 : 0 } });
 }
 
+/**
+ * The apps a person is signed in to, on every device: those named by a Gatehouse session of theirs
+ * and those holding a grant (offline refresh tokens outlive the session). What
+ * {@link signOutEverywhere} signs them out of; pages state its count before and after.
+ */
+export async function signedInApps(deps: Pick<Deps, 'db'>, userId: string): Promise<string[]> {
+  const rows = await deps.db.selectFrom('oidc_models').select(['kind', 'payload']).where('account_id', '=', userId).where('kind', 'in', ['Session', 'Grant']).execute();
+  const apps = new Set<string>();
+  for (const row of rows) {
+    const payload = JSON.parse(row.payload) as StoredSession & { clientId?: string };
+    if (row.kind === 'Grant' && payload.clientId) apps.add(payload.clientId);
+    for (const clientId of Object.keys(payload.authorizations ?? {})) apps.add(clientId);
+  }
+  return [...apps].sort();
+}
+
 /** Ends one app's part of one Gatehouse session: its grant and tokens are revoked, the app is told. */
 export async function signOutOfApp(deps: Deps, provider: Provider, userId: string, sessionId: string, clientId: string, where?: AuditContext): Promise<boolean> {
   const { db, clock } = deps;

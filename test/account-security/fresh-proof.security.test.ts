@@ -24,6 +24,7 @@ after(async () => {
 });
 
 const verifyLocation = (next: string) => `/account/security/verify?next=${encodeURIComponent(next)}`;
+const removeConfirm = (id: string) => `/account/security/methods/${id}/remove/confirm`;
 
 test('a sign-in with a code counts as the proof for 5 minutes; then adding, removing, new codes and reset all ask "Confirm it\'s you"', async () => {
   const email = 'stale@example.com';
@@ -39,9 +40,19 @@ test('a sign-in with a code counts as the proof for 5 minutes; then adding, remo
 
   clock.advance(FRESH_PROOF_MS + 1000);
   assert.deepEqual(await postSettings(ua, t, '/account/security/add'), { status: 303, location: verifyLocation('/account/security/enroll') });
-  assert.deepEqual(await postSettings(ua, t, `/account/security/methods/${methodId}/remove`), { status: 303, location: verifyLocation('/account/security') });
-  assert.deepEqual(await postSettings(ua, t, '/account/security/recovery-codes'), { status: 303, location: verifyLocation('/account/security') });
-  assert.deepEqual(await postSettings(ua, t, '/account/security/reset'), { status: 303, location: verifyLocation('/account/security') });
+  // Each asks for the proof first, whether sent from the settings or from its confirmation (`confirm=1`),
+  // and the proof will carry on to the confirmation of that change.
+  for (const form of [{}, { confirm: '1' }] as Array<Record<string, string>>) {
+    assert.deepEqual(await postSettings(ua, t, `/account/security/methods/${methodId}/remove`, form), { status: 303, location: verifyLocation(removeConfirm(methodId)) });
+    assert.deepEqual(await postSettings(ua, t, '/account/security/recovery-codes', form), { status: 303, location: verifyLocation('/account/security/recovery-codes/confirm') });
+    assert.deepEqual(await postSettings(ua, t, '/account/security/reset', form), { status: 303, location: verifyLocation('/account/security/reset/confirm') });
+  }
+  // The confirmation pages themselves are not shown without the proof.
+  for (const path of [removeConfirm(methodId), '/account/security/recovery-codes/confirm', '/account/security/reset/confirm']) {
+    const res = await ua.fetch(`${t.issuer}${path}`);
+    await res.arrayBuffer();
+    assert.deepEqual([res.status, res.headers.get('location')], [303, verifyLocation(path)], path);
+  }
 
   // The wizard opened while the proof was fresh does not outlive it.
   assert.equal((await ua.go(`${t.issuer}/account/security/enroll`)).url, securityUrl(t));
@@ -61,12 +72,15 @@ test('a sign-in with a code counts as the proof for 5 minutes; then adding, remo
   assert.match(proof.body, /Use a recovery code/, 'a recovery code is offered too');
   assert.equal((await ua.submit('/account/security/verify', { code: totpCode(p.secret, clock.now()) })).url, securityUrl(t));
   clock.nextStep();
-  const regenerated = await postSettings(ua, t, '/account/security/recovery-codes');
+  // Fresh: the settings' button leads to the confirmation, which alone creates the codes.
+  assert.deepEqual(await postSettings(ua, t, '/account/security/recovery-codes'), { status: 303, location: '/account/security/recovery-codes/confirm' });
+  assert.equal(recoveryRemaining((await ua.go(securityUrl(t))).body), 10);
+  const regenerated = await postSettings(ua, t, '/account/security/recovery-codes', { confirm: '1' });
   assert.equal(regenerated.status, 200, 'the new codes are shown');
 
   // The proof itself lasts 5 minutes.
   clock.advance(FRESH_PROOF_MS + 1000);
-  assert.deepEqual(await postSettings(ua, t, '/account/security/recovery-codes'), { status: 303, location: verifyLocation('/account/security') });
+  assert.deepEqual(await postSettings(ua, t, '/account/security/recovery-codes', { confirm: '1' }), { status: 303, location: verifyLocation('/account/security/recovery-codes/confirm') });
 });
 
 test('a wrong code at "Confirm it\'s you" is a failed attempt of the person, counted with their sign-ins', async () => {

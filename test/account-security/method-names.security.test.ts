@@ -110,7 +110,11 @@ test('a rename is stored clean; a name with nothing printable is refused; the "r
   assert.doesNotMatch(p.ua.lastBody, /[\u202A-\u202E\u2066-\u2069\u0000\u0007]/, 'the settings page carries no bidi or control characters');
 
   await confirmWithCode(p.ua, t, p.secret, clock);
-  assert.deepEqual(await postSettings(p.ua, t, `/account/security/methods/${second.id}/remove`), { status: 303, location: '/account/security?done=removed' });
+  // The confirmation names the method the same clean way.
+  const confirmation = await p.ua.go(`${t.issuer}/account/security/methods/${second.id}/remove/confirm`);
+  assert.ok(confirmation.body.includes(escapeHtml(`Remove “${CLEAN}”`)), 'the confirmation names the method, cleaned');
+  assert.doesNotMatch(confirmation.body, /[\u202A-\u202E\u2066-\u2069\u0000\u0007]/, 'the confirmation carries no bidi or control characters');
+  assert.deepEqual(await postSettings(p.ua, t, `/account/security/methods/${second.id}/remove`, { confirm: '1' }), { status: 303, location: '/account/security?done=removed' });
   const mail = await t.smtp.waitFor((m) => m.to.includes(email) && m.subject === tr('notice.method_removed.subject'));
   assertQuotedOnOneLine(mail, CLEAN);
 });

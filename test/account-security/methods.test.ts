@@ -115,7 +115,11 @@ test('removing a method signs out every other session and app, not this browser,
   clock.nextStep();
 
   receiver.tokens.length = 0;
-  assert.deepEqual(await postSettings(p.ua, t, `/account/security/methods/${added.id}/remove`), { status: 303, location: '/account/security?done=removed' });
+  // The settings' Remove button asks first; only the confirmation's POST removes.
+  assert.deepEqual(await postSettings(p.ua, t, `/account/security/methods/${added.id}/remove`), { status: 303, location: `/account/security/methods/${added.id}/remove/confirm` });
+  assert.equal((await listActiveMethods(t.gh.deps.db, p.user.id)).length, 2, 'not removed without confirm=1');
+  assert.equal(receiver.tokens.length, 0, 'no one signed out without confirm=1');
+  assert.deepEqual(await postSettings(p.ua, t, `/account/security/methods/${added.id}/remove`, { confirm: '1' }), { status: 303, location: '/account/security?done=removed' });
 
   // Expense is told about both sessions; the other browser's tokens and sessions are gone.
   await receiver.waitFor(2);
@@ -150,14 +154,23 @@ test('the last method cannot be removed while an app requires 2FA (409); Reset s
 
   await p.ua.go(securityUrl(t));
   const refused = await p.ua.submit(`/account/security/methods/${id}/remove`);
-  assert.equal(refused.status, 409);
+  assert.equal(refused.status, 409, 'refused before its confirmation');
   assert.match(refused.body, /This is your last method and two-step verification is required for you/);
+  const forced = await postSettings(p.ua, t, `/account/security/methods/${id}/remove`, { confirm: '1' });
+  assert.equal(forced.status, 409, 'and at the confirming POST');
   assert.equal((await listActiveMethods(t.gh.deps.db, p.user.id)).length, 1);
 
   const other = new UserAgent();
   await signInToAccount(other, t, email, { secret: p.secret, clock });
   clock.nextStep();
-  const wizard = await p.ua.submit('/account/security/reset');
+  await p.ua.go(securityUrl(t));
+  const confirmation = await p.ua.submit('/account/security/reset');
+  assert.equal(confirmation.url, `${t.issuer}/account/security/reset/confirm`);
+  assert.equal((await listActiveMethods(t.gh.deps.db, p.user.id)).length, 1, 'nothing reset before the confirmation');
+  const done = await p.ua.submit('/account/security/reset');
+  assert.equal(done.url, `${t.issuer}/account/security/reset/done`);
+  assert.match(done.body, /Two-step verification was reset: every method and recovery code was removed/);
+  const wizard = await p.ua.go(`${t.issuer}/account/security/enroll`);
   assert.equal(wizard.url, `${t.issuer}/account/security/enroll`);
   assert.match(wizard.body, /Choose how to verify/, 'the wizard opens at the choice of a method');
   assert.deepEqual(await listActiveMethods(t.gh.deps.db, p.user.id), []);
@@ -179,7 +192,8 @@ test('the last method cannot be removed while an app requires 2FA (409); Reset s
     const fresh = await p.ua.go(securityUrl(t));
     const [only] = listedMethods(fresh.body);
     await confirmWithCode(p.ua, t, secret, clock);
-    assert.deepEqual(await postSettings(p.ua, t, `/account/security/methods/${only!.id}/remove`), { status: 303, location: '/account/security?done=removed' });
+    assert.match((await p.ua.go(`${t.issuer}/account/security/methods/${only!.id}/remove/confirm`)).body, /This is your last method: two-step verification will be off/);
+    assert.deepEqual(await postSettings(p.ua, t, `/account/security/methods/${only!.id}/remove`, { confirm: '1' }), { status: 303, location: '/account/security?done=removed' });
     assert.match((await p.ua.go(securityUrl(t))).body, /Off: apps ask only for your password/);
   } finally {
     await setAppPolicy(t.gh.deps.db, payrollId, 'required');

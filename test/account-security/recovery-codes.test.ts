@@ -36,6 +36,9 @@ test('"Create new recovery codes": ten new codes shown once, the old ones stop w
   await confirmWithCode(p.ua, t, p.secret, clock);
 
   await p.ua.go(securityUrl(t));
+  const confirmation = await p.ua.submit('/account/security/recovery-codes');
+  assert.equal(confirmation.url, `${t.issuer}/account/security/recovery-codes/confirm`);
+  assert.match(confirmation.body, /Your 10 unused recovery codes will stop working\./);
   const shown = await p.ua.submit('/account/security/recovery-codes');
   assert.equal(shown.status, 200);
   assert.match(shown.body, /Save your recovery codes/);

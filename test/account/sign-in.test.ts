@@ -111,7 +111,7 @@ test('every POST without the CSRF field is refused with 403 and changes nothing'
     ['/account/password', { current_password: password, new_password: 'a brand new passphrase', confirm_password: 'a brand new passphrase' }],
     ['/account/apps/sign-out', { client_id: ACCOUNT_CLIENT_ID }],
     ['/account/sign-out', {}],
-    ['/account/sign-out-everywhere', {}],
+    ['/account/sign-out-everywhere', { confirm: '1' }],
   ];
   for (const [path, form] of posts) {
     const res = await ua.fetch(`${t.issuer}${path}`, { method: 'POST', form });

@@ -100,6 +100,11 @@ test('"Sign out everywhere" ends every session, this one included, and every tok
   const there = await signedInToTwoApps('all@example.com', new UserAgent());
   await openAccount(here.ua, t.issuer);
   receiver.tokens.length = 0;
+  // The button asks first, saying what it does; that page changes nothing.
+  const confirmation = await here.ua.submit('/account/sign-out-everywhere', {});
+  assert.equal(confirmation.url, `${t.issuer}/account/sign-out-everywhere/confirm`);
+  assert.match(confirmation.body, /Every app you are signed in to will sign you out, on every device — this browser included\./);
+  assert.equal(receiver.tokens.length, 0, 'no one is signed out by the question');
   const page = await here.ua.submit('/account/sign-out-everywhere', {});
   assert.equal(here.ua.lastStatus, 200);
   assert.match(page.body, /signed out of every app, on every device/);

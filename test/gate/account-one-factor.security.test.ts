@@ -99,7 +99,7 @@ test('a password-only session changes nothing else in Account settings: profile,
   for (const [path, form] of [
     ['/account/profile', { name: 'Mallory' }],
     [`/account/security/methods/${method!.id}/rename`, { name: 'Call Mallory to unlock' }],
-    ['/account/sign-out-everywhere', {}],
+    ['/account/sign-out-everywhere', { confirm: '1' }],
   ] as const) {
     const res = await attacker.fetch(`${t.issuer}${path}`, { method: 'POST', form: { csrf, ...form } });
     await res.arrayBuffer();

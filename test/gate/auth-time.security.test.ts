@@ -67,7 +67,7 @@ test('a request the session already meets returns at once with the original auth
 
   // No factor was proven by that request: the settings still want a fresh proof.
   const regenerate = await postSettings(ua, t, '/account/security/recovery-codes');
-  assert.deepEqual(regenerate, { status: 303, location: `/account/security/verify?next=${encodeURIComponent('/account/security')}` }, "regenerating recovery codes still asks 'Confirm it's you'");
+  assert.deepEqual(regenerate, { status: 303, location: `/account/security/verify?next=${encodeURIComponent('/account/security/recovery-codes/confirm')}` }, "regenerating recovery codes still asks 'Confirm it's you'");
 
   assert.ok(asked.returned && codeAt(asked.page.url, cb), `the essential single-factor request returns to the app with a code without asking anything; it ended at ${asked.page.url.replace(t.issuer, '')} (${asked.page.status})`);
   const single = (await redeemCode(required, asked.auth, asked.page.url)).claims()!;

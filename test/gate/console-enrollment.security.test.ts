@@ -30,8 +30,8 @@ test('a password-only session that once enrolled (and then reset) a method keeps
   const mine = await addTotpInSettings(attacker, t, clock);
   // ... then resets 2FA (fresh proof with their own code): every method is gone, this session is kept.
   await confirmWithCode(attacker, t, mine.secret, clock);
-  const reset = await postSettings(attacker, t, '/account/security/reset');
-  assert.equal(reset.location, '/account/security/enroll', `reset went through (${reset.status})`);
+  const reset = await postSettings(attacker, t, '/account/security/reset', { confirm: '1' });
+  assert.equal(reset.location, '/account/security/reset/done', `reset went through (${reset.status})`);
   // (the attacker simply leaves the wizard)
 
   // 2. The owner turns 2FA on in their own browser.

@@ -63,8 +63,10 @@ const changes: Change[] = [
     async run(email) {
       const ua = new UserAgent();
       await openAccount(ua, t.issuer, email, PASSWORD);
+      await ua.submit('/account/sign-out-everywhere'); // its confirmation (issue 7)
       const done = await ua.submit('/account/sign-out-everywhere');
       assert.equal(done.status, 200, 'precondition: signed out everywhere');
+      assert.match(done.body, /You have been signed out of every app/, 'precondition: past the confirmation');
     },
   },
   {

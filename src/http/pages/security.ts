@@ -125,3 +125,27 @@ ${p.choices.length > 1 ? html`<ul class="plain links">${p.choices.filter((c) => 
 <p class="links"><a href="/account/security">${t('common.cancel')}</a></p>`,
   });
 }
+
+export interface ResetDonePageInput {
+  t: T;
+  /** The apps the reset signed the person out of. */
+  apps: number;
+  /** Whether two-step verification is required for the person (a domain policy or a Required app). */
+  required: boolean;
+  /** The settings' wizard, opened at the choice of a method. */
+  wizardHref: string;
+}
+
+/** After "Reset two-step verification" in settings: what happened, and what leaving now means, before the wizard. */
+export function resetDonePage(p: ResetDonePageInput): string {
+  const { t } = p;
+  const body = p.apps === 0 ? t('security.reset_done.body.none') : p.apps === 1 ? t('security.reset_done.body.one') : t('security.reset_done.body.other', { n: p.apps });
+  return layout({
+    t,
+    title: t('security.reset_done.title'),
+    body: html`<h1>${t('security.reset_done.title')}</h1>
+<p class="notice" role="status">${body}</p>
+<p>${p.required ? t('security.reset_done.leave_required') : t('security.reset_done.leave')}</p>
+<div class="actions"><a class="button" href="${p.wizardHref}">${t('security.reset_done.start')}</a> <a class="button secondary" href="/account/security">${t('security.reset_done.later')}</a></div>`,
+  });
+}

@@ -3,7 +3,8 @@ import type { HttpDeps } from '../server.ts';
 import { accountSession, type SignedIn } from '../session.ts';
 import { auditContext, field } from '../request-context.ts';
 import { errorPage } from '../pages/error.ts';
-import { proofPage, securityPage } from '../pages/security.ts';
+import { proofPage, resetDonePage, securityPage } from '../pages/security.ts';
+import { confirmPage } from '../pages/confirm.ts';
 import { recoveryCodesPage } from '../pages/wizard.ts';
 import type { FieldError } from '../pages/layout.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
@@ -19,20 +20,34 @@ import { forgetDevice, listRememberedDevices } from '../../flows/remembered-devi
 import { hasFreshProof, recordEnrollment, recordProof, FRESH_PROOF_MS } from '../../flows/fresh-proof.ts';
 import { SECOND_FACTOR_AMR } from '../../gate/evidence.ts';
 import { resetSecondFactors } from '../../flows/reset-2fa.ts';
-import { signOutEverywhere } from '../../flows/sign-out.ts';
-import { methodName } from '../../security/untrusted-text.ts';
+import { signedInApps, signOutEverywhere } from '../../flows/sign-out.ts';
+import { methodName, quoted } from '../../security/untrusted-text.ts';
 import { notify } from '../../flows/notify.ts';
 import { secondFactorRequiredFor } from '../../policy/required-for.ts';
 import type { WizardState } from '../../flows/enrollment.ts';
+import { ACCOUNT_CLIENT_ID } from '../../policy/requirement-for.ts';
 
+const SETTINGS = '/account/security';
 const ENROLL_PATH = '/account/security/enroll';
-const NEXT_PATHS = new Set(['/account', '/account/security', ENROLL_PATH]);
-const safeNext = (v: unknown) => (typeof v === 'string' && NEXT_PATHS.has(v) ? v : '/account/security');
+const RESET_DONE_PATH = '/account/security/reset/done';
+/** The confirmation pages of the changes that cannot be undone (GET shows, the action's POST with `confirm=1` does). */
+const CONFIRM = {
+  codes: '/account/security/recovery-codes/confirm',
+  reset: '/account/security/reset/confirm',
+  remove: (methodId: string) => `/account/security/methods/${encodeURIComponent(methodId)}/remove/confirm`,
+};
+const REMOVE_CONFIRM = /^\/account\/security\/methods\/([A-Za-z0-9_-]{1,64})\/remove\/confirm$/;
+const NEXT_PATHS = new Set(['/account', SETTINGS, ENROLL_PATH, CONFIRM.codes, CONFIRM.reset]);
+
+/** Whether the form was sent from a confirmation page; without it, an action route only shows its confirmation. */
+const confirmed = (req: FastifyRequest) => field(req, 'confirm') === '1';
 
 /**
  * Account settings → Two-step verification. Adding, removing, regenerating codes and resetting
  * need a fresh proof with an existing factor (at most 5 minutes old); every change is audited and
- * emailed; removal and reset sign the person out everywhere but in this browser.
+ * emailed; removal and reset sign the person out everywhere but in this browser. Removing,
+ * regenerating and resetting are asked once more on a page of their own that states the
+ * consequence; "Confirm it's you" carries on to that page.
  */
 export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { csrf, t, db, clock, provider } = deps;
@@ -57,8 +72,27 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
   }
 
   /** Opens the settings' wizard for this browser's session at `step`; only ever called after the proof. */
-  async function startWizard(s: SignedIn, step: WizardState['step']): Promise<void> {
-    await saveLoginFlow(db, clock, { uid: `wizard:${s.sessionUid}`, email: null, userId: s.user.id, step: 'wizard', amr: [], data: { wizard: { step } } }, 3600_000);
+  async function startWizard(s: SignedIn, step: WizardState['step'], extra: Record<string, unknown> = {}): Promise<void> {
+    await saveLoginFlow(db, clock, { uid: `wizard:${s.sessionUid}`, email: null, userId: s.user.id, step: 'wizard', amr: [], data: { ...extra, wizard: { step } } }, 3600_000);
+  }
+
+  /**
+   * Where "Confirm it's you" may carry on to: the settings, their wizard, the password change, or the
+   * confirmation of the change the person asked for — a removal only of an active method of theirs.
+   * Anything else (another site, another path, someone else's method) is the settings page: the
+   * proof is never an open redirect.
+   */
+  async function safeNext(s: SignedIn, v: unknown): Promise<string> {
+    if (typeof v !== 'string') return SETTINGS;
+    if (NEXT_PATHS.has(v)) return v;
+    const id = REMOVE_CONFIRM.exec(v)?.[1];
+    if (id && (await findMethod(db, s.user.id, id))?.status === 'active') return v;
+    return SETTINGS;
+  }
+
+  /** The apps a sign-out everywhere would end, the settings' own sign-in left out. */
+  async function appCount(userId: string): Promise<number> {
+    return (await signedInApps(deps, userId)).filter((id) => id !== ACCOUNT_CLIENT_ID).length;
   }
 
   /** After "Confirm it's you": back to where the person was going; "Add a method" opens its wizard. */
@@ -125,13 +159,13 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     const s = await signedIn(req, reply, false);
     if (!s) return reply;
     const q = req.query as Record<string, unknown>;
-    return renderProof(req, reply, s, safeNext(q.next), q.method);
+    return renderProof(req, reply, s, await safeNext(s, q.next), q.method);
   });
 
   app.post('/account/security/verify', async (req, reply) => {
     const s = await signedIn(req, reply, true);
     if (!s) return reply;
-    const next = safeNext(field(req, 'next'));
+    const next = await safeNext(s, field(req, 'next'));
     const where = auditContext(req);
     const choices = await choicesOf(s.user.id);
     const method = field(req, 'method');
@@ -188,13 +222,49 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     return reply.redirect('/account/security?done=default', 303);
   });
 
+  /** The method to remove, if it is an active one of this person's; otherwise the reply goes back to the settings. */
+  async function removable(s: SignedIn, id: string, reply: FastifyReply) {
+    const method = await findMethod(db, s.user.id, id);
+    if (!method || method.status !== 'active') {
+      reply.redirect(SETTINGS, 303);
+      return undefined;
+    }
+    return method;
+  }
+
+  /** The last method cannot go while two-step verification is required: the settings say so (409). */
+  async function lastRequired(s: SignedIn): Promise<boolean> {
+    return (await listActiveMethods(db, s.user.id)).length === 1 && (await secondFactorRequiredFor(deps, s.user));
+  }
+
+  app.get<{ Params: { id: string } }>('/account/security/methods/:id/remove/confirm', async (req, reply) => {
+    const s = await signedIn(req, reply, false);
+    if (!s) return reply;
+    const method = await removable(s, req.params.id, reply);
+    if (!method || !(await requireProof(s, reply, CONFIRM.remove(method.id)))) return reply;
+    if (await lastRequired(s)) return render(req, reply, s, undefined, [{ field: 'methods-heading', message: t('security.last_method_required') }], 409);
+    const last = (await listActiveMethods(db, s.user.id)).length === 1;
+    const type = method.type === 'totp' ? t('method.totp') : t('method.webauthn');
+    return reply.type('text/html').send(
+      confirmPage({
+        t,
+        csrf: csrf.token(req, reply),
+        title: t('security.remove_confirm.title'),
+        consequences: [t('security.remove_confirm.body', { name: quoted(method.name), type }), ...(last ? [t('security.remove_confirm.last')] : []), t('security.remove_confirm.side_effects')],
+        action: `/account/security/methods/${encodeURIComponent(method.id)}/remove`,
+        button: t('security.remove_confirm.button', { name: quoted(method.name) }),
+        cancelHref: SETTINGS,
+      }),
+    );
+  });
+
   app.post<{ Params: { id: string } }>('/account/security/methods/:id/remove', async (req, reply) => {
     const s = await signedIn(req, reply, true);
-    if (!s || !(await requireProof(s, reply, '/account/security'))) return reply;
-    const method = await findMethod(db, s.user.id, req.params.id);
-    if (!method || method.status !== 'active') return reply.redirect('/account/security', 303);
-    const remaining = (await listActiveMethods(db, s.user.id)).length;
-    if (remaining === 1 && (await secondFactorRequiredFor(deps, s.user))) {
+    if (!s) return reply;
+    const method = await removable(s, req.params.id, reply);
+    if (!method || !(await requireProof(s, reply, CONFIRM.remove(method.id)))) return reply;
+    if (!confirmed(req)) return reply.redirect(CONFIRM.remove(method.id), 303);
+    if (await lastRequired(s)) {
       return render(req, reply, s, undefined, [{ field: 'methods-heading', message: t('security.last_method_required') }], 409);
     }
     await removeMethod(db, s.user.id, method.id);
@@ -206,10 +276,24 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     return reply.redirect('/account/security?done=removed', 303);
   });
 
+  app.get('/account/security/recovery-codes/confirm', async (req, reply) => {
+    const s = await signedIn(req, reply, false);
+    if (!s) return reply;
+    if ((await listActiveMethods(db, s.user.id)).length === 0) return reply.redirect(SETTINGS, 303);
+    if (!(await requireProof(s, reply, CONFIRM.codes))) return reply;
+    const n = await remainingRecoveryCodes(deps, s.user.id);
+    const unused = n === 0 ? t('security.codes_confirm.body.none') : n === 1 ? t('security.codes_confirm.body.one') : t('security.codes_confirm.body.other', { n });
+    return reply.type('text/html').send(
+      confirmPage({ t, csrf: csrf.token(req, reply), title: t('security.codes_confirm.title'), consequences: [unused, t('security.codes_confirm.after')], action: '/account/security/recovery-codes', button: t('security.codes_confirm.button'), cancelHref: SETTINGS }),
+    );
+  });
+
   app.post('/account/security/recovery-codes', async (req, reply) => {
     const s = await signedIn(req, reply, true);
-    if (!s || !(await requireProof(s, reply, '/account/security'))) return reply;
-    if ((await listActiveMethods(db, s.user.id)).length === 0) return reply.redirect('/account/security', 303);
+    if (!s) return reply;
+    if ((await listActiveMethods(db, s.user.id)).length === 0) return reply.redirect(SETTINGS, 303);
+    if (!(await requireProof(s, reply, CONFIRM.codes))) return reply;
+    if (!confirmed(req)) return reply.redirect(CONFIRM.codes, 303);
     const codes = await regenerateRecoveryCodes(deps, s.user.id);
     await audit(db, clock, { ...auditContext(req), event: 'mfa.recovery_codes.regenerated', userId: s.user.id });
     await notify(deps, s.user, 'recovery_codes_regenerated');
@@ -232,12 +316,35 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     return reply.redirect('/account/security?done=device', 303);
   });
 
+  app.get('/account/security/reset/confirm', async (req, reply) => {
+    const s = await signedIn(req, reply, false);
+    if (!s || !(await requireProof(s, reply, CONFIRM.reset))) return reply;
+    const n = await appCount(s.user.id);
+    const apps = n === 0 ? t('security.reset_confirm.apps.none') : n === 1 ? t('security.reset_confirm.apps.one') : t('security.reset_confirm.apps.other', { n });
+    return reply.type('text/html').send(
+      confirmPage({ t, csrf: csrf.token(req, reply), title: t('security.reset_confirm.title'), consequences: [t('security.reset_confirm.body'), apps, t('security.reset_confirm.then')], action: '/account/security/reset', button: t('mfa.reset.button'), cancelHref: SETTINGS }),
+    );
+  });
+
   app.post('/account/security/reset', async (req, reply) => {
     const s = await signedIn(req, reply, true);
-    if (!s || !(await requireProof(s, reply, '/account/security'))) return reply;
+    if (!s || !(await requireProof(s, reply, CONFIRM.reset))) return reply;
+    if (!confirmed(req)) return reply.redirect(CONFIRM.reset, 303);
+    // Counted just before: these are the apps the reset signs the person out of.
+    const apps = await appCount(s.user.id);
     await resetSecondFactors(deps, provider, s.user, { keepSessionId: s.sessionId, where: auditContext(req) });
-    await startWizard(s, 'choose');
-    return reply.redirect(ENROLL_PATH, 303);
+    await startWizard(s, 'choose', { reset: { apps } });
+    return reply.redirect(RESET_DONE_PATH, 303);
+  });
+
+  // What the reset did and what leaving now means, before the wizard; shown while its wizard is unstarted.
+  app.get(RESET_DONE_PATH, async (req, reply) => {
+    const s = await signedIn(req, reply, false);
+    if (!s) return reply;
+    const flow = await loadLoginFlow(db, clock, `wizard:${s.sessionUid}`);
+    const reset = flow?.userId === s.user.id ? (flow.data.reset as { apps?: unknown } | undefined) : undefined;
+    if (!reset || typeof reset.apps !== 'number') return reply.redirect(SETTINGS, 303);
+    return reply.type('text/html').send(resetDonePage({ t, apps: reset.apps, required: await secondFactorRequiredFor(deps, s.user), wizardHref: ENROLL_PATH }));
   });
 
   registerWizard(app, deps, '/account/security/enroll', async (req, reply): Promise<WizardHost | undefined> => {

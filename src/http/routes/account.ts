@@ -5,6 +5,7 @@ import { hasFreshProof } from '../../flows/fresh-proof.ts';
 import { auditContext, field } from '../request-context.ts';
 import { errorPage } from '../pages/error.ts';
 import { accountPage, accountSignedOutPage, accountSignInFailedPage } from '../pages/account.ts';
+import { confirmPage } from '../pages/confirm.ts';
 import type { FieldError } from '../pages/layout.ts';
 import { ACCOUNT_CLIENT_ID, ensureAccountClient, finishAccountSignIn, startAccountSignIn } from '../account-sign-in.ts';
 import { audit, recentEventsForUser } from '../../store/audit.ts';
@@ -146,9 +147,27 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
     return reply.type('text/html').send(accountSignedOutPage(t, t('logout.done_body')));
   });
 
+  // Asked once more on a page that says what it does (issue 7); the GET changes nothing.
+  app.get('/account/sign-out-everywhere/confirm', async (req, reply) => {
+    const { s } = await accountSession(deps, req, reply);
+    if (!s) return reply.redirect('/account', 303);
+    return reply.type('text/html').send(
+      confirmPage({
+        t,
+        csrf: csrf.token(req, reply),
+        title: t('account.sign_out_everywhere_confirm.title'),
+        consequences: [t('account.sign_out_everywhere_confirm.body'), t('account.sign_out_everywhere_confirm.after')],
+        action: '/account/sign-out-everywhere',
+        button: t('account.sign_out_everywhere'),
+        cancelHref: '/account',
+      }),
+    );
+  });
+
   app.post('/account/sign-out-everywhere', async (req, reply) => {
     const s = await forPost(req, reply);
     if (!s) return reply;
+    if (field(req, 'confirm') !== '1') return reply.redirect('/account/sign-out-everywhere/confirm', 303);
     await signOutEverywhere(deps, provider, s.user.id, { reason: 'user_request', where: auditContext(req) });
     return reply.type('text/html').send(accountSignedOutPage(t, t('account.signed_out_everywhere_body')));
   });
