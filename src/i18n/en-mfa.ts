@@ -30,7 +30,6 @@ export const enMfa = {
   'time.seconds': '{n} seconds',
   'time.minutes': '{n} minutes',
   'time.hours': '{n} hours',
-  'mfa.throttled': 'Too many attempts. Wait {seconds} seconds, then try again.',
   'mfa.locked': 'Too many wrong attempts: this method is locked. Use another method or a recovery code, or reset your password with the link we email you, which unlocks it.',
   'mfa.recovered.title': 'You used a recovery code',
   'mfa.recovered.body': 'You have {remaining} recovery codes left. We have emailed you about this sign-in.',

@@ -10,6 +10,7 @@ import type { FieldError } from '../pages/layout.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
 import { registerWizard, type WizardHost } from './wizard.ts';
 import { audit } from '../../store/audit.ts';
+import { waitText } from '../../i18n/duration.ts';
 import { deleteLoginFlow, loadLoginFlow, saveLoginFlow } from '../../store/login-flows.ts';
 import { findMethod, listActiveMethods, removeMethod, renameMethod, setDefaultMethod } from '../../methods/records.ts';
 import { methodFor } from '../../methods/registry.ts';
@@ -189,7 +190,13 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     }
     const result = await verifySecondFactor(ceremony, s.user, choice, input, stored?.userId === s.user.id ? stored.data : {}, where);
     if (!result.ok) {
-      const message = result.reason === 'throttled' ? t('mfa.throttled', { seconds: Math.ceil((result.retryAfterMs ?? 1000) / 1000) }) : result.reason === 'locked' ? t('mfa.locked') : choice === 'recovery' ? t('mfa.recovery.invalid') : choice === 'webauthn' ? t('mfa.webauthn.failed') : t('mfa.invalid');
+      const message =
+        result.reason === 'throttled' ? t('mfa.throttled_for', { wait: waitText(t, result.retryAfterMs ?? 1000) })
+        : result.reason === 'locked' ? t('mfa.locked')
+        : choice === 'recovery' ? t('mfa.recovery.invalid')
+        : choice === 'webauthn' ? t('mfa.webauthn.failed')
+        : result.reason === 'clock_skew' ? t('mfa.clock_skew')
+        : t('mfa.invalid');
       return renderProof(req, reply, s, next, choice, [{ field: 'code', message }], result.reason === 'throttled' || result.reason === 'locked' ? 429 : 400);
     }
     await recordProof(deps, s, 'second-factor', result.amr);
