@@ -9,7 +9,7 @@ import { SecretBox } from './crypto/secret-box.ts';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.ts';
 import { outboxMailer, smtpMailer, type Mailer } from './mail/mailer.ts';
 import { createProvider } from './oidc/provider.ts';
-import { purgeExpiredModels } from './oidc/adapter.ts';
+import { purgeExpired } from './store/purge.ts';
 import { createHttpServer } from './http/server.ts';
 
 export interface Gatehouse {
@@ -45,7 +45,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
   const provider = createProvider(deps, keys);
   const http = await createHttpServer(deps, provider);
   await http.listen({ port: config.port, host: options.host ?? (config.production ? '0.0.0.0' : 'localhost') });
-  const purge = setInterval(() => void purgeExpiredModels(deps.db, deps.clock).catch(() => {}), 60_000);
+  const purge = setInterval(() => void purgeExpired(deps.db, deps.clock).catch(() => {}), 60_000);
   purge.unref();
   return {
     deps,

@@ -128,8 +128,3 @@ export function storeAdapterFactory(db: Db, clock: Clock) {
     }
   };
 }
-
-/** Removes expired rows; run periodically by the server. */
-export async function purgeExpiredModels(db: Db, clock: Clock): Promise<void> {
-  await db.deleteFrom('oidc_models').where('expires_at', '<=', clock.now()).execute();
-}
