@@ -8,6 +8,7 @@ export const enMfa = {
 
   'mfa.title': 'Two-step verification',
   'mfa.step_up': '{app} asks you to confirm it is you',
+  'mfa.step_up_for': '{app} asks you to confirm it is you to {action}',
   'mfa.verify': 'Verify',
   'mfa.remember': 'Remember this device for 30 days',
   'mfa.try_another': 'Try another way',
