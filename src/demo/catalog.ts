@@ -11,11 +11,23 @@ export interface DemoAppDefinition {
   color: string;
   /** Its port is Gatehouse's port plus this. */
   portOffset: number;
+  /**
+   * A sensitive action the app protects with a step-up: `acr_values` multi-factor, and the action
+   * named in `gatehouse_action` so Gatehouse's second-factor page says what it is for.
+   */
+  sensitiveAction?: DemoSensitiveAction;
+}
+
+export interface DemoSensitiveAction {
+  /** The button on the app's home page. */
+  label: string;
+  /** The verb phrase Gatehouse shows after "to" ("… to change bank details"). */
+  action: string;
 }
 
 export const DEMO_APPS: readonly DemoAppDefinition[] = [
   { name: 'Expense', clientId: 'demo-expense', policy: 'adaptive', color: '#1b6e45', portOffset: 1 },
-  { name: 'Payroll', clientId: 'demo-payroll', policy: 'required', color: '#5b3a9e', portOffset: 2 },
+  { name: 'Payroll', clientId: 'demo-payroll', policy: 'required', color: '#5b3a9e', portOffset: 2, sensitiveAction: { label: 'Change bank details', action: 'change bank details' } },
   { name: 'Directory', clientId: 'demo-directory', policy: 'bypass', color: '#a4451a', portOffset: 3 },
 ];
 

@@ -9,7 +9,8 @@ import { demoAppUris, type DemoAppDefinition } from './catalog.ts';
 import { DemoSessions, type DemoSession, type SignedIn } from './sessions.ts';
 import { LogoutTokenError, LogoutTokenVerifier } from './backchannel.ts';
 import { DEMO_TEXT as T } from './messages.ts';
-import { errorPage, homePage, stylesheet, type PageContext } from './pages.ts';
+import { errorPage, homePage, sensitiveDonePage, stylesheet, type PageContext } from './pages.ts';
+import { isMultiFactor, stepUpParams } from './step-up.ts';
 
 export interface DemoClientOptions {
   app: DemoAppDefinition;
@@ -68,6 +69,7 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
 
   const pageContext = async (): Promise<PageContext> => ({
     appName: o.app.name,
+    sensitiveAction: o.app.sensitiveAction,
     policy: await o.policy().catch(() => o.app.policy),
     others: o.others,
   });
@@ -96,8 +98,30 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
   // Starts a sign-in. `step_up=1` asks for a fresh authentication (max_age=0) while signed in.
   http.get<{ Querystring: { step_up?: string } }>('/login', async (req, reply) => {
     const stepUp = req.query.step_up === '1';
-    let s = sessionOf(req);
+    const s = sessionOf(req);
     if (s?.user && !stepUp) return reply.redirect('/', 303);
+    return startSignIn(req, reply, s, stepUp ? 'fresh' : 'sign-in');
+  });
+
+  // The sensitive action ("Change bank details"): a step-up to two factors that says what it is for.
+  // No max_age=0: Gatehouse asks only for what the session lacks (the second factor, not the
+  // password again while the password counts).
+  http.get('/sensitive', async (req, reply) => {
+    const s = sessionOf(req);
+    if (!o.app.sensitiveAction) return fail(reply, 404, T.errors.generic);
+    if (!s?.user) return reply.redirect('/login', 303);
+    return startSignIn(req, reply, s, 'sensitive');
+  });
+
+  http.get('/sensitive/done', async (req, reply) => {
+    const s = sessionOf(req);
+    if (!o.app.sensitiveAction || !s?.user || !s.confirmed) return reply.redirect('/', 303);
+    return send(reply, 200, sensitiveDonePage(await pageContext(), o.app.sensitiveAction, s.confirmed));
+  });
+
+  async function startSignIn(req: FastifyRequest, reply: FastifyReply, existing: DemoSession | undefined, kind: 'sign-in' | 'fresh' | 'sensitive') {
+    let s = existing;
+    const stepUp = kind !== 'sign-in';
     let conf: client.Configuration;
     try {
       conf = await oidc();
@@ -106,7 +130,7 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
     }
     s ??= sessions.create();
     const codeVerifier = client.randomPKCECodeVerifier();
-    s.pending = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, ...(stepUp ? { maxAge: 0 } : {}) };
+    s.pending = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, ...(kind === 'fresh' ? { maxAge: 0 } : {}), ...(kind === 'sensitive' ? { sensitive: true } : {}) };
     const url = client.buildAuthorizationUrl(conf, {
       redirect_uri: uris.redirectUri,
       scope: 'openid email profile',
@@ -114,12 +138,13 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
       code_challenge_method: 'S256',
       state: s.pending.state,
       nonce: s.pending.nonce,
-      ...(stepUp ? { max_age: '0' } : {}),
+      ...(kind === 'fresh' ? { max_age: '0' } : {}),
+      ...(kind === 'sensitive' && o.app.sensitiveAction ? stepUpParams(o.app.sensitiveAction.action) : {}),
       ...(stepUp && s.user?.email ? { login_hint: s.user.email } : {}),
     });
     setSessionCookie(reply, s);
     return reply.redirect(url.href, 303);
-  });
+  }
 
   http.get<{ Querystring: Record<string, string | undefined> }>('/callback', async (req, reply) => {
     const s = sessionOf(req);
@@ -147,10 +172,13 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
     }
     const signedIn = toSignedIn(tokens);
     if (!signedIn) return fail(reply, 400, T.errors.generic);
+    // The action is allowed on this response's own ID token only: two factors, for this person.
+    if (pending.sensitive && (!isMultiFactor(signedIn.acr) || (s.user && s.user.sub !== signedIn.sub))) return fail(reply, 403, T.errors.not_confirmed);
     const next = sessions.rotate(s);
     next.user = signedIn;
+    next.confirmed = pending.sensitive ? { authTime: signedIn.authTime, acr: signedIn.acr!, amr: signedIn.amr } : undefined;
     setSessionCookie(reply, next);
-    return reply.redirect('/', 303);
+    return reply.redirect(pending.sensitive ? '/sensitive/done' : '/', 303);
   });
 
   // RP-initiated logout: the local session ends here, then Gatehouse ends its own (and tells the other apps).

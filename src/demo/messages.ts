@@ -25,6 +25,11 @@ export const DEMO_TEXT = {
   policy: (policy: AppPolicy) =>
     `2FA policy of this app in Gatehouse: ${POLICY_NAMES[policy]}. ` +
     'Two-factor authentication gives it effect; until then every app signs in with the password alone.',
+  sensitiveHint: (action: string) => `Asks Gatehouse to confirm it is you with two-step verification (acr_values=…multi-factor) and says what for (gatehouse_action=${action}).`,
+  sensitiveDoneTitle: (label: string) => `${label}: confirmed`,
+  sensitiveDone: (action: string) => `Gatehouse confirmed it is you with two-step verification. You can now ${action}.`,
+  sensitiveDemoNote: 'This is a demo: nothing is changed. A real app would show its form here and accept it for a few minutes.',
+  back: 'Back to the start page',
   errorTitle: 'Sign-in did not complete',
   errorBack: 'Back to the start page',
   errors: {
@@ -34,6 +39,7 @@ export const DEMO_TEXT = {
     unavailable: 'Gatehouse could not be reached. Is it running?',
     csrf: 'The form expired. Go back and try again.',
     generic: 'Something went wrong.',
+    not_confirmed: 'Gatehouse did not confirm two-step verification, so nothing can be changed. Try again.',
   },
 } as const;
 

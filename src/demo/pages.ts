@@ -1,10 +1,13 @@
 import { html, type SafeHtml } from '../http/html.ts';
 import type { AppPolicy } from '../store/clients.ts';
 import { DEMO_TEXT as T } from './messages.ts';
-import type { SignedIn } from './sessions.ts';
+import type { DemoSession, SignedIn } from './sessions.ts';
+import type { DemoSensitiveAction } from './catalog.ts';
 
 export interface PageContext {
   appName: string;
+  /** The app's step-up protected action, when it has one (Payroll: "Change bank details"). */
+  sensitiveAction?: DemoSensitiveAction;
   policy: AppPolicy;
   /** The other demo apps: name and where "Open …" leads. */
   others: Array<{ name: string; url: string }>;
@@ -36,7 +39,7 @@ export function homePage(ctx: PageContext, user: SignedIn | undefined, csrf: str
 <p>${T.signedOut}</p>
 <p><a class="button" href="/login">${T.signIn}</a></p>`);
   }
-  const authTime = user.authTime === undefined ? '' : `${user.authTime} (${new Date(user.authTime * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')})`;
+  const authTime = authTimeText(user.authTime);
   return frame(ctx, ctx.appName, html`<h1>${ctx.appName}</h1>
 <p>${T.signedInAs} <strong class="who">${user.name || user.email || user.sub}</strong></p>
 <h2>${T.idToken}</h2>
@@ -54,8 +57,27 @@ export function homePage(ctx: PageContext, user: SignedIn | undefined, csrf: str
 <a class="button secondary" href="/login?step_up=1">${T.stepUp}</a>
 </div>
 <p class="hint">${T.stepUpHint}</p>
+${ctx.sensitiveAction ? html`<div class="actions"><a class="button" href="/sensitive">${ctx.sensitiveAction.label}</a></div>
+<p class="hint">${T.sensitiveHint(ctx.sensitiveAction.action)}</p>` : ''}
 <h2>${T.otherApps}</h2>
 <ul class="others">${ctx.others.map((o) => html`<li><a href="${o.url}">${T.open(o.name)}</a></li>`)}</ul>`);
+}
+
+const authTimeText = (authTime: number | undefined) =>
+  authTime === undefined ? '' : `${authTime} (${new Date(authTime * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')})`;
+
+/** After the step-up for the sensitive action: what Gatehouse confirmed, from the new ID token. */
+export function sensitiveDonePage(ctx: PageContext, action: DemoSensitiveAction, confirmed: NonNullable<DemoSession['confirmed']>): string {
+  const title = T.sensitiveDoneTitle(action.label);
+  return frame(ctx, title, html`<h1>${title}</h1>
+<p class="notice">${T.sensitiveDone(action.action)}</p>
+<dl>
+<dt>${T.acr}</dt><dd class="acr"><code>${confirmed.acr}</code></dd>
+<dt>${T.amr}</dt><dd class="amr"><code>${confirmed.amr.join(' ')}</code></dd>
+<dt>${T.authTime}</dt><dd class="auth-time">${authTimeText(confirmed.authTime)}</dd>
+</dl>
+<p class="hint">${T.sensitiveDemoNote}</p>
+<p><a class="button" href="/">${T.back}</a></p>`);
 }
 
 export function errorPage(ctx: PageContext, message: string, detail?: string): string {
@@ -86,6 +108,7 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .button:focus, button:focus, a:focus { outline: 3px solid #ffbf47; outline-offset: 2px; }
 .hint { color: #555; font-size: .9rem; }
 .error { color: #b00020; font-weight: 600; }
+.notice { border-left: 4px solid var(--accent); padding: .5rem .8rem; background: #f3f0f8; }
 footer { max-width: 44rem; margin: 0 auto 2rem; color: #555; font-size: .9rem; }
 `;
 }

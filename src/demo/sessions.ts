@@ -19,6 +19,8 @@ export interface Pending {
   codeVerifier: string;
   /** Set for a step-up (max_age=0): the ID token's auth_time must then be fresh. */
   maxAge?: number;
+  /** Set for the app's sensitive action: the ID token must then say two factors were used. */
+  sensitive?: boolean;
 }
 
 export interface DemoSession {
@@ -28,6 +30,8 @@ export interface DemoSession {
   expiresAt: number;
   pending?: Pending;
   user?: SignedIn;
+  /** The step-up for the sensitive action that came back: when, and how Gatehouse confirmed it. */
+  confirmed?: { authTime: number | undefined; acr: string; amr: string[] };
 }
 
 const TTL_MS = 8 * 3600_000;

@@ -60,7 +60,7 @@ export async function confirmSetup(ctx: CeremonyContext, user: User, state: Wiza
     await audit(db, clock, { ...where, event: 'mfa.enrollment.failed', userId: user.id, details: { type: method.type, reason: v.reason } });
     return { ok: false, reason: v.reason === 'malformed' ? 'malformed' : 'invalid' };
   }
-  await audit(db, clock, { ...where, event: 'mfa.method.added', userId: user.id, details: { type: method.type, methodId: state.methodId, name: state.methodName } });
+  await audit(db, clock, { ...where, event: 'mfa.method.added', userId: user.id, details: { type: method.type, kind: state.kind, methodId: state.methodId, name: state.methodName } });
   await notify(ctx.deps, user, 'method_added', { name: state.methodName ?? '', type: method.type });
   const next: WizardState = { ...state, options: undefined, ceremony: undefined, amr: v.amr };
   // Ten recovery codes at the first enrollment; later enrollments keep the existing set.

@@ -6,6 +6,7 @@ import { findAccountFactory } from './account.ts';
 import { ACR } from './acr.ts';
 import { auditProviderEvents } from './events.ts';
 import { gatehouseInteractionPolicy } from './interaction-policy.ts';
+import { ACTION_PARAM } from './step-up-action.ts';
 import { cachedClientMetadata, cachedClientRow } from '../store/clients.ts';
 import { findResourceServer } from '../store/resource-servers.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
@@ -78,6 +79,9 @@ export function createProvider(deps: Deps, keys: JWK[]): Provider {
     conformIdTokenClaims: false,
     acrValues: Object.values(ACR),
     responseTypes: ['code'],
+    // What the sign-in is for, in the app's words ("change bank details"): kept in the interaction's
+    // params and shown, cleaned and bounded, on the second-factor page (step-up-action.ts).
+    extraParams: [ACTION_PARAM],
     pkce: { required: () => true },
     clientDefaults: {
       id_token_signed_response_alg: 'ES256',

@@ -30,6 +30,21 @@ export async function audit(db: Db, clock: Clock, e: AuditEvent): Promise<void> 
     .execute();
 }
 
-export async function recentEventsForUser(db: Db, userId: string, limit = 20) {
-  return db.selectFrom('audit_events').selectAll().where('user_id', '=', userId).orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+/** A person's latest audit events, newest first; only the `events` named, when given. */
+export async function recentEventsForUser(db: Db, userId: string, limit = 20, events?: readonly string[]) {
+  let q = db.selectFrom('audit_events').selectAll().where('user_id', '=', userId);
+  if (events) q = q.where('event', 'in', events.length > 0 ? [...events] : ['']);
+  return q.orderBy('at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** The `details` of an audit event as stored (JSON text), or `undefined` when absent or unreadable. */
+export function auditDetails(stored: unknown): Record<string, unknown> | undefined {
+  if (typeof stored === 'object' && stored !== null) return stored as Record<string, unknown>;
+  if (typeof stored !== 'string') return undefined;
+  try {
+    const v: unknown = JSON.parse(stored);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }

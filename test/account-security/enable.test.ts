@@ -73,9 +73,11 @@ test('Enable from settings: the password again, the wizard with an authenticator
   assert.equal(listed[0]!.name, 'Authenticator app');
   assert.ok(listed[0]!.isDefault, 'the first method is the default');
   assert.match(listed[0]!.row, /<span class="muted">Authenticator app<\/span>/, 'its type');
-  // When added, and when last used (the confirming code), as "YYYY-MM-DD HH:MM UTC".
+  // When added, and when last used (the confirming code), as "YYYY-MM-DD HH:MM UTC" (the browser's
+  // script shows it in local time) and labelled for the phone layout, where the column headings are hidden.
   const day = new Date(clock.now()).toISOString().slice(0, 10);
-  assert.match(listed[0]!.row, new RegExp(`<td>${day} \\d\\d:\\d\\d UTC</td><td>${day} \\d\\d:\\d\\d UTC</td>`), listed[0]!.row);
+  const cell = (label: string) => `<td data-label="${label}"><time datetime="${day}T[^"]+" data-local-time[^>]*>${day} \\d\\d:\\d\\d UTC</time></td>`;
+  assert.match(listed[0]!.row, new RegExp(cell('Added') + cell('Last used')), listed[0]!.row);
   assert.equal(recoveryRemaining(page.body), 10);
 
   const mail = await t.smtp.waitFor((m) => m.to.includes(email) && m.subject === 'A two-step verification method was added');

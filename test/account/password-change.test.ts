@@ -55,7 +55,7 @@ test('a password change ends every other session and every token, tells the apps
   const done = await here.submit('/account/password', changeForm(OLD, NEW));
   assert.equal(done.url, `${t.issuer}/account?done=password`);
   assert.match(done.body, /Your password is changed/);
-  assert.match(done.body, /Password changed/, 'the activity list shows the change');
+  assert.match(done.body, /You changed your password/, 'the activity list shows the change');
   assert.match(done.body, /You are not signed in to any app/, 'the apps of this browser were signed out as well');
 
   const mail = await t.smtp.waitFor((m) => m.to.includes(email) && m.subject === 'Your password was changed');

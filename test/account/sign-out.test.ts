@@ -49,7 +49,7 @@ test('the account lists the apps of this session; "Sign out of this app" ends th
   assert.match(done.body, /You are signed out of Expense apps@example\.com\./);
   assert.doesNotMatch(done.body, /<strong id="app-\d+">Expense/);
   assert.match(done.body, /<strong id="app-\d+">Payroll apps@example\.com/);
-  assert.match(done.body, /Signed out of an app/);
+  assert.match(done.body, /You signed out of an app/);
 
   assert.equal(receiver.tokens.length, 1);
   const logout = decodeJwt(receiver.tokens[0]!);
@@ -129,7 +129,7 @@ test('the profile name is saved, audited and shown; an over-long name is refused
   assert.equal(done.url, `${t.issuer}/account?done=profile`);
   assert.match(done.body, /Your profile is saved\./);
   assert.match(done.body, /value="Grace &lt;Hopper&gt;"/, 'trimmed and escaped');
-  assert.match(done.body, /Profile updated/);
+  assert.match(done.body, /You updated your profile/);
   const row = await t.gh.deps.db.selectFrom('users').select('name').where('email', '=', 'name@example.com').executeTakeFirstOrThrow();
   assert.equal(row.name, 'Grace <Hopper>');
 

@@ -128,6 +128,62 @@ test('step-up asks for the password again and stays signed in', async () => {
   assertSignedIn(page, directory);
 });
 
+test('Payroll\'s "Change bank details" steps up to two factors, says what for, and shows the result', async () => {
+  assert.ok(danaSecret, 'Dana set up her authenticator app in the first test');
+  const ua = new UserAgent();
+  // Signed in at Directory (Bypass) with the password alone, then at Payroll by single sign-on,
+  // where Payroll (Required) asks for the code.
+  const directory = url('Directory');
+  await ua.go(`${directory}/login`);
+  await ua.submit('/email', { email: DEMO_USER.email });
+  let page = await ua.submit('/password', { password: DEMO_USER.password });
+  assertSignedIn(page, directory);
+
+  const payroll = url('Payroll');
+  page = await ua.go(`${payroll}/login`);
+  assert.ok(!page.body.includes('type="password"'), 'single sign-on: no password again');
+  page = await ua.submit('/mfa', { code: totpCode(danaSecret!, clock.now()) });
+  clock.nextStep();
+  assertSignedIn(page, payroll, 'pwd otp mfa');
+  assert.match(page.body, /<a class="button" href="\/sensitive">Change bank details<\/a>/);
+  assert.ok(!(await ua.go(`${directory}/`)).body.includes('/sensitive'), 'only Payroll has the action');
+
+  // The Gatehouse session already holds both factors: the step-up completes without a prompt.
+  page = await ua.go(`${payroll}/sensitive`);
+  assert.equal(page.url, `${payroll}/sensitive/done`);
+  assert.match(page.body, /Change bank details: confirmed/);
+  assert.ok(page.body.includes(`class="acr"><code>${ACR.multiFactor}</code>`));
+  assert.ok(page.body.includes('class="amr"><code>pwd otp mfa</code>'));
+
+  // On a device Dana asked Gatehouse to remember, Payroll's sign-in takes the password alone; the
+  // step-up then asks for the code — only the code — and says what Payroll asks it for.
+  const phone = new UserAgent();
+  await phone.go(`${payroll}/login`);
+  await phone.submit('/email', { email: DEMO_USER.email });
+  await phone.submit('/password', { password: DEMO_USER.password });
+  page = await phone.submit('/mfa', { code: totpCode(danaSecret!, clock.now()), remember: '1' });
+  clock.nextStep();
+  assertSignedIn(page, payroll, 'pwd otp mfa');
+  page = await phone.submit('/logout');
+  page = await phone.submit('/logout/confirm', { logout: 'yes' });
+  assert.ok(isSignInPage(page.body), 'signed out of Payroll and Gatehouse');
+  await phone.go(`${payroll}/login`);
+  await phone.submit('/email', { email: DEMO_USER.email });
+  page = await phone.submit('/password', { password: DEMO_USER.password });
+  assertSignedIn(page, payroll, 'pwd');
+
+  page = await phone.go(`${payroll}/sensitive`);
+  assert.ok(page.url.startsWith(t.issuer), `at Gatehouse: ${page.url}`);
+  assert.match(page.body, /Payroll asks you to confirm it is you to change bank details/);
+  assert.ok(!page.body.includes('type="password"'), 'the password of this session still counts');
+  page = await phone.submit('/mfa', { code: totpCode(danaSecret!, clock.now()) });
+  clock.nextStep();
+  assert.equal(page.url, `${payroll}/sensitive/done`);
+  assert.match(page.body, /Gatehouse confirmed it is you with two-step verification\. You can now change bank details\./);
+  assert.ok(page.body.includes('class="amr"><code>pwd otp mfa</code>'), 'the new ID token says both factors');
+  assert.match((await phone.go(`${payroll}/`)).body, /Dana Demo/, 'still signed in to Payroll');
+});
+
 test('a callback that does not answer a sign-in started here, or a refusal, shows a readable page', async () => {
   const ua = new UserAgent();
   const expense = url('Expense');

@@ -1,7 +1,8 @@
 import { html, type SafeHtml } from '../html.ts';
 import { csrfField, errorSummary, input, layout, type FieldError } from './layout.ts';
 import type { MessageKey, T } from '../../i18n/index.ts';
-import { cleanText, DEVICE_LABEL_MAX } from '../../security/untrusted-text.ts';
+import { describeUserAgent } from '../user-agent-label.ts';
+import { localTime, LOCAL_TIME_SCRIPT } from './local-time.ts';
 
 export interface AccountEvent {
   event: string;
@@ -9,6 +10,8 @@ export interface AccountEvent {
   ip: string | null;
   userAgent: string | null;
   appName?: string;
+  /** The audit event's details (which kind of method was added, say). */
+  details?: Record<string, unknown>;
 }
 
 export interface AccountPageInput {
@@ -35,7 +38,7 @@ export function accountPage(p: AccountPageInput): string {
     t,
     title: t('account.title'),
     wide: true,
-    scripts: ['focus.js'],
+    scripts: ['focus.js', LOCAL_TIME_SCRIPT],
     body: html`<h1>${t('account.title')}</h1>
 <p class="sub">${t('account.signed_in_as', { email: p.email })}</p>
 ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
@@ -107,8 +110,11 @@ ${csrfField(p.csrf)}
 </li>`;
 }
 
-/** Audit event names and what the person reads for them; other events show a generic label. */
-const EVENT_LABELS: Record<string, MessageKey> = {
+/**
+ * Audit events a person reads in their activity, and the sentence for each; the others (the gate's
+ * policy decisions, the notices sent to apps) are Gatehouse's bookkeeping and are not listed.
+ */
+const EVENT_SENTENCES: Record<string, MessageKey> = {
   'login.password.succeeded': 'account.event.password_accepted',
   'login.password.failed': 'account.event.password_failed',
   'login.password.throttled': 'account.event.throttled',
@@ -118,7 +124,6 @@ const EVENT_LABELS: Record<string, MessageKey> = {
   'session.signed_out': 'account.event.signed_out',
   'session.signed_out_of_app': 'account.event.signed_out_of_app',
   'session.signed_out_everywhere': 'account.event.signed_out_everywhere',
-  'session.backchannel_logout.sent': 'account.event.app_notified',
   'session.backchannel_logout.failed': 'account.event.app_not_notified',
   'email.verified': 'account.event.email_verified',
   'signup.created': 'account.event.account_created',
@@ -144,46 +149,41 @@ const EVENT_LABELS: Record<string, MessageKey> = {
   'mfa.device.forgotten': 'account.event.device_forgotten',
   'mfa.webauthn.cloned_suspected': 'account.event.key_cloned',
   'mfa.fresh_proof': 'account.event.fresh_proof',
-  'policy.decision': 'account.event.policy',
 };
 
-function eventItem(t: T, e: AccountEvent): SafeHtml {
-  const key = EVENT_LABELS[e.event];
-  const label = key ? t(key) : t('account.event.other', { event: e.event });
-  const iso = new Date(e.at).toISOString();
-  const where = [e.ip, e.userAgent ? describeUserAgent(t, e.userAgent) : undefined].filter(Boolean).join(' · ');
-  return html`<li class="field">
-<strong>${label}</strong>${e.appName ? html` <span class="muted">(${e.appName})</span>` : ''}<br>
-<span class="muted"><time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>${where ? html` · ${where}` : ''}</span>
-</li>`;
+/** The audit events the activity list shows (the query asks for these only, so the limit counts shown lines). */
+export const ACTIVITY_EVENTS: readonly string[] = Object.keys(EVENT_SENTENCES);
+
+/** Method added or removed: which kind, when the event says (older events name only the type). */
+const ADDED: Record<string, MessageKey> = {
+  totp: 'account.event.mfa_added_totp',
+  passkey: 'account.event.mfa_added_passkey',
+  'security-key': 'account.event.mfa_added_security_key',
+  webauthn: 'account.event.mfa_added_webauthn',
+};
+const REMOVED: Record<string, MessageKey> = {
+  totp: 'account.event.mfa_removed_totp',
+  webauthn: 'account.event.mfa_removed_webauthn',
+};
+
+/** What happened, as a sentence the person reads ("You added a security key"); never an event name. */
+export function activitySentence(t: T, e: Pick<AccountEvent, 'event' | 'details'>): string {
+  const kind = String(e.details?.kind ?? e.details?.type ?? '');
+  const added = e.event === 'mfa.method.added' && Object.hasOwn(ADDED, kind) ? ADDED[kind] : undefined;
+  if (added) return t(added);
+  const type = String(e.details?.type ?? '');
+  const removed = e.event === 'mfa.method.removed' && Object.hasOwn(REMOVED, type) ? REMOVED[type] : undefined;
+  if (removed) return t(removed);
+  const key = Object.hasOwn(EVENT_SENTENCES, e.event) ? EVENT_SENTENCES[e.event] : undefined;
+  return key ? t(key) : t('account.event.other');
 }
 
-const BROWSERS: Array<[RegExp, string]> = [
-  [/Edg\//, 'Edge'],
-  [/OPR\//, 'Opera'],
-  [/Firefox\//, 'Firefox'],
-  [/Chrom(e|ium)\//, 'Chrome'],
-  [/Safari\//, 'Safari'],
-];
-const SYSTEMS: Array<[RegExp, string]> = [
-  [/Android/, 'Android'],
-  [/iPhone|iPad|iPod/, 'iOS'],
-  [/Windows/, 'Windows'],
-  [/Mac OS X|Macintosh/, 'macOS'],
-  [/CrOS/, 'ChromeOS'],
-  [/Linux/, 'Linux'],
-];
-
-/**
- * "Firefox on Linux" from a user agent; anything unrecognised is shown cleaned (a User-Agent is
- * whatever the client sent: no controls, no bidi overrides) and cut short rather than whole.
- */
-export function describeUserAgent(t: T, ua: string): string {
-  const browser = BROWSERS.find(([re]) => re.test(ua))?.[1];
-  const os = SYSTEMS.find(([re]) => re.test(ua))?.[1];
-  if (browser && os) return t('account.device', { browser, os });
-  const clean = cleanText(ua, DEVICE_LABEL_MAX);
-  return [...clean].length > 40 ? `${cleanText(clean, 39)}…` : clean;
+/** "You added a security key — Chrome on Linux, today 14:02 (Payroll)"; the time is rewritten to the reader's zone. */
+function eventItem(t: T, e: AccountEvent): SafeHtml {
+  const device = e.userAgent ? describeUserAgent(t, e.userAgent) : undefined;
+  return html`<li class="field">
+<strong>${activitySentence(t, e)}</strong> — ${device ? `${device}, ` : ''}${localTime(t, e.at)}${e.appName ? html` <span class="muted">(${e.appName})</span>` : ''}${e.ip ? html`<br><span class="muted">${t('account.event.ip', { ip: e.ip })}</span>` : ''}
+</li>`;
 }
 
 /** After "Sign out" or "Sign out everywhere": what happened, and the way back in. */

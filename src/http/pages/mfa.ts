@@ -18,6 +18,8 @@ export interface ChallengePageInput {
   offerRemember: boolean;
   errors?: FieldError[];
   stepUp?: boolean;
+  /** What the app asks this for, in its words ("change bank details"): plain text, already cleaned. */
+  purpose?: string;
   /** Why this page asks (the gate's reason in plain words), when there is more to say. */
   notice?: string;
   /** "Cancel": back to the app, which is told the sign-in did not finish. */
@@ -76,7 +78,7 @@ ${rememberBox(t, p.offerRemember && !isRecovery)}
     title: t('mfa.title'),
     scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js'],
     body: html`<h1>${t('mfa.title')}</h1>
-<p class="sub">${p.stepUp ? t('mfa.step_up', { app: p.appName }) : t('login.to_app', { app: p.appName })}</p>
+<p class="sub" id="purpose">${p.purpose ? t('mfa.step_up_for', { app: p.appName, action: p.purpose }) : p.stepUp ? t('mfa.step_up', { app: p.appName }) : t('login.to_app', { app: p.appName })}</p>
 ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
 ${p.errors?.length && p.choice !== 'webauthn' ? errorSummary(t, p.errors) : ''}
 <h2>${t(LABEL[p.choice])}</h2>

@@ -3,7 +3,8 @@ import { csrfField, errorSummary, input, layout, type FieldError } from './layou
 import type { T } from '../../i18n/index.ts';
 import type { FactorChoice } from '../../flows/second-factor.ts';
 import { METHOD_NAME_MAX, quoted } from '../../security/untrusted-text.ts';
-import { describeUserAgent } from './account.ts';
+import { describeUserAgent } from '../user-agent-label.ts';
+import { localTime, LOCAL_TIME_SCRIPT } from './local-time.ts';
 
 export interface SecurityMethodView {
   id: string;
@@ -37,7 +38,7 @@ export function securityPage(p: SecurityPageInput): string {
     t,
     title: t('security.title'),
     wide: true,
-    scripts: ['focus.js'],
+    scripts: ['focus.js', LOCAL_TIME_SCRIPT],
     body: html`<p><a href="/account">${t('security.back')}</a></p>
 <h1>${t('security.title')}</h1>
 <p class="sub">${on ? t('security.status_on') : t('security.status_off')}</p>
@@ -45,10 +46,10 @@ ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
 ${errorSummary(t, p.errors ?? [])}
 ${on
   ? html`<section aria-labelledby="methods-heading"><h2 id="methods-heading">${t('security.methods')}</h2>
-<table><thead><tr><th scope="col">${t('security.col.method')}</th><th scope="col">${t('security.col.added')}</th><th scope="col">${t('security.col.last_used')}</th><th scope="col"><span class="visually-hidden">${t('security.col.actions')}</span></th></tr></thead>
+<table class="methods"><thead><tr><th scope="col">${t('security.col.method')}</th><th scope="col">${t('security.col.added')}</th><th scope="col">${t('security.col.last_used')}</th><th scope="col"><span class="visually-hidden">${t('security.col.actions')}</span></th></tr></thead>
 <tbody>${p.methods.map(
       (m) => html`<tr data-method="${m.id}"><td><strong>${m.name}</strong>${m.isDefault ? html`<span class="badge">${t('security.default')}</span>` : ''}${m.cloned ? html`<span class="badge warn">${t('security.cloned')}</span>` : ''}<br><span class="muted">${typeLabel(m.type)}</span></td>
-<td>${when(m.createdAt)}</td><td>${when(m.lastUsedAt)}</td>
+<td data-label="${t('security.col.added')}">${localTime(t, m.createdAt)}</td><td data-label="${t('security.col.last_used')}">${m.lastUsedAt ? localTime(t, m.lastUsedAt) : t('security.never_used')}</td>
 <td>
 <form method="post" action="/account/security/methods/${m.id}/rename" class="inline-form">${csrfField(p.csrf)}<label class="visually-hidden" for="name-${m.id}">${t('security.rename_label', { name: quoted(m.name) })}</label><input id="name-${m.id}" name="name" type="text" value="${m.name}" maxlength="${METHOD_NAME_MAX}"> <button type="submit" class="secondary">${t('security.rename')}</button></form>
 ${!m.isDefault ? html`<form method="post" action="/account/security/methods/${m.id}/default" class="inline-form">${csrfField(p.csrf)}<button type="submit" class="secondary">${t('security.make_default')}</button></form>` : ''}

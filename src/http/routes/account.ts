@@ -4,11 +4,11 @@ import { accountSession, currentSession, type SignedIn } from '../session.ts';
 import { hasFreshProof } from '../../flows/fresh-proof.ts';
 import { auditContext, field } from '../request-context.ts';
 import { errorPage } from '../pages/error.ts';
-import { accountPage, accountSignedOutPage, accountSignInFailedPage } from '../pages/account.ts';
+import { accountPage, accountSignedOutPage, accountSignInFailedPage, ACTIVITY_EVENTS } from '../pages/account.ts';
 import { confirmPage } from '../pages/confirm.ts';
 import type { FieldError } from '../pages/layout.ts';
 import { ACCOUNT_CLIENT_ID, ensureAccountClient, finishAccountSignIn, startAccountSignIn } from '../account-sign-in.ts';
-import { audit, recentEventsForUser } from '../../store/audit.ts';
+import { audit, auditDetails, recentEventsForUser } from '../../store/audit.ts';
 import { updateUser } from '../../store/users.ts';
 import { changePassword } from '../../flows/password-change.ts';
 import { listActiveMethods } from '../../methods/records.ts';
@@ -35,7 +35,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
 
   async function render(req: FastifyRequest, reply: FastifyReply, s: SignedIn, o: { notice?: string; errors?: FieldError[]; name?: string; status?: number } = {}) {
     const appIds = Object.keys(s.authorizations).filter((id) => id !== ACCOUNT_CLIENT_ID);
-    const events = await recentEventsForUser(db, s.user.id);
+    const events = await recentEventsForUser(db, s.user.id, 20, ACTIVITY_EVENTS);
     const names = await appNames([...appIds, ...events.map((e) => e.client_id).filter((id): id is string => !!id)]);
     const page = accountPage({
       t,
@@ -43,7 +43,7 @@ export function registerAccountRoutes(app: FastifyInstance, deps: HttpDeps): voi
       email: s.user.email,
       name: o.name ?? s.user.name,
       apps: appIds.map((clientId) => ({ clientId, name: names.get(clientId) ?? clientId })).sort((a, b) => a.name.localeCompare(b.name)),
-      events: events.map((e) => ({ event: e.event, at: Number(e.at), ip: e.ip, userAgent: e.user_agent, appName: e.client_id ? names.get(e.client_id) ?? e.client_id : undefined })),
+      events: events.map((e) => ({ event: e.event, at: Number(e.at), ip: e.ip, userAgent: e.user_agent, details: auditDetails(e.details), appName: e.client_id ? names.get(e.client_id) ?? e.client_id : undefined })),
       notice: o.notice,
       errors: o.errors,
       secondFactorCount: (await listActiveMethods(db, s.user.id)).length,

@@ -15,6 +15,7 @@ import { ENROLL_KINDS, type EnrollKind, type WizardState } from '../../flows/enr
 import { audit } from '../../store/audit.ts';
 import { waitText } from '../../i18n/duration.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
+import { stepUpAction } from '../../oidc/step-up-action.ts';
 import { dataOf, type Details, type Evaluation, type InteractionSupport, type Req } from '../interaction-support.ts';
 import { registerWizard, type WizardHost } from './wizard.ts';
 
@@ -62,6 +63,7 @@ export async function renderChallenge(
       offerRemember: !e.requirement.stepUp,
       errors: o.errors ?? [],
       stepUp: e.requirement.stepUp,
+      purpose: stepUpAction(d.params),
       abortAction: `/interaction/${d.uid}/abort`,
       notice: e.decision.reasons.includes('prove_before_enrolling') ? t('mfa.prove_before_enrolling', { app: await s.appName(d.params.client_id) }) : undefined,
     }),
