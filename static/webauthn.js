@@ -36,7 +36,11 @@
       form.addEventListener('submit', function (event) {
         event.preventDefault();
         run(form, kind, false).catch(function (err) {
-          showError(form, form.getAttribute('data-failed') || (err && err.message) || 'That did not work.');
+          // The browser refuses a key already in excludeCredentials with InvalidStateError
+          // (WebAuthn §5.1.3 step 20; SimpleWebAuthn: ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED).
+          var already = err && (err.name === 'InvalidStateError' || err.code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED');
+          var message = already && form.getAttribute('data-already-registered');
+          showError(form, message || form.getAttribute('data-failed') || (err && err.message) || 'That did not work.');
         });
       });
       // Passkeys offered in the email field's autofill (conditional mediation), when the browser can.

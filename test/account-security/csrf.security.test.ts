@@ -76,6 +76,7 @@ test('every POST of the settings and of their wizard without the form token is r
     ['/account/security/enroll/later', {}],
     ['/account/security/enroll/choose', { method: 'totp' }],
     ['/account/security/enroll/back', {}],
+    ['/account/security/enroll/cancel', {}],
     ['/account/security/enroll/confirm', { code: '123456' }],
     ['/account/security/enroll/recovery', { stored: '1' }],
     ['/account/security/enroll/done', {}],

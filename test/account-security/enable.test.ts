@@ -41,10 +41,13 @@ test('Enable from settings: the password again, the wizard with an authenticator
   await ua.submit('/account/security/add');
   page = await ua.submit('/account/security/verify', { password: PASSWORD });
   assert.equal(page.url, `${t.issuer}/account/security/enroll`);
-  assert.match(page.body, /Protect your account with two-step verification/, 'step 1: what 2FA is');
+  assert.match(page.body, /Protect your account with two-step verification/, 'first: what 2FA is');
+  assert.ok(!/Step \d/.test(page.body), 'the why is not a step');
 
-  await ua.submit('/enroll/start');
+  page = await ua.submit('/enroll/start');
+  assert.match(page.body, /Step 1 of 3<\/p><h1>Choose how to verify/, 'choose, set up, recovery codes: three steps');
   page = await ua.submit('/enroll/choose', { method: 'totp' });
+  assert.match(page.body, /Step 2 of 3<\/p><h1>Set up your authenticator app/);
   assert.match(page.body, /Set up your authenticator app/);
   assert.match(page.body, /otpauth:\/\/totp\/Gatehouse:enable%40example\.com/);
   const secret = parseManualKey(page.body);
@@ -53,7 +56,7 @@ test('Enable from settings: the password again, the wizard with an authenticator
   assert.deepEqual(await listActiveMethods(t.gh.deps.db, user.id), [], 'a wrong code activates nothing');
 
   page = await ua.submit('/enroll/confirm', { code: totpCode(secret, clock.now()) });
-  assert.match(page.body, /Save your recovery codes/);
+  assert.match(page.body, /Step 3 of 3<\/p><h1>Save your recovery codes/);
   const codes = parseRecoveryCodes(page.body);
   assert.equal(codes.length, 10);
   assert.equal(new Set(codes).size, 10);
@@ -104,13 +107,18 @@ test('a second method is added from "Add a method" after a code from the first o
   page = await ua.submit('/account/security/verify', { code: totpCode(first.secret, clock.now()) });
   assert.equal(page.url, `${t.issuer}/account/security/enroll`);
   clock.nextStep();
+  // Straight to choosing: no second pitch, no "Remind me later"; two steps, as no recovery codes come.
+  assert.match(page.body, /<p class="muted" data-testid="wizard-progress">Step 1 of 2<\/p><h1>Choose how to verify<\/h1>/);
+  assert.ok(!page.body.includes('/enroll/start"') && !page.body.includes('Protect your account'), 'no intro pitch');
+  assert.match(page.body, /<form method="post" action="\/account\/security\/enroll\/cancel" class="wizard-exit">/, 'Cancel');
 
-  await ua.submit('/enroll/start');
   page = await ua.submit('/enroll/choose', { method: 'totp' });
+  assert.match(page.body, /Step 2 of 2<\/p><h1>Set up your authenticator app/);
   const secret2 = parseManualKey(page.body);
   assert.notEqual(secret2, first.secret);
   page = await ua.submit('/enroll/confirm', { code: totpCode(secret2, clock.now()) });
-  assert.match(page.body, /Two-step verification is on/, 'straight to done: the recovery codes stay');
+  assert.match(page.body, /<h1>Authenticator app added<\/h1>/, 'straight to done: the recovery codes stay');
+  assert.ok(!page.body.includes('Two-step verification is on') && !/Step \d/.test(page.body), 'it was on already; the outcome is no step');
   page = await ua.submit('/enroll/done');
   assert.equal(listedMethods(page.body).length, 2);
   assert.equal(listedMethods(page.body).filter((m) => m.isDefault).length, 1, 'one default');

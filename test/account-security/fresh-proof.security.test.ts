@@ -36,7 +36,8 @@ test('a sign-in with a code counts as the proof for 5 minutes; then adding, remo
   await signInToAccount(ua, t, email, { secret: p.secret, clock });
   clock.nextStep();
   assert.deepEqual(await postSettings(ua, t, '/account/security/add'), { status: 303, location: '/account/security/enroll' }, 'fresh: straight to the wizard');
-  assert.match((await ua.go(`${t.issuer}/account/security/enroll`)).body, /Protect your account with two-step verification/);
+  // The wizard opens, for this person with 2FA at the choice of a method (issue 7: no second pitch).
+  assert.match((await ua.go(`${t.issuer}/account/security/enroll`)).body, /<h1>Choose how to verify<\/h1>/);
 
   clock.advance(FRESH_PROOF_MS + 1000);
   assert.deepEqual(await postSettings(ua, t, '/account/security/add'), { status: 303, location: verifyLocation('/account/security/enroll') });
@@ -124,6 +125,7 @@ test('posting straight into the wizard without the proof is refused and creates 
     ['/account/security/enroll/confirm', { code: '123456' }],
     ['/account/security/enroll/recovery', { stored: '1' }],
     ['/account/security/enroll/done', {}],
+    ['/account/security/enroll/cancel', {}],
   ] as const) {
     assert.deepEqual(await postSettings(ua, t, path, form), { status: 303, location: '/account/security' }, path);
   }

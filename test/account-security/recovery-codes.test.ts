@@ -42,6 +42,7 @@ test('"Create new recovery codes": ten new codes shown once, the old ones stop w
   const shown = await p.ua.submit('/account/security/recovery-codes');
   assert.equal(shown.status, 200);
   assert.match(shown.body, /Save your recovery codes/);
+  assert.ok(!/Step \d+ of \d+/.test(shown.body), 'regenerating from settings is not a wizard step');
   const fresh = parseRecoveryCodes(shown.body);
   assert.equal(fresh.length, 10);
   assert.equal(new Set(fresh).size, 10);

@@ -70,8 +70,8 @@ export async function enterPassword(page: Page, email: string, password: string)
 }
 
 /**
- * The wizard from step 1 to step 3 with a WebAuthn kind, the touch (the virtual authenticator of
- * the tab answers), the recovery codes and step 6. Returns the recovery codes shown.
+ * The wizard from the why through the choice and the set-up with a WebAuthn kind, the touch (the
+ * virtual authenticator of the tab answers), the recovery codes and done. Returns the codes shown.
  */
 export async function enrollWebAuthn(page: Page, kind: 'passkey' | 'security-key', name?: string): Promise<string[]> {
   await page.getByRole('button', { name: t('wizard.intro.start') }).click();
@@ -85,7 +85,7 @@ export async function enrollWebAuthn(page: Page, kind: 'passkey' | 'security-key
   return finishWizard(page);
 }
 
-/** Steps 5 and 6: store the codes, tick the box, continue to the app. Returns the codes. */
+/** The recovery codes and done: store the codes, tick the box, continue to the app. Returns the codes. */
 export async function finishWizard(page: Page): Promise<string[]> {
   const codes = (await page.locator('#recovery-codes code').allTextContents()).map((c) => c.trim());
   assert.equal(codes.length, 10);

@@ -41,8 +41,11 @@ export function describePage(page: { status: number; body: string }): string {
   return page.status >= 300 && page.status < 400 ? `${page.status}, still redirecting after 20 hops` : `${page.status}, ${kind}`;
 }
 
-/** A page of the enrollment wizard ("Step n of 6"). */
-export const isWizard = (body: string) => /Step \d of 6/.test(body);
+/**
+ * A page of the enrollment wizard: one of its forms posts to a step of it (the intro and the done
+ * page carry no "Step n of m" since issue 7, so the count no longer marks every page).
+ */
+export const isWizard = (body: string) => /<form method="post" action="[^"]*\/enroll\/(?:start|later|choose|confirm|recovery|done)"/.test(body);
 
 /**
  * A valid form token of this browser, read from a Gatehouse page: tokens are bound to what they act

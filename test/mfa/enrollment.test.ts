@@ -150,6 +150,11 @@ test('Adaptive app: the wizard is suggested; "Remind me later" signs in single-f
   assert.match(first.page.url, /\/enroll$/);
   assert.match(first.page.body, /Protect your account with two-step verification/);
   assert.ok(first.page.body.includes('/enroll/later'), '"Remind me later" is offered');
+  // The suggestion names the app and says when it asks again (config.enrollmentReminderDays), and is no step.
+  assert.match(first.page.body, /<p>Expense suggests two-step verification\. /);
+  assert.match(first.page.body, /<button type="submit" class="secondary">Remind me in 7 days<\/button>/);
+  assert.equal(t.gh.deps.config.enrollmentReminderDays, 7);
+  assert.ok(!/Step \d+ of \d+/.test(first.page.body), 'the suggestion page shows no step count');
   const later = await ua.submit('/enroll/later', {}, atApp(cb.adaptive));
   assert.ok(later.url.startsWith(cb.adaptive), 'back at the app');
   const { claims } = await finish(adaptive, first.auth, later.url);

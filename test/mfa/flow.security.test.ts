@@ -132,7 +132,9 @@ test('the wizard cannot be skipped: confirm, recovery and done before their step
     assert.equal(r.status, 303, path);
     assert.ok(!(r.headers.get('location') ?? '').startsWith(cb.required), `${path} does not reach the app`);
     const shown = await ua.go(`${base}`);
-    assert.match(shown.body, /Step 1 of 6/, `${path}: still at step 1`);
+    // Still at the why (the intro, which is not a counted step): nothing was chosen, set up or confirmed.
+    assert.match(shown.body, /<h1>Protect your account with two-step verification<\/h1>/, `${path}: still at the intro`);
+    assert.ok(!shown.body.includes('Step '), `${path}: the intro is not a step`);
   }
   assert.deepEqual(await listActiveMethods(t.gh.deps.db, user.id), []);
   assert.equal((await t.gh.deps.db.selectFrom('mfa_methods').select('id').where('user_id', '=', user.id).execute()).length, 0);
@@ -236,7 +238,7 @@ test('CSRF: every 2FA POST without the token is refused with 403 and changes not
     const r = await w.fetch(wbase + path, { method: 'POST', form: { method: 'totp', code: '123456', stored: '1' } });
     assert.equal(r.status, 403, path);
   }
-  assert.match((await w.go(wbase)).body, /Step 2 of 6/, 'still at step 2');
+  assert.match((await w.go(wbase)).body, /Step 1 of 3<\/p><h1>Choose how to verify/, 'still at the choice, the first step');
 });
 
 test('a wrong password reads the same whether the account exists, has 2FA or not', async () => {

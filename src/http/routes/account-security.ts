@@ -98,7 +98,7 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
 
   /** After "Confirm it's you": back to where the person was going; "Add a method" opens its wizard. */
   async function proceed(reply: FastifyReply, s: SignedIn, next: string) {
-    if (next === ENROLL_PATH) await startWizard(s, 'intro');
+    if (next === ENROLL_PATH) await startWizard(s, (await listActiveMethods(db, s.user.id)).length > 0 ? 'choose' : 'intro');
     return reply.redirect(next, 303);
   }
 
@@ -305,7 +305,7 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     await audit(db, clock, { ...auditContext(req), event: 'mfa.recovery_codes.regenerated', userId: s.user.id });
     await notify(deps, s.user, 'recovery_codes_regenerated');
     // Shown once, in this response; nothing keeps them.
-    return reply.type('text/html').send(recoveryCodesPage({ t, base: '/account/security', csrf: csrf.token(req, reply), codes, step: 5, submitLabel: t('wizard.done.back_to_settings') }));
+    return reply.type('text/html').send(recoveryCodesPage({ t, base: '/account/security', csrf: csrf.token(req, reply), codes, submitLabel: t('wizard.done.back_to_settings') }));
   });
 
   app.post('/account/security/recovery', async (req, reply) => {

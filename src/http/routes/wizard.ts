@@ -7,7 +7,8 @@ import { ceremonyContext } from '../ceremony-context.ts';
 import { errorPage } from '../pages/error.ts';
 import { choosePage, donePage, introPage, recoveryCodesPage, totpSetupPage, webauthnSetupPage } from '../pages/wizard.ts';
 import { beginSetup, confirmSetup, ENROLL_KINDS, revealCodes, totpSetupDisplay, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
-import { removeMethod, renameMethod } from '../../methods/records.ts';
+import { listActiveMethods, removeMethod, renameMethod } from '../../methods/records.ts';
+import { remainingRecoveryCodes } from '../../methods/recovery/codes.ts';
 import { methodName } from '../../security/untrusted-text.ts';
 
 /** Where the wizard runs: inside a sign-in (after the password) or from account settings. */
@@ -17,8 +18,13 @@ export interface WizardHost {
   user: User;
   mode: 'required' | 'suggested' | 'self' | 'stronger';
   appName?: string;
-  /** A way out of the wizard (POST), where the host has one. */
+  /**
+   * The host's own way out of the wizard (POST), where it has one (the sign-in's abort). Without one,
+   * Cancel posts to the wizard's /cancel, which drops what was begun and returns to `exitTo`.
+   */
   cancelAction?: string;
+  /** Where the wizard's own Cancel returns to. @default the parent of `base` (/account/security for its wizard) */
+  exitTo?: string;
   /** The kinds this host may enroll (the gate may allow WebAuthn only). @default ENROLL_KINDS */
   kinds?: readonly EnrollKind[];
   continueLabel: string;
@@ -43,15 +49,26 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
   const { t, csrf } = deps;
   const ctx = ceremonyContext(deps);
 
-  async function render(req: FastifyRequest, reply: FastifyReply, host: WizardHost, state: WizardState, errors: Array<{ field: string; message: string }> = [], status = 200) {
-    const base = { t, base: host.base, csrf: csrf.token(req, reply), errors };
+  /**
+   * Where a step is among the steps this person goes through: choose, set up, and the recovery
+   * codes only where confirming will issue them (the same test as confirmSetup: none left).
+   */
+  async function progress(host: WizardHost, step: WizardState['step']): Promise<{ n: number; total: number } | undefined> {
+    const n = step === 'choose' ? 1 : step === 'setup' ? 2 : step === 'recovery' ? 3 : undefined;
+    if (!n) return undefined;
+    const total = step === 'recovery' || (await remainingRecoveryCodes(deps, host.user.id)) === 0 ? 3 : 2;
+    return { n, total };
+  }
+
+  async function render(req: FastifyRequest, reply: FastifyReply, host: WizardHost, state: WizardState, errors: Array<{ field: string; message: string }> = [], status = 200, keyOpen?: boolean) {
+    const base = { t, base: host.base, csrf: csrf.token(req, reply), errors, progress: await progress(host, state.step), cancelAction: host.cancelAction ?? `${host.base}/cancel` };
     let body: string;
     switch (state.step) {
       case 'intro':
-        body = introPage({ ...base, mode: host.mode, appName: host.appName, cancelAction: host.cancelAction });
+        body = introPage({ ...base, mode: host.mode, appName: host.appName, reminderDays: deps.config.enrollmentReminderDays });
         break;
       case 'choose':
-        body = choosePage({ ...base, kinds: host.kinds ?? ENROLL_KINDS, cancelAction: host.cancelAction });
+        body = choosePage({ ...base, kinds: host.kinds ?? ENROLL_KINDS });
         break;
       case 'setup': {
         if (state.kind === 'totp') {
@@ -60,7 +77,7 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
             await host.save({ step: 'choose' });
             return reply.redirect(host.base, 303);
           }
-          body = totpSetupPage({ ...base, ...display });
+          body = totpSetupPage({ ...base, ...display, keyOpen });
         } else {
           body = webauthnSetupPage({ ...base, options: state.options, kind: state.kind === 'passkey' ? 'passkey' : 'security-key', defaultName: state.methodName ?? '' });
         }
@@ -69,9 +86,12 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
       case 'recovery':
         body = recoveryCodesPage({ ...base, codes: revealCodes(ctx, host.user, state) });
         break;
-      case 'done':
-        body = donePage({ ...base, methodName: state.methodName ?? '', continueLabel: host.continueLabel });
+      case 'done': {
+        // A method added to others says what was added; the first one says two-step verification is on.
+        const others = (await listActiveMethods(deps.db, host.user.id)).filter((m) => m.id !== state.methodId);
+        body = donePage({ ...base, methodName: state.methodName ?? '', continueLabel: host.continueLabel, added: others.length > 0 ? state.kind : undefined });
         break;
+      }
     }
     return reply.code(status).type('text/html').send(body);
   }
@@ -132,6 +152,17 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     return reply.redirect(s.host.base, 303);
   });
 
+  // Cancel, for a host without a way out of its own: what was begun is dropped (a pending method, or
+  // the codes shown once), and the person is back where they opened the wizard.
+  app.post(`${prefix}/cancel`, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s) return reply;
+    if (s.host.cancelAction) return reply.redirect(s.host.base, 303);
+    if (s.state.step === 'setup' && s.state.methodId) await removeMethod(deps.db, s.host.user.id, s.state.methodId);
+    await s.host.save({ step: 'choose' });
+    return reply.redirect(s.host.exitTo ?? s.host.base.replace(/\/[^/]+$/, ''), 303);
+  });
+
   app.post(`${prefix}/confirm`, async (req, reply) => {
     const s = await open(req, reply);
     if (!s || !expect('setup', s, reply)) return reply;
@@ -157,7 +188,8 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
         state = await beginSetup(ctx, s.host.user, state.kind!, state.methodName ?? '');
         await s.host.save(state);
       }
-      return render(req, reply, s.host, state, [{ field: state.kind === 'totp' ? 'code' : 'name', message }], 400);
+      const keyOpen = field(req, 'key_open');
+      return render(req, reply, s.host, state, [{ field: state.kind === 'totp' ? 'code' : 'name', message }], 400, keyOpen === '1' ? true : keyOpen === '0' ? false : undefined);
     }
     await s.host.save(outcome.state);
     return reply.redirect(s.host.base, 303);
