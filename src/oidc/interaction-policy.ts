@@ -5,7 +5,8 @@ import { findUserById } from '../store/users.ts';
 import { listActiveMethods } from '../methods/records.ts';
 import { deviceCookieName } from '../flows/remembered-devices.ts';
 import { signInRequirementFor, ACCOUNT_CLIENT_ID } from '../policy/requirement-for.ts';
-import { requestedAcrs, unknownEssentialAcr } from '../gate/requirement.ts';
+import { requestedAcrs, targetAcr, unknownEssentialAcr } from '../gate/requirement.ts';
+import { ACR, acrRank } from './acr.ts';
 import { sessionProof } from '../gate/evidence.ts';
 import { decide } from '../gate/decide.ts';
 
@@ -47,6 +48,10 @@ export function gatehouseInteractionPolicy(deps: Deps) {
       const unknown = unknownEssentialAcr((params ?? {}) as Record<string, unknown>);
       // Where the rule asks nobody for anything (a Bypass app, no step-up), nothing more is read.
       if (acrs.length === 0 && !unknown && client.clientId !== ACCOUNT_CLIENT_ID && (await cachedClientRow(deps.db, client.clientId))?.policy === 'bypass') return Check.NO_NEED_TO_PROMPT;
+      // A session that proved two factors meets every rule and every request it ranks at least as
+      // high as (only a request for more — phishing resistance — can ask for more): nothing to read.
+      const target = targetAcr(acrs);
+      if (!unknown && acrRank(session.acr) >= acrRank(ACR.multiFactor) && (target === undefined || acrRank(session.acr) >= acrRank(target))) return Check.NO_NEED_TO_PROMPT;
       const user = await findUserById(deps.db, session.accountId);
       if (!user) return Check.NO_NEED_TO_PROMPT;
       const methods = await listActiveMethods(deps.db, user.id);

@@ -158,16 +158,15 @@ export async function clearFailuresAfterProof(
   /** The kind of the answer that just succeeded: its own reservation pushed its wait, which is no hold. */
   answered?: AttemptKind,
 ): Promise<void> {
-  const rows = await db
-    .deleteFrom('mfa_attempts')
-    .where('user_id', '=', userId)
-    .where('consecutive_failures', '>', 0)
-    .returning(['scope', 'consecutive_failures', 'next_allowed_at'])
-    .execute();
-  const now = clock.now();
   const own = answered ? scopeOf(answered, where.ip) : undefined;
+  // The answered kind's own row is reset, not deleted: its reservation counted this success up front,
+  // and the person's next sign-in then reserves with the one conditional UPDATE, not four statements.
+  if (own) await db.updateTable('mfa_attempts').set({ consecutive_failures: 0, next_allowed_at: 0 }).where('user_id', '=', userId).where('scope', '=', own).execute();
+  let others = db.deleteFrom('mfa_attempts').where('user_id', '=', userId).where('consecutive_failures', '>', 0);
+  if (own) others = others.where('scope', '!=', own);
+  const rows = await others.returning(['scope', 'consecutive_failures', 'next_allowed_at']).execute();
+  const now = clock.now();
   for (const r of rows) {
-    if (r.scope === own) continue;
     const kind = kindOf(r.scope);
     const budget = budgetFor(kind);
     const failures = Number(r.consecutive_failures);
