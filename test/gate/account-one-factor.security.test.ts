@@ -1,13 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
-import { authorize, relyingParty } from '../helpers/oidc-client.ts';
+import { authorize } from '../helpers/oidc-client.ts';
 import { FakeClock, passwordStep, signInWithTotp } from '../helpers/mfa.ts';
 import { FRESH_PROOF_MS } from '../../src/flows/fresh-proof.ts';
 import { signInToAccount } from '../account-security/support.ts';
-import { PASSWORD, codeAt, csrfToken, isTotpChallenge, passwordHash, personWithTotp } from './support.ts';
+import { CALLBACKS, codeAt, csrfToken, isTotpChallenge, PASSWORD, passwordHash, payrollAndDirectory, personWithTotp } from './support.ts';
 
 // SECURITY.md "Flows and sessions": Account settings are an application with a Required rule for
 // people who have 2FA; after the password alone there are no account settings.
@@ -16,14 +16,10 @@ const clock = new FakeClock();
 let t: TestGatehouse;
 let required: client.Configuration;
 let bypass: client.Configuration;
-const cb = { required: 'http://127.0.0.1:9/payroll/cb', bypass: 'http://127.0.0.1:9/directory/cb' };
+const cb = CALLBACKS;
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const r = await t.createApp({ name: 'Payroll', redirectUris: [cb.required], policy: 'required' });
-  const b = await t.createApp({ name: 'Directory', redirectUris: [cb.bypass], policy: 'bypass' });
-  required = await relyingParty(t.issuer, r.clientId, r.clientSecret);
-  bypass = await relyingParty(t.issuer, b.clientId, b.clientSecret);
+  ({ t, required, bypass } = await payrollAndDirectory(clock));
 });
 after(async () => {
   await t.close();

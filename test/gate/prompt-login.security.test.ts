@@ -1,12 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
-import { authorize, redeemCode, relyingParty, signInWithPassword } from '../helpers/oidc-client.ts';
+import { authorize, redeemCode, signInWithPassword } from '../helpers/oidc-client.ts';
 import { FakeClock, signInWithTotp, submitCode, totpCode } from '../helpers/mfa.ts';
 import { ACR } from '../../src/oidc/acr.ts';
-import { PASSWORD, atApp, codeAt, describePage, isSignIn, isTotpChallenge, nextSecond, personWithTotp } from './support.ts';
+import { atApp, CALLBACKS, codeAt, describePage, isSignIn, isTotpChallenge, nextSecond, PASSWORD, payrollAndDirectory, personWithTotp } from './support.ts';
 
 // SECURITY.md "OpenID Connect": acr, amr and auth_time say what really happened. A re-authentication
 // asked by the app (prompt=login, max_age=0) asks for the password once — the email is known — then
@@ -15,14 +15,10 @@ const clock = new FakeClock();
 let t: TestGatehouse;
 let required: client.Configuration;
 let bypass: client.Configuration;
-const cb = { required: 'http://127.0.0.1:9/payroll/cb', bypass: 'http://127.0.0.1:9/directory/cb' };
+const cb = CALLBACKS;
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const r = await t.createApp({ name: 'Payroll', redirectUris: [cb.required], policy: 'required' });
-  const b = await t.createApp({ name: 'Directory', redirectUris: [cb.bypass], policy: 'bypass' });
-  required = await relyingParty(t.issuer, r.clientId, r.clientSecret);
-  bypass = await relyingParty(t.issuer, b.clientId, b.clientSecret);
+  ({ t, required, bypass } = await payrollAndDirectory(clock));
 });
 after(async () => {
   await t.close();

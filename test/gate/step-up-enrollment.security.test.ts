@@ -1,12 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
-import { authorize, relyingParty } from '../helpers/oidc-client.ts';
+import { authorize } from '../helpers/oidc-client.ts';
 import { FakeClock, finish, interactionUid, passwordStep, submitCode, totpCode } from '../helpers/mfa.ts';
 import { ACR } from '../../src/oidc/acr.ts';
-import { PASSWORD, acrOfFirstCode, atApp, codeAt, csrfToken, errorAt, isTotpChallenge, isWizard, methodRows, personWithTotp, probeWizard } from './support.ts';
+import { acrOfFirstCode, atApp, CALLBACKS, codeAt, csrfToken, errorAt, isTotpChallenge, isWizard, methodRows, PASSWORD, payrollAndDirectory, personWithTotp, probeWizard } from './support.ts';
 
 // SECURITY.md "Flows and sessions": a person who has a second factor never reaches enrollment
 // without first proving one of them in the same flow — not through a step-up that no method can meet.
@@ -15,14 +15,10 @@ const clock = new FakeClock();
 let t: TestGatehouse;
 let required: client.Configuration;
 let bypass: client.Configuration;
-const cb = { required: 'http://127.0.0.1:9/payroll/cb', bypass: 'http://127.0.0.1:9/directory/cb' };
+const cb = CALLBACKS;
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const r = await t.createApp({ name: 'Payroll', redirectUris: [cb.required], policy: 'required' });
-  const b = await t.createApp({ name: 'Directory', redirectUris: [cb.bypass], policy: 'bypass' });
-  required = await relyingParty(t.issuer, r.clientId, r.clientSecret);
-  bypass = await relyingParty(t.issuer, b.clientId, b.clientSecret);
+  ({ t, required, bypass } = await payrollAndDirectory(clock));
 });
 after(async () => {
   await t.close();

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
-import { redeemCode, type AuthStart } from '../helpers/oidc-client.ts';
+import { redeemCode, relyingParty, type AuthStart } from '../helpers/oidc-client.ts';
+import { startTestGatehouse } from '../helpers/gatehouse.ts';
 import { enrollTotp, parseManualKey, totpCode, type FakeClock } from '../helpers/mfa.ts';
 
 // Shared by the sign-in gate suites (test/gate): what a browser sees, what the store holds.
@@ -159,4 +160,18 @@ export async function acrOfFirstCode(rp: client.Configuration, auth: AuthStart, 
   } catch (err) {
     return `(code not redeemable: ${(err as Error).message})`;
   }
+}
+
+/** The redirect URIs of the gate suites' two apps. */
+export const CALLBACKS = { required: 'http://127.0.0.1:9/payroll/cb', bypass: 'http://127.0.0.1:9/directory/cb' } as const;
+
+/**
+ * The gate suites' world: a Gatehouse on `clock` with Payroll (Required) and Directory (Bypass),
+ * and a relying party of each (openid-client).
+ */
+export async function payrollAndDirectory(clock: FakeClock): Promise<{ t: TestGatehouse; required: client.Configuration; bypass: client.Configuration }> {
+  const t = await startTestGatehouse({}, { clock });
+  const r = await t.createApp({ name: 'Payroll', redirectUris: [CALLBACKS.required], policy: 'required' });
+  const b = await t.createApp({ name: 'Directory', redirectUris: [CALLBACKS.bypass], policy: 'bypass' });
+  return { t, required: await relyingParty(t.issuer, r.clientId, r.clientSecret), bypass: await relyingParty(t.issuer, b.clientId, b.clientSecret) };
 }
