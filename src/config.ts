@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { Resolver } from 'node:dns';
 
 /** Gatehouse configuration, read from the environment (see README "Configuration"). */
 export interface Config {
@@ -41,6 +42,8 @@ export interface Config {
   enrollmentReminderDays: number;
   /** Proxies (exact IPs) whose X-Forwarded-For is trusted. @default none */
   trustedProxies: string[];
+  /** DNS servers (`host[:port]`) for domain verification (GATEHOUSE_DNS_SERVERS). @default the system's */
+  dnsServers: string[];
 }
 
 export class ConfigError extends Error {
@@ -142,7 +145,19 @@ export function loadConfig(env: Env = process.env): Config {
     loginFailureWindowSeconds: intVar(env, 'GATEHOUSE_LOGIN_FAILURE_WINDOW', 900, 1, 86400),
     enrollmentReminderDays: intVar(env, 'GATEHOUSE_2FA_REMINDER_DAYS', 7, 1, 365),
     trustedProxies: (env.GATEHOUSE_TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean),
+    dnsServers: dnsServersVar(env),
   };
+}
+
+/** GATEHOUSE_DNS_SERVERS: addresses with an optional port, checked the way the resolver will read them. */
+function dnsServersVar(env: Env): string[] {
+  const servers = (env.GATEHOUSE_DNS_SERVERS || '').split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    if (servers.length) new Resolver().setServers(servers);
+  } catch {
+    throw new ConfigError(`GATEHOUSE_DNS_SERVERS must be IP addresses with an optional port (127.0.0.1:5353, [::1]:53), got "${env.GATEHOUSE_DNS_SERVERS}"`);
+  }
+  return servers;
 }
 
 /** The development key is generated once into the data directory, so restarts keep sessions and secrets readable. */

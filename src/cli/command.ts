@@ -14,7 +14,7 @@ export interface CommandContext<O extends Options> {
 
 /** One `gatehouse` command: `path` is what the operator types before the options (`['user', 'create']`). */
 export interface Command<O extends Options = Options> {
-  path: readonly [string] | readonly [string, string];
+  path: readonly [string] | readonly [string, string] | readonly [string, string, string];
   summary: string;
   /** The options part of the usage line, e.g. `--email E --password P [--name N]`. */
   usage: string;

@@ -36,16 +36,22 @@ function writeHelp(commands: AnyCommand[], json: boolean, stdout: NodeJS.Writabl
   stdout.write(JSON.stringify(data) + '\n');
 }
 
-/** Finds the command `argv` names; a known group with an unknown or missing subcommand is a usage error showing that group. */
+/**
+ * Finds the command `argv` names (the longest path that matches: `org domain add` before `org`); a
+ * known group with an unknown or missing subcommand is a usage error showing that group.
+ */
 function resolve(argv: string[]): { cmd: AnyCommand; rest: string[] } {
-  const [first = '', second = ''] = argv;
-  const exact = COMMANDS.find((c) => c.path.length === 1 && c.path[0] === first);
-  if (exact) return { cmd: exact, rest: argv.slice(1) };
-  const group = COMMANDS.filter((c) => c.path.length === 2 && c.path[0] === first);
-  if (group.length === 0) throw new CliError('usage', `unknown command "${first}"`);
-  const cmd = group.find((c) => c.path[1] === second);
-  if (!cmd) throw new UsageOfGroup(second && !second.startsWith('-') ? `unknown command "${first} ${second}"` : `"${first}" needs a subcommand`, group);
-  return { cmd, rest: argv.slice(2) };
+  const matches = COMMANDS.filter((c) => c.path.every((w, i) => argv[i] === w)).sort((a, b) => b.path.length - a.path.length);
+  const cmd = matches[0];
+  if (cmd) return { cmd, rest: argv.slice(cmd.path.length) };
+  for (let n = Math.min(argv.length, 2); n >= 1; n--) {
+    const prefix = argv.slice(0, n);
+    const group = COMMANDS.filter((c) => c.path.length > n && prefix.every((w, i) => c.path[i] === w));
+    if (group.length === 0) continue;
+    const next = argv[n] ?? '';
+    throw new UsageOfGroup(next && !next.startsWith('-') ? `unknown command "${[...prefix, next].join(' ')}"` : `"${prefix.join(' ')}" needs a subcommand`, group);
+  }
+  throw new CliError('usage', `unknown command "${argv[0] ?? ''}"`);
 }
 
 /** A usage error whose help is a whole group of commands. */

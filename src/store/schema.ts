@@ -7,6 +7,7 @@ import type { Generated } from 'kysely';
 export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
+  org_domains: OrgDomainsTable;
   clients: ClientsTable;
   resource_servers: ResourceServersTable;
   signing_keys: SigningKeysTable;
@@ -42,6 +43,17 @@ export interface UsersTable {
 export interface OrganizationsTable {
   id: string;
   name: string;
+  /** The company policy, JSON (src/policy/company-policy.ts); `{}` is no policy. */
+  policy: Generated<string>;
+  created_at: number;
+}
+
+export interface OrgDomainsTable {
+  org_id: string;
+  domain: string;
+  token: string;
+  verified_at: number | null;
+  verified_by: 'dns' | 'admin' | null;
   created_at: number;
 }
 

@@ -105,3 +105,28 @@ async function pgQuery(url: string, query: string): Promise<void> {
 export function stackFrames(stderr: string): string[] {
   return stderr.split('\n').filter((l) => /^\s+at .+[(:]\d+/.test(l) || /\.ts:\d+:\d+/.test(l));
 }
+
+/**
+ * Runs `gatehouse <args>` in this process through the command line's own `main` — the same parsing,
+ * store and output as the binary, without starting Node and tsx again (seconds per command on a
+ * loaded machine). For suites that run many commands; each suite still runs the real binary too.
+ */
+export async function runInProcess(cli: CliEnv, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const { main } = await import('../../src/cli/main.ts');
+  const { Writable } = await import('node:stream');
+  const sink = () => {
+    const chunks: string[] = [];
+    return { stream: new Writable({ write: (c, _e, done) => (chunks.push(String(c)), done()) }), text: () => chunks.join('') };
+  };
+  const [stdout, stderr] = [sink(), sink()];
+  const saved = { ...process.env };
+  for (const k of Object.keys(process.env)) if (k.startsWith('GATEHOUSE_') || k === 'DATABASE_URL' || k === 'PORT') delete process.env[k];
+  Object.assign(process.env, cli.env, env);
+  try {
+    const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream });
+    return { code, stdout: stdout.text(), stderr: stderr.text() };
+  } finally {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  }
+}

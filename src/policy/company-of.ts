@@ -1,0 +1,38 @@
+import type { Db } from '../store/db.ts';
+import { verifiedOwnerOf } from '../store/org-domains.ts';
+import { emailDomain } from './domain-name.ts';
+import { parseCompanyPolicy, type CompanyPolicy } from './company-policy.ts';
+
+export interface Company {
+  orgId: string;
+  name: string;
+  domain: string;
+  policy: CompanyPolicy;
+}
+
+/**
+ * The organization whose company policy applies to a person: the one holding their email's domain
+ * verified. An unverified claim, or membership recorded any other way, gives no power over anyone.
+ */
+export async function companyOf(db: Db, email: string): Promise<Company | undefined> {
+  const domain = emailDomain(email);
+  if (!domain) return undefined;
+  const orgId = await verifiedOwnerOf(db, domain);
+  if (!orgId) return undefined;
+  const org = await db.selectFrom('organizations').select(['id', 'name', 'policy']).where('id', '=', orgId).executeTakeFirst();
+  if (!org) return undefined;
+  return { orgId: org.id, name: org.name, domain, policy: readStoredPolicy(org.policy) };
+}
+
+/** A stored policy; one that no longer parses (written by an older version) is the strictest reading: required. */
+export function readStoredPolicy(json: string): CompanyPolicy {
+  try {
+    return parseCompanyPolicy(JSON.parse(json));
+  } catch {
+    return parseCompanyPolicy({ secondFactor: 'required' });
+  }
+}
+
+export async function saveCompanyPolicy(db: Db, orgId: string, policy: CompanyPolicy): Promise<void> {
+  await db.updateTable('organizations').set({ policy: JSON.stringify(policy) }).where('id', '=', orgId).execute();
+}
