@@ -27,7 +27,8 @@ export interface WizardState {
   amr?: string[];
 }
 
-const typeOf = (kind: EnrollKind) => (kind === 'totp' ? 'totp' : 'webauthn');
+/** The method type a wizard kind enrolls (passkeys and security keys are both WebAuthn). */
+export const typeOf = (kind: EnrollKind) => (kind === 'totp' ? 'totp' : 'webauthn');
 const codesContext = (userId: string) => `wizard:${userId}:recovery-codes`;
 
 /** Step 3: creates the pending method and what its setup page needs. */

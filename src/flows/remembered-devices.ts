@@ -18,12 +18,12 @@ export function deviceCookieName(deps: Pick<Deps, 'config'>, userId: string): st
  * Creates a remembered device and returns the cookie value (only its hash is stored). The label is
  * the browser's User-Agent, which the client chooses: it is kept cleaned and bounded ({@link deviceLabel}).
  */
-export async function rememberDevice(deps: Deps, userId: string, label: string, ip: string | null): Promise<string> {
+export async function rememberDevice(deps: Deps, userId: string, label: string, ip: string | null, lifetimeMs = REMEMBER_DEVICE_MS): Promise<string> {
   const token = randomId(deps.random, 32);
   const now = deps.clock.now();
   await deps.db
     .insertInto('remembered_devices')
-    .values({ id: randomId(deps.random, 9), user_id: userId, token_hash: hash(token), label: deviceLabel(label), ip, created_at: now, expires_at: now + REMEMBER_DEVICE_MS, last_used_at: null })
+    .values({ id: randomId(deps.random, 9), user_id: userId, token_hash: hash(token), label: deviceLabel(label), ip, created_at: now, expires_at: now + lifetimeMs, last_used_at: null })
     .execute();
   return token;
 }

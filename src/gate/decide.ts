@@ -21,17 +21,21 @@ export type Decision =
       optional: boolean;
       /** Only WebAuthn kinds may be enrolled (the app asked for phishing resistance). */
       phishingResistantOnly: boolean;
+      /** The method types that may be enrolled, when the company policy limits them. */
+      allowed?: readonly string[];
       /** The person already proved one of their methods in this flow; cancelling tells the app the requirement is unmet. */
       afterProof: boolean;
       reasons: string[];
     }
-  | { step: 'deny'; code: 'unmet_authentication_requirements'; reasons: string[] };
+  | { step: 'deny'; code: 'unmet_authentication_requirements' | 'access_denied'; reasons: string[] };
 
 export interface GateInput {
   requirement: Requirement;
   evidence: Evidence;
   /** The person's active method types (one entry per method). */
   methodTypes: readonly string[];
+  /** The person's active methods by id, so that a proof from a method the company no longer allows does not count. */
+  methods?: readonly { id: string; type: string }[];
   now: number;
 }
 
@@ -49,8 +53,13 @@ export function mayEnroll(evidence: Evidence): boolean {
 }
 
 /** The proofs that count for this requirement. */
-export function countedProofs(requirement: Requirement, evidence: Evidence, now: number): Proof[] {
+export function countedProofs(requirement: Requirement, evidence: Evidence, now: number, methods?: GateInput['methods']): Proof[] {
+  const allowed = requirement.allowedMethods;
   return evidence.proofs.filter((p) => {
+    if (allowed && p.methodId && methods) {
+      const type = methods.find((m) => m.id === p.methodId)?.type;
+      if (type && !allowed.includes(type)) return false;
+    }
     if (requirement.freshFactors && p.source === 'session') return false;
     if (p.source === 'enrollment' && !mayEnroll(evidence)) return false;
     if (requirement.maxProofAgeMs !== undefined && now - p.at > requirement.maxProofAgeMs) return false;
@@ -63,12 +72,14 @@ export function countedProofs(requirement: Requirement, evidence: Evidence, now:
 
 const named = (requirement: Requirement, ...more: string[]) => [...requirement.reasons, ...more];
 
-export function decide({ requirement, evidence, methodTypes, now }: GateInput): Decision {
+export function decide({ requirement, evidence, methodTypes, methods, now }: GateInput): Decision {
   // OpenID Connect Core §5.5.1.1: an essential acr that cannot be obtained is an error, not a lower acr.
   if (requirement.unmeetable) return { step: 'deny', code: 'unmet_authentication_requirements', reasons: named(requirement, 'requirement_unmeetable') };
-  const proofs = countedProofs(requirement, evidence, now);
+  const proofs = countedProofs(requirement, evidence, now, methods);
   const firstFactor = proofs.some((p) => isFirstFactor(p) || p.source === 'recheck');
   if (!firstFactor) return { step: 'first_factor', reasons: named(requirement, 'first_factor_missing') };
+  // Only after the first factor: a denial says nothing to someone who does not know the password.
+  if (requirement.blocked) return { step: 'deny', code: 'access_denied', reasons: named(requirement, 'risk_denied') };
 
   const { amr, acr } = assuranceOf(proofs.flatMap((p) => p.amr));
   const met =
@@ -80,9 +91,12 @@ export function decide({ requirement, evidence, methodTypes, now }: GateInput): 
         : acrRank(acr) >= acrRank(ACR.multiFactor);
   if (requirement.secondFactor === 'none' || met) return { step: 'satisfied', amr, acr, reasons: named(requirement, met ? 'requirement_met' : 'no_second_factor_needed') };
 
-  const types = [...new Set(methodTypes)];
+  const allowed = requirement.allowedMethods;
+  const types = [...new Set(methodTypes)].filter((t) => !allowed || allowed.includes(t));
+  const others = [...new Set(methodTypes)].filter((t) => !types.includes(t));
+  const limits = allowed ? { allowed } : {};
   if (requirement.secondFactor === 'suggested' && types.length === 0 && !evidence.hadMethods) {
-    return { step: 'enroll', optional: true, phishingResistantOnly: false, afterProof: false, reasons: named(requirement, 'enrollment_suggested') };
+    return { step: 'enroll', optional: true, phishingResistantOnly: requirement.phishingResistant, afterProof: false, ...limits, reasons: named(requirement, 'enrollment_suggested') };
   }
 
   const meeting = types.filter((t) => !requirement.phishingResistant || methodFor(t)?.phishingResistant);
@@ -91,13 +105,14 @@ export function decide({ requirement, evidence, methodTypes, now }: GateInput): 
     if (provedExistingFactor(evidence)) {
       // A factor was proven here but cannot meet what was asked: enrolling a stronger method is the
       // person's choice, cancelling tells the app (unmet_authentication_requirements).
-      return { step: 'enroll', optional: false, phishingResistantOnly: requirement.phishingResistant, afterProof: true, reasons: named(requirement, 'no_method_meets_requirement') };
+      return { step: 'enroll', optional: requirement.secondFactor === 'suggested', phishingResistantOnly: requirement.phishingResistant, afterProof: true, ...limits, reasons: named(requirement, 'no_method_meets_requirement') };
     }
-    if (types.length === 0) return { step: 'deny', code: 'unmet_authentication_requirements', reasons: named(requirement, 'methods_gone') };
-    // Prove a method that meets the requirement; when none can, prove any of them first.
-    const choices = meeting.length ? withRecovery(meeting) : [...types, 'recovery'];
+    if (types.length === 0 && others.length === 0) return { step: 'deny', code: 'unmet_authentication_requirements', reasons: named(requirement, 'methods_gone') };
+    // Prove a method that meets the requirement; when none can, prove any of them first (a method
+    // the company no longer allows included: it proves the person before they enroll an allowed one).
+    const choices = meeting.length ? withRecovery(meeting) : [...types, ...others, 'recovery'];
     return { step: 'second_factor', choices, reasons: named(requirement, meeting.length ? 'second_factor_missing' : 'prove_before_enrolling') };
   }
   if (types.length > 0) return { step: 'second_factor', choices: withRecovery(meeting.length ? meeting : types), reasons: named(requirement, 'second_factor_missing') };
-  return { step: 'enroll', optional: false, phishingResistantOnly: requirement.phishingResistant, afterProof: false, reasons: named(requirement, 'enrollment_required') };
+  return { step: 'enroll', optional: false, phishingResistantOnly: requirement.phishingResistant, afterProof: false, ...limits, reasons: named(requirement, 'enrollment_required') };
 }

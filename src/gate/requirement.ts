@@ -28,6 +28,12 @@ export interface Requirement {
   stepUp: boolean;
   /** The app demanded (essential) an ACR that Gatehouse never issues: nothing can meet it. */
   unmeetable?: boolean;
+  /** The method types the company policy allows (undefined: all); others neither count nor enroll. */
+  allowedMethods?: readonly string[];
+  /** The risk assessment denies this sign-in outright, after the first factor. */
+  blocked?: boolean;
+  /** How long "Remember this device" lasts under the company policy (0: not offered); undefined: the default. */
+  rememberDeviceDays?: number;
   /** Named reasons, for the audit log and the pages. */
   reasons: string[];
 }

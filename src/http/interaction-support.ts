@@ -13,8 +13,11 @@ import { findUserById } from '../store/users.ts';
 import { listActiveMethods, type MethodRecord } from '../methods/records.ts';
 import { deviceCookieName } from '../flows/remembered-devices.ts';
 import { signInRequirementFor } from '../policy/requirement-for.ts';
+import { clientAddress } from '../security/client-address.ts';
+import { presentedDevice } from '../security/device-cookie.ts';
+import { isKnownDevice, recordKnownDevice } from '../policy/known-devices.ts';
 import { requestedAcrs, unknownEssentialAcr, type Requirement } from '../gate/requirement.ts';
-import { latestProofAt, sessionProof, type Proof } from '../gate/evidence.ts';
+import { hasSecondFactorAmr, latestProofAt, sessionProof, type Proof } from '../gate/evidence.ts';
 import { decide, type Decision } from '../gate/decide.ts';
 import { credentialsFingerprint } from '../gate/fingerprint.ts';
 import { TTL } from '../oidc/provider.ts';
@@ -153,12 +156,14 @@ export function interactionSupport(deps: HttpDeps) {
       const requirement = await signInRequirementFor(deps, {
         user,
         clientId: String(d.params.client_id),
-        hasSecondFactor: methods.length > 0,
+        methodTypes: methods.map((m) => m.type),
         deviceToken: (req.cookies as Record<string, string | undefined>)[deviceCookieName(deps, user.id)],
+        ip: clientAddress(req.ip, undefined, []),
+        deviceKnown: () => isKnownDevice(db, user.id, presentedDevice(deps, user.id, req.cookies as Record<string, string | undefined>)),
         request: { acrs: requestedAcrs(d.params), reauthenticate: !!data.reauthenticate, unknownEssentialAcr: unknownEssentialAcr(d.params) },
       });
       const evidence = { proofs: data.proofs ?? [], hadMethods: !!data.hadMethods };
-      return { user, methods, requirement, decision: decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), now: clock.now() }) };
+      return { user, methods, requirement, decision: decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), methods, now: clock.now() }) };
     },
 
     /** A flow that outlived a change of the person's credentials: it ends here, the sign-in starts again. */
@@ -185,6 +190,9 @@ export function interactionSupport(deps: HttpDeps) {
       await deleteLoginFlow(db, d.uid);
       // The gate's reasons travel with the outcome: one row says what was required and what was proven.
       await audit(db, clock, { ...where, event: 'login.succeeded', userId: e.user.id, details: { acr, amr, renewed: provenAt !== undefined, reasons } });
+      // A browser that completes a sign-in with a second factor becomes known to the person (adaptive risk).
+      const device = presentedDevice(deps, e.user.id, req.cookies as Record<string, string | undefined>);
+      if (device && hasSecondFactorAmr({ source: 'session', amr, at: 0 })) await recordKnownDevice(db, clock, e.user.id, device);
       const ts = provenAt === undefined && sessionAt !== undefined ? { ts: Math.floor(sessionAt / 1000) } : {};
       return support.finish(req, reply, { login: { accountId: e.user.id, acr, amr, remember: true, ...ts } });
     },

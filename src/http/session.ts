@@ -48,12 +48,12 @@ export async function currentSession(deps: HttpDeps, req: FastifyRequest, reply:
 export async function meetsAccountRequirement(deps: HttpDeps, s: SignedIn): Promise<boolean> {
   const methods = await listActiveMethods(deps.db, s.user.id);
   if (methods.length === 0) return true;
-  const requirement = await signInRequirementFor(deps, { user: s.user, clientId: ACCOUNT_CLIENT_ID, hasSecondFactor: true, deviceToken: undefined, request: { acrs: [], reauthenticate: false } });
+  const requirement = await signInRequirementFor(deps, { user: s.user, clientId: ACCOUNT_CLIENT_ID, methodTypes: methods.map((m) => m.type), deviceToken: undefined, ip: undefined, deviceKnown: async () => false, request: { acrs: [], reauthenticate: false } });
   // A first method this session confirmed in the settings' wizard counts while it is still active:
   // the session had no 2FA then, so enrolling was allowed to it, and it proved possession of it.
   const proofs = await consoleEvidence(deps, s, methods.map((m) => m.id));
   const evidence = { proofs, hadMethods: !proofs.some((p) => p.source === 'enrollment') };
-  return decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), now: deps.clock.now() }).step === 'satisfied';
+  return decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), methods, now: deps.clock.now() }).step === 'satisfied';
 }
 
 /**

@@ -5,6 +5,9 @@ import { findUserById } from '../store/users.ts';
 import { listActiveMethods } from '../methods/records.ts';
 import { deviceCookieName } from '../flows/remembered-devices.ts';
 import { signInRequirementFor, ACCOUNT_CLIENT_ID } from '../policy/requirement-for.ts';
+import { clientAddress } from '../security/client-address.ts';
+import { presentedDevice } from '../security/device-cookie.ts';
+import { isKnownDevice } from '../policy/known-devices.ts';
 import { requestedAcrs, targetAcr, unknownEssentialAcr } from '../gate/requirement.ts';
 import { ACR, acrRank } from './acr.ts';
 import { sessionProof } from '../gate/evidence.ts';
@@ -58,12 +61,14 @@ export function gatehouseInteractionPolicy(deps: Deps) {
       const requirement = await signInRequirementFor(deps, {
         user,
         clientId: client.clientId,
-        hasSecondFactor: methods.length > 0,
+        methodTypes: methods.map((m) => m.type),
         deviceToken: ctx.cookies.get(deviceCookieName(deps, user.id)) ?? undefined,
+        ip: clientAddress(ctx.req.socket.remoteAddress, ctx.req.headers['x-forwarded-for'], deps.config.trustedProxies),
+        deviceKnown: () => isKnownDevice(deps.db, user.id, presentedDevice(deps, user.id, (name) => ctx.cookies.get(name) ?? undefined)),
         request: { acrs, reauthenticate: false, unknownEssentialAcr: unknown },
       });
       const evidence = { proofs: sessionProof(session.amr, session.authTime()), hadMethods: methods.length > 0 };
-      const decision = decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), now: deps.clock.now() });
+      const decision = decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), methods, now: deps.clock.now() });
       return decision.step === 'satisfied' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
     }),
   );

@@ -3,7 +3,8 @@ import type { User } from '../store/users.ts';
 import { cachedClientRow, type AppPolicy } from '../store/clients.ts';
 import { isRememberedDevice } from '../flows/remembered-devices.ts';
 import { withRequest, type AuthenticationRequest, type Requirement } from '../gate/requirement.ts';
-import { signInRequirement } from './prompt-rule.ts';
+import { companyOf } from './company-of.ts';
+import { signInPolicy, type RiskView } from './engine.ts';
 
 /** The client id of Account settings (docs/decisions/0002-account-sign-in.md). */
 export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
@@ -11,26 +12,54 @@ export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
 export interface SignInContext {
   user: User;
   clientId: string;
-  /** Whether the person has an active 2FA method. */
-  hasSecondFactor: boolean;
+  /** The person's active method types, one entry per method. */
+  methodTypes: readonly string[];
   /** This person's "remember this device" cookie, if the browser sent one. */
   deviceToken: string | undefined;
+  /** The client address through trusted proxies; undefined when it could not be parsed. */
+  ip: string | undefined;
+  /** Whether this browser completed a sign-in of this person with a second factor (src/policy/known-devices.ts); read only when the risk is assessed. */
+  deviceKnown: () => Promise<boolean>;
   request: AuthenticationRequest;
 }
 
 /**
- * What signing in to this app requires of this person now: the app's rule (src/policy/prompt-rule.ts)
- * plus what the request itself asks for (step-up, re-authentication). Reads the app's policy, the
- * "Remind me later" date and the remembered device; the store is read only where the rule needs it.
+ * The risk of this sign-in as the engine reads it. Interim, until the named checks of
+ * src/policy/risk/ land: a browser that completed a two-factor sign-in of this person before is
+ * known; anything else — a new browser, an address that cannot be read — asks.
+ */
+async function assess(_deps: Deps, c: SignInContext): Promise<RiskView> {
+  if (!c.ip) return { decision: 'ask', reasons: ['unknown_address'] };
+  return (await c.deviceKnown()) ? { decision: 'skip', reasons: ['known_device'] } : { decision: 'ask', reasons: ['new_device'] };
+}
+
+/**
+ * What signing in to this app requires of this person now: the policy engine (src/policy/engine.ts)
+ * on the company policy, the app's behaviour and the risk, plus what the request itself asks for
+ * (step-up, re-authentication). The store is read only where the answer depends on it.
  */
 export async function signInRequirementFor(deps: Deps, c: SignInContext): Promise<Requirement> {
   const accountConsole = c.clientId === ACCOUNT_CLIENT_ID;
   const row = accountConsole ? undefined : await cachedClientRow(deps.db, c.clientId);
-  const appPolicy = (row?.policy ?? 'adaptive') as AppPolicy;
-  const asksForDevice = c.hasSecondFactor && !accountConsole && appPolicy !== 'bypass';
-  const rememberedDevice = asksForDevice && (await isRememberedDevice(deps, c.user, c.deviceToken));
-  const needsSnooze = !c.hasSecondFactor && !accountConsole && appPolicy === 'adaptive';
-  const snooze = needsSnooze ? await deps.db.selectFrom('mfa_state').select('remind_after').where('user_id', '=', c.user.id).executeTakeFirst() : undefined;
-  const base = signInRequirement({ appPolicy, accountConsole, hasSecondFactor: c.hasSecondFactor, rememberedDevice, remindAfter: snooze?.remind_after ?? null, now: deps.clock.now() });
+  const behaviour = (row?.policy ?? 'adaptive') as AppPolicy;
+  const hasSecondFactor = c.methodTypes.length > 0;
+  const now = deps.clock.now();
+  if (behaviour === 'bypass' && !accountConsole) return withRequest(signInPolicy({ accountConsole, app: { behaviour, phishingResistantOnly: false }, company: undefined, person: { methodTypes: c.methodTypes, remindAfter: null }, rememberedDevice: false, risk: undefined, now }), c.request);
+  const company = await companyOf(deps.db, c.user.email);
+  const adaptive = !accountConsole && behaviour === 'adaptive' && company?.policy.secondFactor !== 'required';
+  const [rememberedDevice, snooze, risk] = await Promise.all([
+    hasSecondFactor && !accountConsole ? isRememberedDevice(deps, c.user, c.deviceToken) : false,
+    !accountConsole ? deps.db.selectFrom('mfa_state').select('remind_after').where('user_id', '=', c.user.id).executeTakeFirst() : undefined,
+    adaptive && hasSecondFactor ? assess(deps, c) : undefined,
+  ]);
+  const base = signInPolicy({
+    accountConsole,
+    app: { behaviour, phishingResistantOnly: !!row?.phishing_resistant_only },
+    company,
+    person: { methodTypes: c.methodTypes, remindAfter: snooze?.remind_after ?? null },
+    rememberedDevice,
+    risk,
+    now,
+  });
   return withRequest(base, c.request);
 }

@@ -54,8 +54,9 @@ export function issueDeviceCookie(deps: Pick<Deps, 'config' | 'clock' | 'random'
  * The nonce of the browser's device cookie for this account, when it shows one that is signed by
  * us, names this account and has not expired; undefined otherwise (the browser is unknown).
  */
-export function presentedDevice(deps: Pick<Deps, 'config' | 'clock'>, userId: string, cookies: Record<string, string | undefined>): string | undefined {
-  const value = cookies[cookieName(deps.config, userId)];
+export function presentedDevice(deps: Pick<Deps, 'config' | 'clock'>, userId: string, cookies: Record<string, string | undefined> | ((name: string) => string | undefined)): string | undefined {
+  const name = cookieName(deps.config, userId);
+  const value = typeof cookies === 'function' ? cookies(name) : cookies[name];
   if (!value || value.length > 512) return undefined;
   const parts = value.split('.');
   if (parts.length < 4) return undefined;

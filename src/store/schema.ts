@@ -8,6 +8,7 @@ export interface Database {
   users: UsersTable;
   organizations: OrganizationsTable;
   org_domains: OrgDomainsTable;
+  known_devices: KnownDevicesTable;
   clients: ClientsTable;
   resource_servers: ResourceServersTable;
   signing_keys: SigningKeysTable;
@@ -48,6 +49,13 @@ export interface OrganizationsTable {
   created_at: number;
 }
 
+export interface KnownDevicesTable {
+  user_id: string;
+  device_hash: string;
+  created_at: number;
+  last_seen_at: number;
+}
+
 export interface OrgDomainsTable {
   org_id: string;
   domain: string;
@@ -66,6 +74,8 @@ export interface ClientsTable {
   /** Application 2FA behaviour: bypass | adaptive | required. */
   policy: string;
   created_at: number;
+  /** Only phishing-resistant methods meet this app's second factor. */
+  phishing_resistant_only: Generated<number>;
 }
 
 export interface ResourceServersTable {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { decide, type Decision } from '../../src/gate/decide.ts';
 import { withRequest, type Requirement } from '../../src/gate/requirement.ts';
 import type { Proof } from '../../src/gate/evidence.ts';
-import { signInRequirement } from '../../src/policy/prompt-rule.ts';
+import { signInPolicy } from '../../src/policy/engine.ts';
+import type { AppPolicy } from '../../src/store/clients.ts';
 import { sensitiveRequirement } from '../../src/flows/fresh-proof.ts';
 import { ACR } from '../../src/oidc/acr.ts';
 
@@ -17,8 +18,21 @@ const passkey: Proof = { source: 'passkey', amr: ['hwk', 'user'], at: NOW };
 const session = (amr: string[], agoMs = 60_000): Proof => ({ source: 'session', amr, at: NOW - agoMs });
 const enrolled = (amr: string[]): Proof => ({ source: 'enrollment', amr, at: NOW, methodId: 'new' });
 
-const rule = (o: Partial<Parameters<typeof signInRequirement>[0]> = {}) =>
-  signInRequirement({ appPolicy: 'adaptive', accountConsole: false, hasSecondFactor: false, rememberedDevice: false, remindAfter: null, now: NOW, ...o });
+// The policy engine with no company policy and an unassessed risk (which asks): the rows below are
+// about the gate; the engine's own table is test/policy/engine.test.ts.
+interface RuleInput { appPolicy: AppPolicy; accountConsole: boolean; hasSecondFactor: boolean; rememberedDevice: boolean; remindAfter: number | null }
+const rule = (o: Partial<RuleInput> = {}) => {
+  const i: RuleInput = { appPolicy: 'adaptive', accountConsole: false, hasSecondFactor: false, rememberedDevice: false, remindAfter: null, ...o };
+  return signInPolicy({
+    accountConsole: i.accountConsole,
+    app: { behaviour: i.appPolicy, phishingResistantOnly: false },
+    company: undefined,
+    person: { methodTypes: i.hasSecondFactor ? ['totp'] : [], remindAfter: i.remindAfter },
+    rememberedDevice: i.rememberedDevice,
+    risk: undefined,
+    now: NOW,
+  });
+};
 const stepUp = (r: Requirement, acr: string) => withRequest(r, { acrs: [acr], reauthenticate: false });
 
 function row(requirement: Requirement, proofs: Proof[], hadMethods: boolean, methodTypes: string[]): Decision {

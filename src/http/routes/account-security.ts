@@ -24,7 +24,7 @@ import { resetSecondFactors } from '../../flows/reset-2fa.ts';
 import { signedInApps, signOutEverywhere } from '../../flows/sign-out.ts';
 import { methodName, quoted } from '../../security/untrusted-text.ts';
 import { notify } from '../../flows/notify.ts';
-import { secondFactorRequiredFor } from '../../policy/required-for.ts';
+import { removalBlocked, secondFactorRequiredFor } from '../../policy/required-for.ts';
 import type { WizardState } from '../../flows/enrollment.ts';
 import { ACCOUNT_CLIENT_ID } from '../../policy/requirement-for.ts';
 
@@ -239,9 +239,9 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     return method;
   }
 
-  /** The last method cannot go while two-step verification is required: the settings say so (409). */
-  async function lastRequired(s: SignedIn): Promise<boolean> {
-    return (await listActiveMethods(db, s.user.id)).length === 1 && (await secondFactorRequiredFor(deps, s.user));
+  /** The last method a policy accepts cannot go while it requires two-step verification: the settings say so (409). */
+  async function lastRequired(s: SignedIn, methodId: string): Promise<boolean> {
+    return removalBlocked(deps, s.user, methodId);
   }
 
   app.get<{ Params: { id: string } }>('/account/security/methods/:id/remove/confirm', async (req, reply) => {
@@ -249,7 +249,7 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     if (!s) return reply;
     const method = await removable(s, req.params.id, reply);
     if (!method || !(await requireProof(s, reply, CONFIRM.remove(method.id)))) return reply;
-    if (await lastRequired(s)) return render(req, reply, s, undefined, [{ field: 'methods-heading', message: t('security.last_method_required') }], 409);
+    if (await lastRequired(s, method.id)) return render(req, reply, s, undefined, [{ field: 'methods-heading', message: t('security.last_method_required') }], 409);
     const last = (await listActiveMethods(db, s.user.id)).length === 1;
     const type = method.type === 'totp' ? t('method.totp') : t('method.webauthn');
     return reply.type('text/html').send(
@@ -271,7 +271,7 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     const method = await removable(s, req.params.id, reply);
     if (!method || !(await requireProof(s, reply, CONFIRM.remove(method.id)))) return reply;
     if (!confirmed(req)) return reply.redirect(CONFIRM.remove(method.id), 303);
-    if (await lastRequired(s)) {
+    if (await lastRequired(s, method.id)) {
       return render(req, reply, s, undefined, [{ field: 'methods-heading', message: t('security.last_method_required') }], 409);
     }
     await removeMethod(db, s.user.id, method.id);

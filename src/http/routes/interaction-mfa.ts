@@ -11,7 +11,7 @@ import { remainingRecoveryCodes } from '../../methods/recovery/codes.ts';
 import { verifySecondFactor, type FactorChoice } from '../../flows/second-factor.ts';
 import { deviceCookieName, rememberDevice, REMEMBER_DEVICE_MS } from '../../flows/remembered-devices.ts';
 import { resetSecondFactors } from '../../flows/reset-2fa.ts';
-import { ENROLL_KINDS, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
+import { ENROLL_KINDS, typeOf, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
 import { audit } from '../../store/audit.ts';
 import { waitText } from '../../i18n/duration.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
@@ -60,7 +60,7 @@ export async function renderChallenge(
       others: choices,
       switchUrl: `/interaction/${d.uid}`,
       webauthnOptions,
-      offerRemember: !e.requirement.stepUp,
+      offerRemember: !e.requirement.stepUp && e.requirement.rememberDeviceDays !== 0,
       errors: o.errors ?? [],
       stepUp: e.requirement.stepUp,
       purpose: stepUpAction(d.params),
@@ -130,9 +130,11 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
 
     let proven = s.prove(flow, { source: 'second_factor', amr: result.amr, methodId: result.method?.id });
     // "Remember this device" skips sign-in prompts, never a step-up: not offered there.
-    if (field(req, 'remember') === '1' && !e.requirement.stepUp && choice !== 'recovery') {
-      const token = await rememberDevice(deps, user.id, String(req.headers['user-agent'] ?? 'Unknown browser'), req.ip);
-      reply.setCookie(deviceCookieName(deps, user.id), token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookies, maxAge: REMEMBER_DEVICE_MS / 1000 });
+    if (field(req, 'remember') === '1' && !e.requirement.stepUp && e.requirement.rememberDeviceDays !== 0 && choice !== 'recovery') {
+      // The company policy says how long (default 30 days); 0 turns remembering off.
+      const lifetimeMs = e.requirement.rememberDeviceDays === undefined ? REMEMBER_DEVICE_MS : e.requirement.rememberDeviceDays * 24 * 3600 * 1000;
+      const token = await rememberDevice(deps, user.id, String(req.headers['user-agent'] ?? 'Unknown browser'), req.ip, lifetimeMs);
+      reply.setCookie(deviceCookieName(deps, user.id), token, { path: '/', httpOnly: true, sameSite: 'lax', secure: secureCookies, maxAge: lifetimeMs / 1000 });
       await audit(db, clock, { ...where, event: 'mfa.device.remembered', userId: user.id });
     }
     if (choice === 'recovery') {
@@ -189,7 +191,8 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
     const user = e.user;
     const where = auditContext(req, String(d.params.client_id));
     const appName = await s.appName(d.params.client_id);
-    const kinds: readonly EnrollKind[] = enroll?.phishingResistantOnly ? ENROLL_KINDS.filter((k) => k !== 'totp') : ENROLL_KINDS;
+    // Only what the requirement accepts: phishing-resistant kinds, and the company policy's methods.
+    const kinds: readonly EnrollKind[] = ENROLL_KINDS.filter((k) => (!enroll?.phishingResistantOnly || typeOf(k) === 'webauthn') && (!enroll?.allowed || enroll.allowed.includes(typeOf(k))));
     return {
       base: `/interaction/${d.uid}/enroll`,
       user,

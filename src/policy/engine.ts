@@ -1,0 +1,101 @@
+import type { AppPolicy } from '../store/clients.ts';
+import type { Requirement } from '../gate/requirement.ts';
+import type { CompanyPolicy } from './company-policy.ts';
+import { inGracePeriod, phishingResistantOnly, POLICY_METHODS } from './company-policy.ts';
+
+/** The risk assessment as the engine reads it (src/policy/risk/ builds it). */
+export interface RiskView {
+  decision: 'skip' | 'ask' | 'ask_phishing_resistant' | 'deny';
+  /** Named reasons, e.g. 'new_device', 'trusted_network'. */
+  reasons: readonly string[];
+}
+
+export interface PolicyInput {
+  /** Account settings: an application with a Required rule for people who have 2FA (SECURITY.md). */
+  accountConsole: boolean;
+  app: { behaviour: AppPolicy; phishingResistantOnly: boolean };
+  /** The company policy of the organization holding the person's email domain verified. */
+  company: { name: string; policy: CompanyPolicy } | undefined;
+  person: {
+    /** Active method types, one entry per method. */
+    methodTypes: readonly string[];
+    /** "Remind me later" holds the suggested wizard back until then (ms). */
+    remindAfter: number | null;
+  };
+  /** A valid "remember this device" cookie for this person (never counts for Account settings nor a step-up). */
+  rememberedDevice: boolean;
+  /** Asked only where the answer matters: an Adaptive app and a person with 2FA. Missing: ask (fail closed). */
+  risk: RiskView | undefined;
+  now: number;
+}
+
+/**
+ * The policy engine: what signing in requires of this person for this app, from the company policy,
+ * the application's behaviour and, for Adaptive, the risk — with named reasons for the audit log, the
+ * challenge page and the simulator, which all run this same function. It only builds the
+ * {@link Requirement}; the gate (src/gate/decide.ts) decides what a flow still needs. A step-up the
+ * app asks for is added afterwards (`withRequest`), so it is honoured whatever is decided here.
+ *
+ * Between company and application the higher demand wins, except that **Bypass wins at sign-in**.
+ */
+export function signInPolicy(i: PolicyInput): Requirement {
+  const base = { phishingResistant: false, freshFactors: false, stepUp: false };
+  const company = i.company?.policy.secondFactor === 'required' ? i.company : undefined;
+  // Only a company that leaves some method out limits anything.
+  const allowed = i.company && POLICY_METHODS.some((m) => !i.company!.policy.allowedMethods.includes(m)) ? i.company.policy.allowedMethods : undefined;
+  const hasSecondFactor = i.person.methodTypes.length > 0;
+  // Compliant: at least one method the company allows.
+  const compliant = hasSecondFactor && (!allowed || i.person.methodTypes.some((t) => allowed.includes(t as never)));
+  const phishing = (!!i.company && phishingResistantOnly(i.company.policy)) || i.app.phishingResistantOnly;
+  const need = (secondFactor: Requirement['secondFactor'], reasons: string[], o: Partial<Requirement> = {}): Requirement => ({
+    way: i.accountConsole ? 'account' : 'app',
+    secondFactor,
+    reasons,
+    ...base,
+    ...(allowed ? { allowedMethods: [...allowed] } : {}),
+    ...(i.company ? { rememberDeviceDays: i.company.policy.rememberDeviceDays } : {}),
+    ...o,
+  });
+
+  if (i.accountConsole) {
+    if (hasSecondFactor) return need('required', ['account_console', 'user_has_second_factor']);
+    if (company && !inGracePeriod(company.policy, i.now)) return need('required', ['account_console', 'company_policy_required', 'no_second_factor']);
+    return need('none', ['account_console', 'no_second_factor']);
+  }
+  if (i.app.behaviour === 'bypass') return need('none', ['app_policy_bypass']);
+
+  const remembered = i.rememberedDevice && (!i.company || i.company.policy.rememberDeviceDays > 0);
+  const strong = phishing ? { phishingResistant: true } : {};
+  const why = [company ? 'company_policy_required' : undefined, i.app.behaviour === 'required' ? 'app_policy_required' : undefined, phishing ? 'phishing_resistant_only' : undefined].filter(
+    (r): r is string => r !== undefined,
+  );
+
+  if (company || i.app.behaviour === 'required') {
+    if (!compliant) {
+      // Not (yet) compliant: the wizard, with "Remind me later" only while the company's grace lasts
+      // and only where the application itself does not require 2FA.
+      const grace = company && inGracePeriod(company.policy, i.now) && i.app.behaviour !== 'required';
+      if (grace && !(i.person.remindAfter !== null && i.person.remindAfter > i.now)) return need('suggested', [...why, 'company_grace_period', hasSecondFactor ? 'methods_not_allowed' : 'no_second_factor'], strong);
+      if (grace) return need('none', [...why, 'company_grace_period', 'enrollment_reminder_snoozed']);
+      return need('required', [...why, hasSecondFactor ? 'methods_not_allowed' : 'no_second_factor'], strong);
+    }
+    if (remembered && !phishing) return need('none', [...why, 'remembered_device']);
+    return need('required', [...why, 'user_has_second_factor'], strong);
+  }
+
+  // Adaptive.
+  if (!hasSecondFactor) {
+    if (i.person.remindAfter !== null && i.person.remindAfter > i.now) return need('none', ['app_policy_adaptive', 'enrollment_reminder_snoozed']);
+    return need('suggested', ['app_policy_adaptive', 'no_second_factor'], strong);
+  }
+  const risk = i.risk ?? { decision: 'ask', reasons: ['risk_not_assessed'] };
+  const riskReasons = risk.reasons.map((r) => `risk_${r}`);
+  if (risk.decision === 'deny') return need('required', ['app_policy_adaptive', 'risk_deny', ...riskReasons], { blocked: true });
+  if (risk.decision === 'ask_phishing_resistant' && i.person.methodTypes.includes('webauthn')) {
+    return need('required', ['app_policy_adaptive', 'risk_ask_phishing_resistant', ...riskReasons], { phishingResistant: true });
+  }
+  if (risk.decision === 'skip' || (remembered && risk.decision === 'ask' && !phishing)) {
+    return need('none', ['app_policy_adaptive', remembered && risk.decision !== 'skip' ? 'remembered_device' : 'risk_skip', ...riskReasons]);
+  }
+  return need('required', ['app_policy_adaptive', 'risk_ask', ...riskReasons], strong);
+}

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../store/db.ts';
+import type { Clock } from '../clock.ts';
+
+/** How many browsers a person keeps as known; the oldest is forgotten first. */
+const KEEP = 20;
+
+const hash = (nonce: string) => createHash('sha256').update(nonce).digest('base64url');
+
+/**
+ * Browsers known to a person, for the adaptive risk: a browser becomes known when it completes a
+ * sign-in **with a second factor** (its device cookie's nonce is recorded then). A right password alone
+ * never makes a browser known — otherwise someone holding only the password would be asked for the
+ * second factor once, and never again from the same browser.
+ */
+export async function recordKnownDevice(db: Db, clock: Clock, userId: string, nonce: string): Promise<void> {
+  const now = clock.now();
+  const device_hash = hash(nonce);
+  await db
+    .insertInto('known_devices')
+    .values({ user_id: userId, device_hash, created_at: now, last_seen_at: now })
+    .onConflict((oc) => oc.columns(['user_id', 'device_hash']).doUpdateSet({ last_seen_at: now }))
+    .execute();
+  const stale = await db.selectFrom('known_devices').select('device_hash').where('user_id', '=', userId).orderBy('last_seen_at', 'desc').offset(KEEP).limit(100).execute();
+  if (stale.length) await db.deleteFrom('known_devices').where('user_id', '=', userId).where('device_hash', 'in', stale.map((r) => r.device_hash)).execute();
+}
+
+export async function isKnownDevice(db: Db, userId: string, nonce: string | undefined): Promise<boolean> {
+  if (!nonce) return false;
+  const r = await db.selectFrom('known_devices').select('user_id').where('user_id', '=', userId).where('device_hash', '=', hash(nonce)).executeTakeFirst();
+  return !!r;
+}
