@@ -10,4 +10,4 @@ export { checkAccess, enforce, type AccessCheck } from './check-access.ts';
 export { AccessRefused, type RefusalCode } from './refusal.ts';
 export { bearerChallenge, type BearerChallengeParams } from './challenge.ts';
 export { parseChallenges, type ParsedChallenge } from './parse-challenge.ts';
-export { stepUpParams, ACTION_PARAM, type StepUpParams } from './step-up-request.ts';
+export { stepUpParams, ACTION_PARAM, type StepUpParams, type ChallengeLike } from './step-up-request.ts';

@@ -1,5 +1,14 @@
 import { isAcrValue } from './acr.ts';
-import { parseChallenges, type ParsedChallenge } from './parse-challenge.ts';
+import { parseChallenges } from './parse-challenge.ts';
+
+/**
+ * A challenge parsed by any library: the SDK's own {@link parseChallenges}, or oauth4webapi's and
+ * openid-client's `WWWAuthenticateChallenge` (lowercased scheme and parameter names).
+ */
+export interface ChallengeLike {
+  readonly scheme: string;
+  readonly parameters: { readonly error?: string; readonly acr_values?: string; readonly max_age?: string };
+}
 
 /** Gatehouse's authorization request parameter for what a step-up is for ("change bank details"). */
 export const ACTION_PARAM = 'gatehouse_action';
@@ -34,7 +43,7 @@ export interface StepUpParams {
  * const stepUp = res.status === 401 && stepUpParams(res.headers.get('www-authenticate'), { action: 'change bank details' });
  * if (stepUp) return redirect(client.buildAuthorizationUrl(config, { ...usual, ...stepUp }));
  */
-export function stepUpParams(challenge: string | null | undefined | readonly ParsedChallenge[], opts: { action?: string } = {}): StepUpParams | undefined {
+export function stepUpParams(challenge: string | null | undefined | readonly ChallengeLike[], opts: { action?: string } = {}): StepUpParams | undefined {
   const challenges = typeof challenge === 'string' ? parseChallenges(challenge) : (challenge ?? []);
   const bearer = challenges.find((c) => c.scheme.toLowerCase() === 'bearer' && c.parameters.error === 'insufficient_user_authentication');
   if (!bearer) return undefined;
