@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACR as SDK_ACR, ACR_ORDER as SDK_ORDER, acrSatisfies } from '../../packages/sdk/src/acr.ts';
+import { ACTION_PARAM as SDK_ACTION_PARAM } from '../../packages/sdk/src/step-up-request.ts';
 import { ACR, ACR_ORDER } from '../../src/oidc/acr.ts';
+import { ACTION_PARAM } from '../../src/oidc/step-up-action.ts';
 
-// The SDK keeps a copy of the server's table (it must not import server code): they must agree.
+// The SDK keeps copies of the server's constants (it must not import server code): they must agree.
 test("the SDK's ACR values and their order are the server's (src/oidc/acr.ts)", () => {
   assert.deepEqual({ ...SDK_ACR }, { ...ACR });
   assert.deepEqual([...SDK_ORDER], [...ACR_ORDER]);
@@ -21,4 +23,8 @@ test('a missing or unknown acr satisfies nothing, not even single-factor', () =>
   for (const acr of [undefined, '', 'urn:other:acr', 0, ['http://schemas.openid.net/pape/policies/2007/06/multi-factor']]) {
     assert.ok(!acrSatisfies(acr, ACR.singleFactor), `acr ${JSON.stringify(acr)}`);
   }
+});
+
+test("the SDK's step-up action parameter is the one Gatehouse reads (src/oidc/step-up-action.ts)", () => {
+  assert.equal(SDK_ACTION_PARAM, ACTION_PARAM);
 });

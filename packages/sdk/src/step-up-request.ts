@@ -10,7 +10,7 @@ export interface ChallengeLike {
   readonly parameters: { readonly error?: string; readonly acr_values?: string; readonly max_age?: string };
 }
 
-/** Gatehouse's authorization request parameter for what a step-up is for ("change bank details"). */
+/** Gatehouse's authorization request parameter for what a step-up is for ("change bank details"); a copy of `src/oidc/step-up-action.ts`, checked by `test/sdk/acr-table.test.ts`. */
 export const ACTION_PARAM = 'gatehouse_action';
 
 /** The extra authorization request parameters that satisfy a step-up challenge. */
