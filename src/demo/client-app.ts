@@ -135,8 +135,8 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
     return send(reply, 200, sensitiveDonePage(await pageContext(), o.app.sensitiveAction, s.confirmed));
   });
 
-  // `stepUp`: what the API's challenge asks for; without one (an expired token, say) the action still
-  // asks for two factors.
+  // `stepUpFor`: what the API's challenge asks for. Without one (its token expired, say) the app asks
+  // for what it knows its own API requires, so that the new token is not refused in turn for its age.
   async function startSignIn(req: FastifyRequest, reply: FastifyReply, existing: DemoSession | undefined, kind: 'sign-in' | 'fresh' | 'sensitive', stepUpFor?: StepUpParams) {
     let s = existing;
     const stepUp = kind !== 'sign-in';
@@ -148,7 +148,7 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
     }
     s ??= sessions.create();
     const codeVerifier = client.randomPKCECodeVerifier();
-    const sensitiveParams = kind === 'sensitive' && sensitive ? (stepUpFor ?? stepUpParams(sensitive.action)) : undefined;
+    const sensitiveParams = kind === 'sensitive' && sensitive ? (stepUpFor ?? { ...stepUpParams(sensitive.action), max_age: String(sensitive.api.maxAge) }) : undefined;
     const maxAge = kind === 'fresh' ? 0 : sensitiveParams?.max_age !== undefined ? Number(sensitiveParams.max_age) : undefined;
     s.pending = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, ...(maxAge !== undefined ? { maxAge } : {}), ...(kind === 'sensitive' ? { sensitive: true } : {}) };
     const url = client.buildAuthorizationUrl(conf, {
