@@ -23,11 +23,38 @@ export interface DemoSensitiveAction {
   label: string;
   /** The verb phrase Gatehouse shows after "to" ("… to change bank details"). */
   action: string;
+  /**
+   * The app's own API that performs the action and enforces the step-up through @gatehouse/sdk
+   * (RFC 9470): registered in Gatehouse as a resource server; the app signs in with `resource=`.
+   */
+  api: DemoApi;
+}
+
+export interface DemoApi {
+  /** Resource identifier (RFC 8707) and the access token's `aud`; fixed, so a port change keeps it. */
+  resource: string;
+  /** The one scope the app asks for it. */
+  scope: string;
+  /** The API's route on the app's own server. */
+  path: string;
+  /** Seconds since the sign-in within which the API accepts the action. */
+  maxAge: number;
 }
 
 export const DEMO_APPS: readonly DemoAppDefinition[] = [
   { name: 'Expense', clientId: 'demo-expense', policy: 'adaptive', color: '#1b6e45', portOffset: 1 },
-  { name: 'Payroll', clientId: 'demo-payroll', policy: 'required', color: '#5b3a9e', portOffset: 2, sensitiveAction: { label: 'Change bank details', action: 'change bank details' } },
+  {
+    name: 'Payroll',
+    clientId: 'demo-payroll',
+    policy: 'required',
+    color: '#5b3a9e',
+    portOffset: 2,
+    sensitiveAction: {
+      label: 'Change bank details',
+      action: 'change bank details',
+      api: { resource: 'https://payroll.demo.gatehouse.test/api', scope: 'payroll:bank-details', path: '/api/bank-details', maxAge: 300 },
+    },
+  },
   { name: 'Directory', clientId: 'demo-directory', policy: 'bypass', color: '#a4451a', portOffset: 3 },
 ];
 

@@ -10,7 +10,10 @@ import { DemoSessions, type DemoSession, type SignedIn } from './sessions.ts';
 import { LogoutTokenError, LogoutTokenVerifier } from './backchannel.ts';
 import { DEMO_TEXT as T } from './messages.ts';
 import { errorPage, homePage, sensitiveDonePage, stylesheet, type PageContext } from './pages.ts';
-import { isMultiFactor, stepUpParams } from './step-up.ts';
+import { stepUpParams } from './step-up.ts';
+import { registerBankDetailsApi } from './bank-details-api.ts';
+import { callBankDetails } from './bank-details-call.ts';
+import type { StepUpParams } from '../../packages/sdk/src/index.ts';
 
 export interface DemoClientOptions {
   app: DemoAppDefinition;
@@ -66,6 +69,9 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
   const http = Fastify({ logger: false, bodyLimit: 16 * 1024 });
   await http.register(cookie);
   await http.register(formbody);
+  const sensitive = o.app.sensitiveAction;
+  if (sensitive) await registerBankDetailsApi(http, o.issuer, sensitive.api);
+  const sensitiveApiUrl = sensitive ? `${o.baseUrl.replace(/\/$/, '')}${sensitive.api.path}` : '';
 
   const pageContext = async (): Promise<PageContext> => ({
     appName: o.app.name,
@@ -103,14 +109,24 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
     return startSignIn(req, reply, s, stepUp ? 'fresh' : 'sign-in');
   });
 
-  // The sensitive action ("Change bank details"): a step-up to two factors that says what it is for.
+  // The sensitive action ("Change bank details") is the app's own API's to allow (bank-details-api.ts):
+  // the app calls it with the person's access token and, when it answers with the RFC 9470 challenge,
+  // steps up with exactly what the challenge asks (acr_values, max_age) and says what it is for.
   // No max_age=0: Gatehouse asks only for what the session lacks (the second factor, not the
   // password again while the password counts).
   http.get('/sensitive', async (req, reply) => {
     const s = sessionOf(req);
-    if (!o.app.sensitiveAction) return fail(reply, 404, T.errors.generic);
+    if (!sensitive) return fail(reply, 404, T.errors.generic);
     if (!s?.user) return reply.redirect('/login', 303);
-    return startSignIn(req, reply, s, 'sensitive');
+    let outcome;
+    try {
+      outcome = await callBankDetails(sensitiveApiUrl, s.user.accessToken, sensitive.action);
+    } catch {
+      return fail(reply, 502, T.errors.unavailable);
+    }
+    if (!outcome.ok) return startSignIn(req, reply, s, 'sensitive', outcome.stepUp);
+    s.confirmed = outcome.confirmed;
+    return reply.redirect('/sensitive/done', 303);
   });
 
   http.get('/sensitive/done', async (req, reply) => {
@@ -119,7 +135,9 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
     return send(reply, 200, sensitiveDonePage(await pageContext(), o.app.sensitiveAction, s.confirmed));
   });
 
-  async function startSignIn(req: FastifyRequest, reply: FastifyReply, existing: DemoSession | undefined, kind: 'sign-in' | 'fresh' | 'sensitive') {
+  // `stepUpFor`: what the API's challenge asks for. Without one (its token expired, say) the app asks
+  // for what it knows its own API requires, so that the new token is not refused in turn for its age.
+  async function startSignIn(req: FastifyRequest, reply: FastifyReply, existing: DemoSession | undefined, kind: 'sign-in' | 'fresh' | 'sensitive', stepUpFor?: StepUpParams) {
     let s = existing;
     const stepUp = kind !== 'sign-in';
     let conf: client.Configuration;
@@ -130,16 +148,20 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
     }
     s ??= sessions.create();
     const codeVerifier = client.randomPKCECodeVerifier();
-    s.pending = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, ...(kind === 'fresh' ? { maxAge: 0 } : {}), ...(kind === 'sensitive' ? { sensitive: true } : {}) };
+    const sensitiveParams = kind === 'sensitive' && sensitive ? (stepUpFor ?? { ...stepUpParams(sensitive.action), max_age: String(sensitive.api.maxAge) }) : undefined;
+    const maxAge = kind === 'fresh' ? 0 : sensitiveParams?.max_age !== undefined ? Number(sensitiveParams.max_age) : undefined;
+    s.pending = { state: client.randomState(), nonce: client.randomNonce(), codeVerifier, ...(maxAge !== undefined ? { maxAge } : {}), ...(kind === 'sensitive' ? { sensitive: true } : {}) };
     const url = client.buildAuthorizationUrl(conf, {
       redirect_uri: uris.redirectUri,
-      scope: 'openid email profile',
+      scope: sensitive ? `openid email profile ${sensitive.api.scope}` : 'openid email profile',
+      // An access token for the app's own API (RFC 8707), which enforces the sensitive action.
+      ...(sensitive ? { resource: sensitive.api.resource } : {}),
       code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
       code_challenge_method: 'S256',
       state: s.pending.state,
       nonce: s.pending.nonce,
       ...(kind === 'fresh' ? { max_age: '0' } : {}),
-      ...(kind === 'sensitive' && o.app.sensitiveAction ? stepUpParams(o.app.sensitiveAction.action) : {}),
+      ...(sensitiveParams as Record<string, string> | undefined),
       ...(stepUp && s.user?.email ? { login_hint: s.user.email } : {}),
     });
     setSessionCookie(reply, s);
@@ -172,11 +194,17 @@ export async function startDemoClient(o: DemoClientOptions): Promise<DemoClient>
     }
     const signedIn = toSignedIn(tokens);
     if (!signedIn) return fail(reply, 400, T.errors.generic);
-    // The action is allowed on this response's own ID token only: two factors, for this person.
-    if (pending.sensitive && (!isMultiFactor(signedIn.acr) || (s.user && s.user.sub !== signedIn.sub))) return fail(reply, 403, T.errors.not_confirmed);
+    // The step-up is for this person only; whether it is enough is the API's to say, on the new token.
+    if (pending.sensitive && s.user && s.user.sub !== signedIn.sub) return fail(reply, 403, T.errors.not_confirmed);
+    let confirmed;
+    if (pending.sensitive && sensitive) {
+      const outcome = await callBankDetails(sensitiveApiUrl, signedIn.accessToken, sensitive.action).catch(() => undefined);
+      if (!outcome?.ok) return fail(reply, 403, T.errors.not_confirmed);
+      confirmed = outcome.confirmed;
+    }
     const next = sessions.rotate(s);
     next.user = signedIn;
-    next.confirmed = pending.sensitive ? { authTime: signedIn.authTime, acr: signedIn.acr!, amr: signedIn.amr } : undefined;
+    next.confirmed = confirmed;
     setSessionCookie(reply, next);
     return reply.redirect(pending.sensitive ? '/sensitive/done' : '/', 303);
   });
@@ -222,6 +250,7 @@ function toSignedIn(tokens: client.TokenEndpointResponse & client.TokenEndpointR
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   return {
     idToken: tokens.id_token,
+    accessToken: tokens.access_token,
     sub: claims.sub,
     sid: str(claims.sid),
     name: str(claims.name),

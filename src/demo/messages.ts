@@ -25,7 +25,8 @@ export const DEMO_TEXT = {
   policy: (policy: AppPolicy) =>
     `2FA policy of this app in Gatehouse: ${POLICY_NAMES[policy]}. ` +
     'Two-factor authentication gives it effect; until then every app signs in with the password alone.',
-  sensitiveHint: (action: string) => `Asks Gatehouse to confirm it is you with two-step verification (acr_values=…multi-factor) and says what for (gatehouse_action=${action}).`,
+  sensitiveHint: (action: string) =>
+    `Payroll's API accepts this only after two-step verification in the last 5 minutes; otherwise it answers with a step-up challenge (RFC 9470) and Payroll asks Gatehouse to confirm it is you (acr_values=…multi-factor, max_age=300), saying what for (gatehouse_action=${action}).`,
   sensitiveDoneTitle: (label: string) => `${label}: confirmed`,
   sensitiveDone: (action: string) => `Gatehouse confirmed it is you with two-step verification. You can now ${action}.`,
   sensitiveDemoNote: 'This is a demo: nothing is changed. A real app would show its form here and accept it for a few minutes.',

@@ -66,7 +66,7 @@ ${ctx.sensitiveAction ? html`<div class="actions"><a class="button" href="/sensi
 const authTimeText = (authTime: number | undefined) =>
   authTime === undefined ? '' : `${authTime} (${new Date(authTime * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')})`;
 
-/** After the step-up for the sensitive action: what Gatehouse confirmed, from the new ID token. */
+/** After the app's API accepted the sensitive action: how Gatehouse confirmed the person, as the API read it in the access token. */
 export function sensitiveDonePage(ctx: PageContext, action: DemoSensitiveAction, confirmed: NonNullable<DemoSession['confirmed']>): string {
   const title = T.sensitiveDoneTitle(action.label);
   return frame(ctx, title, html`<h1>${title}</h1>

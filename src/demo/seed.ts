@@ -5,7 +5,8 @@ import { audit } from '../store/audit.ts';
 import { APP_POLICIES, clientMetadata, createApp, findClientRow, type AppPolicy, type ClientRow } from '../store/clients.ts';
 import { createOrganization, findOrganizationByName } from '../store/organizations.ts';
 import { createUser, DuplicateEmailError, findUserByEmail } from '../store/users.ts';
-import { DEMO_ORGANIZATION, DEMO_USER, demoAppUris, type DemoAppDefinition } from './catalog.ts';
+import { createResourceServer, findResourceServer } from '../store/resource-servers.ts';
+import { DEMO_ORGANIZATION, DEMO_USER, demoAppUris, type DemoApi, type DemoAppDefinition } from './catalog.ts';
 
 export interface SeedApp {
   app: DemoAppDefinition;
@@ -38,6 +39,7 @@ export async function seedDemo(deps: Deps, apps: readonly SeedApp[]): Promise<Se
   const userId = await ensureUser(deps, organizationId);
   const changedApps: string[] = [];
   for (const a of apps) if (await ensureApp(deps, a)) changedApps.push(a.app.clientId);
+  for (const a of apps) if (a.app.sensitiveAction) await ensureApi(deps, a.app.name, a.app.sensitiveAction.api);
   return { organizationId, userId, changedApps };
 }
 
@@ -69,6 +71,20 @@ async function ensureUser(deps: Deps, organizationId: string): Promise<string> {
     if (!(err instanceof DuplicateEmailError)) throw err;
     return (await findUserByEmail(db, DEMO_USER.email))!.id;
   }
+}
+
+/** Registers a demo app's own API as a resource server, so its sign-ins get access tokens for it. */
+async function ensureApi(deps: Deps, appName: string, api: DemoApi): Promise<void> {
+  const { db, clock } = deps;
+  if (await findResourceServer(db, api.resource)) return;
+  try {
+    await createResourceServer(db, clock, { identifier: api.resource, name: `${appName} API`, scopes: api.scope });
+  } catch (err) {
+    // Another instance registered it at the same moment (several instances on one PostgreSQL).
+    if (!(await findResourceServer(db, api.resource))) throw err;
+    return;
+  }
+  await audit(db, clock, { event: 'demo.api_created', details: { identifier: api.resource } });
 }
 
 /** Returns true when the app was (re)registered. */

@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 /** What a demo app remembers of a signed-in person: the ID token and its claims. */
 export interface SignedIn {
   idToken: string;
+  /** For the app's own API, when it has one (Payroll): the token its requests carry. */
+  accessToken: string | undefined;
   sub: string;
   sid: string | undefined;
   name: string | undefined;
@@ -17,7 +19,7 @@ export interface Pending {
   state: string;
   nonce: string;
   codeVerifier: string;
-  /** Set for a step-up (max_age=0): the ID token's auth_time must then be fresh. */
+  /** Set for a step-up (max_age=0, or the API's max_age): the ID token's auth_time must then be that fresh. */
   maxAge?: number;
   /** Set for the app's sensitive action: the ID token must then say two factors were used. */
   sensitive?: boolean;
@@ -30,7 +32,7 @@ export interface DemoSession {
   expiresAt: number;
   pending?: Pending;
   user?: SignedIn;
-  /** The step-up for the sensitive action that came back: when, and how Gatehouse confirmed it. */
+  /** The sensitive action the app's API accepted: when, and how Gatehouse confirmed the person (from the access token). */
   confirmed?: { authTime: number | undefined; acr: string; amr: string[] };
 }
 
