@@ -7,10 +7,12 @@ import { userCommands } from './commands/user.ts';
 import { appCommands } from './commands/app.ts';
 import { apiCommands } from './commands/api.ts';
 import { orgCommands } from './commands/org.ts';
+import { appPolicyCommands } from './commands/app-policy.ts';
+import { policyCommands } from './commands/policy.ts';
 import { keysCommands } from './commands/keys.ts';
 
 /** Every command, in the order `gatehouse help` lists them. */
-export const COMMANDS: AnyCommand[] = [...startCommands, ...migrateCommands, ...userCommands, ...appCommands, ...apiCommands, ...orgCommands, ...keysCommands];
+export const COMMANDS: AnyCommand[] = [...startCommands, ...migrateCommands, ...userCommands, ...appCommands, ...appPolicyCommands, ...apiCommands, ...orgCommands, ...policyCommands, ...keysCommands];
 
 const ENVIRONMENT_HELP = `Configuration comes from the same environment as the server: DATABASE_URL, GATEHOUSE_DATA_DIR,
 GATEHOUSE_SECRET_KEY, GATEHOUSE_ISSUER, PORT, NODE_ENV, … (see README). Every command applies pending
