@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import type { Db } from '../../store/db.ts';
+import { param, precompile } from '../../store/precompiled.ts';
 import type { RiskContext } from './types.ts';
 import { HISTORY_KEEP } from './history.ts';
 import { riskDb } from './tables.ts';
@@ -42,17 +44,50 @@ export function personFacts(ctx: RiskContext): Promise<PersonFacts> {
   return p;
 }
 
+/** The two queries, built and compiled once per store (src/store/precompiled.ts): a decision is on every sign-in's path. */
+function queries(db: Db) {
+  const rdb = riskDb(db);
+  return {
+    person: precompile<{ password_common: number; at: number | null; ip: string | null; country: string | null; device_known: number | null }, { userId: string; now: number }>(db, () =>
+      rdb
+        .selectFrom('users')
+        // Only sign-ins up to `now`, so the simulator replays a past instant as it was.
+        .leftJoin('sign_in_history as h', (j) => j.onRef('h.user_id', '=', 'users.id').on('h.at', '<=', param<number>('now')))
+        .select(['users.password_common', 'h.at', 'h.ip', 'h.country', 'h.device_known'])
+        .where('users.id', '=', param<string>('userId'))
+        .orderBy('h.at', 'desc')
+        .orderBy('h.id', 'desc')
+        .limit(HISTORY_KEEP),
+    ),
+    events: precompile<{ event: string; day: number; hour: number; last: number }, { userId: string; now: number; hourAgo: number; dayAgo: number }>(db, () =>
+      db
+        .selectFrom('audit_events')
+        .select((eb) => [
+          'event',
+          eb.fn.countAll<number>().as('day'),
+          sql<number>`sum(case when at > ${param<number>('hourAgo')} then 1 else 0 end)`.as('hour'),
+          eb.fn.max<number>('at').as('last'),
+        ])
+        .where('user_id', '=', param<string>('userId'))
+        .where('at', '>', param<number>('dayAgo'))
+        .where('at', '<=', param<number>('now'))
+        .where('event', 'in', [...COUNTED_EVENTS])
+        .groupBy('event'),
+    ),
+  };
+}
+const compiled = new WeakMap<Db, ReturnType<typeof queries>>();
+function queriesFor(db: Db) {
+  let q = compiled.get(db);
+  if (!q) {
+    q = queries(db);
+    compiled.set(db, q);
+  }
+  return q;
+}
+
 async function readPerson(ctx: RiskContext): Promise<PersonFacts> {
-  const rows = await riskDb(ctx.deps.db)
-    .selectFrom('users')
-    // Only sign-ins up to `now`, so the simulator replays a past instant as it was.
-    .leftJoin('sign_in_history as h', (j) => j.onRef('h.user_id', '=', 'users.id').on('h.at', '<=', ctx.now))
-    .select(['users.password_common', 'h.at', 'h.ip', 'h.country', 'h.device_known'])
-    .where('users.id', '=', ctx.userId)
-    .orderBy('h.at', 'desc')
-    .orderBy('h.id', 'desc')
-    .limit(HISTORY_KEEP)
-    .execute();
+  const { rows } = await queriesFor(ctx.deps.db).person({ userId: ctx.userId, now: ctx.now });
   return {
     passwordCommon: rows.length > 0 && Number(rows[0]!.password_common) === 1,
     signIns: rows
@@ -72,21 +107,7 @@ export function recentEvents(ctx: RiskContext): Promise<RecentEvents> {
 }
 
 async function readEvents(ctx: RiskContext): Promise<RecentEvents> {
-  const hourAgo = ctx.now - HOUR_MS;
-  const rows = await ctx.deps.db
-    .selectFrom('audit_events')
-    .select((eb) => [
-      'event',
-      eb.fn.countAll<number>().as('day'),
-      sql<number>`sum(case when at > ${hourAgo} then 1 else 0 end)`.as('hour'),
-      eb.fn.max('at').as('last'),
-    ])
-    .where('user_id', '=', ctx.userId)
-    .where('at', '>', ctx.now - DAY_MS)
-    .where('at', '<=', ctx.now)
-    .where('event', 'in', [...COUNTED_EVENTS])
-    .groupBy('event')
-    .execute();
+  const { rows } = await queriesFor(ctx.deps.db).events({ userId: ctx.userId, now: ctx.now, hourAgo: ctx.now - HOUR_MS, dayAgo: ctx.now - DAY_MS });
   const out: RecentEvents = {};
   for (const r of rows) out[r.event as CountedEvent] = { day: Number(r.day), hour: Number(r.hour), last: Number(r.last) };
   return out;
