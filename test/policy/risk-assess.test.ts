@@ -165,3 +165,19 @@ test('every reason has a plain-words sentence', () => {
   assert.equal(reasonText('new_country'), "We're asking because you're signing in from a country you haven't used before.");
   assert.equal(new Set(all.map((r) => reasonText(r))).size, all.length);
 });
+
+test('a decision with every check reads the store in two statements', async () => {
+  const id = await regular();
+  await audit(t.gh.deps.db, clock, { event: 'mfa.failed', userId: id });
+  let statements = 0;
+  const db = t.gh.deps.db.withPlugin({
+    transformQuery: (args) => args.node,
+    transformResult: async (args) => {
+      statements++;
+      return args.result;
+    },
+  });
+  const r = await assessRisk({ ...ctx(id, { ip: JP }), deps: { ...t.gh.deps, db } });
+  assert.deepEqual(reasons(r.signals), ['new_country', 'new_device']);
+  assert.equal(statements, 2);
+});
