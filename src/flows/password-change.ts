@@ -9,6 +9,7 @@ import { hashPassword } from '../crypto/password.ts';
 import { checkPasswordPolicy } from '../crypto/password-policy.ts';
 import { checkPassword } from './password-login.ts';
 import { signOutEverywhere } from './sign-out.ts';
+import { notePasswordCommon } from '../policy/risk/password-common.ts';
 import { translator } from '../i18n/index.ts';
 
 export interface PasswordChangeInput {
@@ -63,6 +64,7 @@ export async function changePassword(
   }
 
   await updateUser(deps.db, deps.clock, user.id, { password_hash: await hashPassword(input.next!) });
+  await notePasswordCommon(deps.db, user, input.next!, { always: true });
   await audit(deps.db, deps.clock, { ...where, event: 'password.changed', userId: user.id });
   await signOutEverywhere(deps, provider, user.id, { keepSessionId, reason: 'password_changed', where });
 

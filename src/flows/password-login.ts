@@ -4,6 +4,7 @@ import { audit } from '../store/audit.ts';
 import { canonicalEmail, findUserByEmail, updateUser, type User } from '../store/users.ts';
 import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/password.ts';
 import { clearAccountFailures, passwordAccepted, reservePasswordAttempt } from '../security/password-attempts.ts';
+import { notePasswordCommon } from '../policy/risk/password-common.ts';
 import { issueDeviceCookie, presentedDevice, type DeviceCookie } from '../security/device-cookie.ts';
 
 export type PasswordCheck =
@@ -60,6 +61,7 @@ export async function checkPassword(deps: Deps, email: string, password: string,
   }
 
   await passwordAccepted(deps, attempt);
+  await notePasswordCommon(db, user, password);
   let current = user;
   if (needsRehash(user.password_hash!)) {
     const password_hash = await hashPassword(password);

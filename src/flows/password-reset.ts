@@ -13,6 +13,7 @@ import { clearPasswordFailures } from './password-login.ts';
 import { clearFailuresAfterProof } from '../security/attempts.ts';
 import { signOutEverywhere } from './sign-out.ts';
 import { translator } from '../i18n/index.ts';
+import { notePasswordCommon } from '../policy/risk/password-common.ts';
 import { randomId } from '../clock.ts';
 
 /** A reset link works once, for 30 minutes. */
@@ -112,6 +113,7 @@ export async function completePasswordReset(
     return { ok: false, invalidLink: true };
   }
   await updateUser(db, clock, user.id, { password_hash: passwordHash, email_verified: 1 });
+  await notePasswordCommon(db, user, password, { always: true });
   await db
     .updateTable('email_tokens')
     .set({ used_at: clock.now() })

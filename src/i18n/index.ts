@@ -1,8 +1,9 @@
 import { en as enCore } from './en.ts';
 import { enMfa } from './en-mfa.ts';
+import { enRisk } from './en-risk.ts';
 
-/** The English catalog: core pages plus two-step verification (one file per area). */
-export const en = { ...enCore, ...enMfa };
+/** The English catalog: core pages, two-step verification, adaptive risk reasons (one file per area). */
+export const en = { ...enCore, ...enMfa, ...enRisk };
 
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;

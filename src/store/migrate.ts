@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002_second_factors.ts';
 import * as m0003 from './migrations/0003_attempts_per_kind.ts';
 import * as m0004 from './migrations/0004_password_attempts.ts';
 import * as m0006 from './migrations/0006_org_domains.ts';
+import * as m0007 from './migrations/0007_sign_in_history.ts';
 
 /** Migrations are imported statically: one list, the same for SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003_attempts_per_kind': m0003,
   '0004_password_attempts': m0004,
   '0006_org_domains': m0006,
+  '0007_sign_in_history': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,5 +1,6 @@
 import type { Db } from './db.ts';
 import type { Clock } from '../clock.ts';
+import { purgeSignInHistory } from '../policy/risk/history.ts';
 
 /**
  * Tables whose rows carry their own expiry and mean nothing after it: sign-in flows (and the
@@ -14,4 +15,6 @@ export async function purgeExpired(db: Db, clock: Clock): Promise<void> {
   const now = clock.now();
   await db.deleteFrom('oidc_models').where('expires_at', '<=', now).execute();
   for (const table of EXPIRING) await db.deleteFrom(table).where('expires_at', '<=', now).execute();
+  // Sign-in history has no expiry of its own: each person keeps their latest few, for a year at most.
+  await purgeSignInHistory(db, now);
 }

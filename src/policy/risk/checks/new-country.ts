@@ -1,0 +1,19 @@
+import { countryOf } from '../geo/ip-country.ts';
+import { personFacts } from '../facts.ts';
+import type { RiskCheck } from '../types.ts';
+
+export const NEW_COUNTRY_WEIGHT = 40;
+
+/**
+ * Country new for this person: the address's country (offline GeoIP) is none of the countries of
+ * their latest completed sign-ins. Silent when the country is unknown (a private address, no data)
+ * and on a person's first recorded sign-in: there is nothing to compare with, and "new device"
+ * already speaks for a first sign-in.
+ */
+export const newCountryCheck: RiskCheck = async (ctx) => {
+  const country = countryOf(ctx.ip);
+  if (!country) return null;
+  const seen = (await personFacts(ctx)).signIns.map((s) => s.country).filter((c): c is string => c !== null);
+  if (seen.length === 0 || seen.includes(country)) return null;
+  return { check: 'new_country', reason: 'new_country', weight: NEW_COUNTRY_WEIGHT, detail: { country } };
+};
