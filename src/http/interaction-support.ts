@@ -16,6 +16,7 @@ import { signInRequirementFor } from '../policy/requirement-for.ts';
 import { clientAddress } from '../security/client-address.ts';
 import { presentedDevice } from '../security/device-cookie.ts';
 import { isKnownDevice, recordKnownDevice } from '../policy/known-devices.ts';
+import { recordSignIn } from '../policy/risk/history.ts';
 import { requestedAcrs, unknownEssentialAcr, type Requirement } from '../gate/requirement.ts';
 import { hasSecondFactorAmr, latestProofAt, sessionProof, type Proof } from '../gate/evidence.ts';
 import { decide, type Decision } from '../gate/decide.ts';
@@ -192,7 +193,10 @@ export function interactionSupport(deps: HttpDeps) {
       await audit(db, clock, { ...where, event: 'login.succeeded', userId: e.user.id, details: { acr, amr, renewed: provenAt !== undefined, reasons } });
       // A browser that completes a sign-in with a second factor becomes known to the person (adaptive risk).
       const device = presentedDevice(deps, e.user.id, req.cookies as Record<string, string | undefined>);
-      if (device && hasSecondFactorAmr({ source: 'session', amr, at: 0 })) await recordKnownDevice(db, clock, e.user.id, device);
+      const twoFactor = hasSecondFactorAmr({ source: 'session', amr, at: 0 });
+      if (device && twoFactor) await recordKnownDevice(db, clock, e.user.id, device);
+      // Only a sign-in proven now joins the history the risk checks compare with (countries, travel).
+      if (provenAt !== undefined) await recordSignIn(deps, { userId: e.user.id, ip: clientAddress(req.ip, undefined, []), deviceKnown: !!device && twoFactor, now: clock.now() });
       const ts = provenAt === undefined && sessionAt !== undefined ? { ts: Math.floor(sessionAt / 1000) } : {};
       return support.finish(req, reply, { login: { accountId: e.user.id, acr, amr, remember: true, ...ts } });
     },

@@ -5,6 +5,7 @@ import { isRememberedDevice } from '../flows/remembered-devices.ts';
 import { withRequest, type AuthenticationRequest, type Requirement } from '../gate/requirement.ts';
 import { companyOf } from './company-of.ts';
 import { signInPolicy, type RiskView } from './engine.ts';
+import { assessRisk } from './risk/assess.ts';
 
 /** The client id of Account settings (docs/decisions/0002-account-sign-in.md). */
 export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
@@ -23,14 +24,10 @@ export interface SignInContext {
   request: AuthenticationRequest;
 }
 
-/**
- * The risk of this sign-in as the engine reads it. Interim, until the named checks of
- * src/policy/risk/ land: a browser that completed a two-factor sign-in of this person before is
- * known; anything else — a new browser, an address that cannot be read — asks.
- */
-async function assess(_deps: Deps, c: SignInContext): Promise<RiskView> {
-  if (!c.ip) return { decision: 'ask', reasons: ['unknown_address'] };
-  return (await c.deviceKnown()) ? { decision: 'skip', reasons: ['known_device'] } : { decision: 'ask', reasons: ['new_device'] };
+/** The risk of this sign-in (src/policy/risk/), as the engine reads it: the decision and its named reasons. */
+async function assess(deps: Deps, c: SignInContext, trustedNetworks: readonly string[]): Promise<RiskView> {
+  const { decision, signals } = await assessRisk({ deps, userId: c.user.id, ip: c.ip, deviceKnown: await c.deviceKnown(), trustedNetworks, now: deps.clock.now() });
+  return { decision, reasons: signals.map((s) => s.reason) };
 }
 
 /**
@@ -50,7 +47,7 @@ export async function signInRequirementFor(deps: Deps, c: SignInContext): Promis
   const [rememberedDevice, snooze, risk] = await Promise.all([
     hasSecondFactor && !accountConsole ? isRememberedDevice(deps, c.user, c.deviceToken) : false,
     !accountConsole ? deps.db.selectFrom('mfa_state').select('remind_after').where('user_id', '=', c.user.id).executeTakeFirst() : undefined,
-    adaptive && hasSecondFactor ? assess(deps, c) : undefined,
+    adaptive && hasSecondFactor ? assess(deps, c, company?.policy.trustedNetworks ?? []) : undefined,
   ]);
   const base = signInPolicy({
     accountConsole,

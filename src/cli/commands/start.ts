@@ -30,6 +30,8 @@ const start = command({
     const signal = untilSignal();
     // Loaded on demand, so that other commands (and `help`) start without the HTTP server.
     const [{ startGatehouse }, { startDemo, DEMO_USER }] = await Promise.all([import('../../app.ts'), import('../../demo/index.ts')]);
+    // The GeoIP ranges are read now, so that no sign-in waits for them (src/policy/risk/geo/).
+    (await import('../../policy/risk/geo/ip-country.ts')).loadIpCountries();
     const gh = await startGatehouse(config);
     let demo: Demo | undefined;
     try {
