@@ -216,7 +216,9 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     const name = methodName(field(req, 'name'));
     if (!name) return render(req, reply, s, undefined, [{ field: `name-${req.params.id}`, message: t('security.name_invalid') }], 400);
     if (!(await renameMethod(db, s.user.id, req.params.id, name))) return reply.redirect('/account/security', 303);
-    await audit(db, clock, { ...auditContext(req), event: 'mfa.method.renamed', userId: s.user.id, details: { methodId: req.params.id } });
+    // The type lets the activity say what was renamed ("You renamed an authenticator app").
+    const type = (await findMethod(db, s.user.id, req.params.id))?.type;
+    await audit(db, clock, { ...auditContext(req), event: 'mfa.method.renamed', userId: s.user.id, details: { methodId: req.params.id, type } });
     return reply.redirect('/account/security?done=renamed', 303);
   });
 
@@ -224,7 +226,8 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     const s = await signedIn(req, reply, true);
     if (!s) return reply;
     if (await setDefaultMethod(db, s.user.id, req.params.id)) {
-      await audit(db, clock, { ...auditContext(req), event: 'mfa.method.default_changed', userId: s.user.id, details: { methodId: req.params.id } });
+      const type = (await findMethod(db, s.user.id, req.params.id))?.type;
+      await audit(db, clock, { ...auditContext(req), event: 'mfa.method.default_changed', userId: s.user.id, details: { methodId: req.params.id, type } });
     }
     return reply.redirect('/account/security?done=default', 303);
   });
