@@ -162,10 +162,11 @@ test('"Confirm it\'s you" carries on to the confirmation of the change asked for
   // Past the proof's 5 minutes.
   clock.advance(6 * 60_000);
 
-  const proveAndLand = async (from: string, confirmation: string) => {
+  const proveAndLand = async (from: string, confirmation: string, purpose: string) => {
     await p.ua.go(securityUrl(t));
     const proof = await p.ua.submit(from);
     assert.ok(isProofPage(proof), `${from}: "Confirm it's you" first`);
+    assert.ok(has(proof.body, tr('security.proof.body_for', { purpose })), `${from}: the proof says what it is for (${purpose})`);
     assert.match(proof.body, new RegExp(`name="next" value="${confirmation.replace(/\//g, '\\/')}"`));
     const landed = await p.ua.submit('/account/security/verify', { code: totpCode(secret, clock.now()) });
     clock.nextStep();
@@ -174,7 +175,7 @@ test('"Confirm it\'s you" carries on to the confirmation of the change asked for
   };
 
   // Remove: the proof leads to that method's confirmation; the other methods link keeps `next`.
-  let page = await proveAndLand(`/account/security/methods/${first.id}/remove`, removeConfirm(first.id));
+  let page = await proveAndLand(`/account/security/methods/${first.id}/remove`, removeConfirm(first.id), tr('security.proof.purpose.remove', { name: `“${first.name}”` }));
   assert.ok(has(page.body, tr('security.remove_confirm.title')));
   assert.equal((await listActiveMethods(t.gh.deps.db, p.user.id)).length, 2, 'the proof alone removes nothing');
   page = await p.ua.submit(`/account/security/methods/${first.id}/remove`);
@@ -183,13 +184,13 @@ test('"Confirm it\'s you" carries on to the confirmation of the change asked for
   secret = second.secret;
 
   clock.advance(6 * 60_000);
-  page = await proveAndLand('/account/security/recovery-codes', CODES_CONFIRM);
+  page = await proveAndLand('/account/security/recovery-codes', CODES_CONFIRM, tr('security.proof.purpose.codes'));
   assert.ok(has(page.body, 'Your 10 unused recovery codes will stop working.'));
   page = await p.ua.submit('/account/security/recovery-codes');
   assert.match(page.body, /Save your recovery codes/);
 
   clock.advance(6 * 60_000);
-  page = await proveAndLand('/account/security/reset', RESET_CONFIRM);
+  page = await proveAndLand('/account/security/reset', RESET_CONFIRM, tr('security.proof.purpose.reset'));
   assert.ok(has(page.body, tr('security.reset_confirm.title')));
   page = await p.ua.submit('/account/security/reset');
   assert.equal(page.url, `${t.issuer}/account/security/reset/done`);

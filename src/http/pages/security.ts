@@ -92,6 +92,8 @@ export interface ProofPageInput {
   choices: FactorChoice[];
   webauthnOptions?: unknown;
   next: string;
+  /** What the proof is for, after "to" ("to remove “Pixel 8”"), when the change is known. */
+  purpose?: string;
   errors?: FieldError[];
 }
 
@@ -123,7 +125,7 @@ ${input({ id: 'code', label: p.choice === 'recovery' ? t('mfa.recovery.label') :
     title: t('security.proof.title'),
     scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js'],
     body: html`<h1>${t('security.proof.title')}</h1>
-<p>${p.choice ? t('security.proof.body') : t('security.proof.password')}</p>
+<p id="purpose">${p.purpose ? (p.choice ? t('security.proof.body_for', { purpose: p.purpose }) : t('security.proof.password_for', { purpose: p.purpose })) : p.choice ? t('security.proof.body') : t('security.proof.password')}</p>
 ${p.choice && p.choice !== 'webauthn' ? errorSummary(t, p.errors ?? []) : ''}${!p.choice ? errorSummary(t, p.errors ?? []) : ''}
 ${form}
 ${p.choices.length > 1 ? html`<ul class="plain links">${p.choices.filter((c) => c !== p.choice).map((c) => html`<li><a href="/account/security/verify?method=${c}&amp;next=${encodeURIComponent(p.next)}">${c === 'recovery' ? t('mfa.use_recovery') : c === 'totp' ? t('method.totp') : t('method.webauthn')}</a></li>`)}</ul>` : ''}

@@ -137,7 +137,17 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
       challenge = started.state;
     }
     await saveLoginFlow(db, clock, { uid: `proof-challenge:${s.sessionUid}`, email: null, userId: s.user.id, step: 'challenge', amr: [], data: challenge }, FRESH_PROOF_MS);
-    return reply.code(status).type('text/html').send(proofPage({ t, csrf: csrf.token(req, reply), email: s.user.email, choice, choices, webauthnOptions, next, errors }));
+    return reply.code(status).type('text/html').send(proofPage({ t, csrf: csrf.token(req, reply), email: s.user.email, choice, choices, webauthnOptions, next, purpose: await purposeOf(s, next, choices.length > 0), errors }));
+  }
+
+  /** What "Confirm it's you" is for, from where it carries on to (`next` is already a safe one). */
+  async function purposeOf(s: SignedIn, next: string, hasMethods: boolean): Promise<string | undefined> {
+    if (next === CONFIRM.codes) return t('security.proof.purpose.codes');
+    if (next === CONFIRM.reset) return t('security.proof.purpose.reset');
+    if (next === ENROLL_PATH) return hasMethods ? t('security.proof.purpose.add') : t('security.proof.purpose.enable');
+    const id = REMOVE_CONFIRM.exec(next)?.[1];
+    const method = id ? await findMethod(db, s.user.id, id) : undefined;
+    return method ? t('security.proof.purpose.remove', { name: quoted(method.name) }) : undefined;
   }
 
   const notices: Record<string, Parameters<typeof t>[0]> = {
