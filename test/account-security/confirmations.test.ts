@@ -91,7 +91,8 @@ test('each confirmation states its consequence; Cancel and the page itself chang
   assert.equal(page.url, `${t.issuer}${removeConfirm(phone.id)}`, 'Remove opens its confirmation');
   assert.ok(has(page.body, tr('security.remove_confirm.title')));
   assert.ok(has(page.body, tr('security.remove_confirm.body', { name: '“Work phone”', type: tr('method.totp') })));
-  assert.ok(has(page.body, 'Removing a method also forgets every remembered device and signs you out of every app, on every device. This browser stays signed in to your account settings.'));
+  assert.ok(has(page.body, 'Removing a method also forgets every remembered device and signs you out of every app, on every device.'));
+  assert.ok(has(page.body, tr('security.remove_confirm.stays')), 'this browser signed in with a code: it stays');
   assert.ok(!has(page.body, tr('security.remove_confirm.last')), 'not the last method');
   assert.match(page.body, /<button type="submit" class="danger">Remove “Work phone”<\/button>/);
   assert.match(page.body, /<input type="hidden" name="confirm" value="1">/);
@@ -205,6 +206,31 @@ test('"Confirm it\'s you" carries on to the confirmation of the change asked for
   assert.ok(isProofPage(again));
   assert.equal((await q.ua.submit('/account/security/verify', { code: totpCode(q.secret, clock.now()) })).url, `${t.issuer}${CODES_CONFIRM}`);
   clock.nextStep();
+});
+
+test('removing the method a password-only session enrolled here: the confirmation says this browser is signed out too, and it is', async () => {
+  // Signed in with the password alone (no 2FA then); the settings stay open on the method enrolled last here.
+  const p = await personWithTotp(t, clock, 'enrolled-here@example.com');
+  const second = await addTotpInSettings(p.ua, t, clock, { expectCodes: false, proofSecret: p.secret });
+  const [first, last] = listedMethods(second.page.body);
+  assert.ok(first && last);
+
+  // The other one: this browser stays.
+  await p.ua.go(securityUrl(t));
+  let page = await p.ua.submit(`/account/security/methods/${first.id}/remove`);
+  assert.equal(page.url, `${t.issuer}${removeConfirm(first.id)}`);
+  assert.ok(has(page.body, tr('security.remove_confirm.stays')));
+
+  // The one it enrolled last: the page tells the truth — this browser is signed out too.
+  await p.ua.go(securityUrl(t));
+  page = await p.ua.submit(`/account/security/methods/${last.id}/remove`);
+  assert.equal(page.url, `${t.issuer}${removeConfirm(last.id)}`);
+  assert.ok(!has(page.body, tr('security.remove_confirm.stays')), 'no "stays signed in"');
+  assert.ok(has(page.body, tr('security.remove_confirm.signs_out_here', { name: `“${last.name}”` })));
+  page = await p.ua.submit(`/account/security/methods/${last.id}/remove`);
+  assert.equal((await listActiveMethods(t.gh.deps.db, p.user.id)).length, 1);
+  const after = await p.ua.go(securityUrl(t));
+  assert.notEqual(after.url, securityUrl(t), 'the settings ask this browser to sign in again');
 });
 
 test('"Confirm it\'s you" refuses a forged `next`: other sites, other paths, someone else\'s or a removed method all end on the settings', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpDeps } from '../server.ts';
-import { accountSession, type SignedIn } from '../session.ts';
+import { accountSession, meetsAccountRequirement, type SignedIn } from '../session.ts';
 import { auditContext, field } from '../request-context.ts';
 import { errorPage } from '../pages/error.ts';
 import { proofPage, resetDonePage, securityPage } from '../pages/security.ts';
@@ -265,12 +265,16 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     if (await lastRequired(s)) return render(req, reply, s, undefined, [{ field: 'methods-heading', message: t('security.last_method_required') }], 409);
     const last = (await listActiveMethods(db, s.user.id)).length === 1;
     const type = method.type === 'totp' ? t('method.totp') : t('method.webauthn');
+    // A session that signed in with the password alone and enrolled this method here is kept in the
+    // settings by that enrollment (session.ts): once the method goes, it must sign in again. Say so.
+    const stays = await meetsAccountRequirement(deps, s, { withoutMethod: method.id });
+    const here = stays ? t('security.remove_confirm.stays') : t('security.remove_confirm.signs_out_here', { name: quoted(method.name) });
     return reply.type('text/html').send(
       confirmPage({
         t,
         csrf: csrf.token(req, reply),
         title: t('security.remove_confirm.title'),
-        consequences: [t('security.remove_confirm.body', { name: quoted(method.name), type }), ...(last ? [t('security.remove_confirm.last')] : []), t('security.remove_confirm.side_effects')],
+        consequences: [t('security.remove_confirm.body', { name: quoted(method.name), type }), ...(last ? [t('security.remove_confirm.last')] : []), t('security.remove_confirm.side_effects'), here],
         action: `/account/security/methods/${encodeURIComponent(method.id)}/remove`,
         button: t('security.remove_confirm.button', { name: quoted(method.name) }),
         cancelHref: SETTINGS,
