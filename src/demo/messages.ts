@@ -22,9 +22,7 @@ export const DEMO_TEXT = {
   sid: 'Session (sid)',
   otherApps: 'Single sign-on: open another app without typing your password again.',
   open: (name: string) => `Open ${name}`,
-  policy: (policy: AppPolicy) =>
-    `2FA policy of this app in Gatehouse: ${POLICY_NAMES[policy]}. ` +
-    'Two-factor authentication gives it effect; until then every app signs in with the password alone.',
+  policy: (policy: AppPolicy) => `Two-step verification policy of this app in Gatehouse: ${POLICY_NAMES[policy]}.`,
   sensitiveHint: (action: string) =>
     `Payroll's API accepts this only after two-step verification in the last 5 minutes; otherwise it answers with a step-up challenge (RFC 9470) and Payroll asks Gatehouse to confirm it is you (acr_values=…multi-factor, max_age=300), saying what for (gatehouse_action=${action}).`,
   sensitiveDoneTitle: (label: string) => `${label}: confirmed`,
@@ -44,8 +42,17 @@ export const DEMO_TEXT = {
   },
 } as const;
 
+/**
+ * What each policy really does at sign-in, as src/policy/prompt-rule.ts decides it: a remembered device
+ * skips the second step under Adaptive and Required alike, Adaptive suggests set-up (which can be put
+ * off) and Required insists on it; Bypass asks nothing even of people who have set it up.
+ */
 const POLICY_NAMES: Record<AppPolicy, string> = {
-  bypass: 'Bypass (never asks for 2FA at sign-in)',
-  adaptive: 'Adaptive (asks for 2FA when the risk calls for it)',
-  required: 'Required (always asks for 2FA)',
+  bypass: 'Bypass: signs in with the password alone, even for people who have set up two-step verification',
+  adaptive:
+    'Adaptive: asks for the second step of people who have set up two-step verification when the sign-in looks new or risky — a browser that has not completed it before, a new country, recent failed attempts — and says why; ' +
+    'suggests setting it up to the others, who can choose to be reminded later',
+  required:
+    'Required: asks for the second step at every sign-in, unless this device is remembered; ' +
+    'people who have not set up two-step verification must do so before they go on',
 };

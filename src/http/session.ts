@@ -45,8 +45,9 @@ export async function currentSession(deps: HttpDeps, req: FastifyRequest, reply:
  * people who have 2FA (SECURITY.md) — asked of the same gate as every sign-in. A password-only
  * session from a Bypass app, or from "Remind me later" before 2FA was turned on, does not.
  */
-export async function meetsAccountRequirement(deps: HttpDeps, s: SignedIn): Promise<boolean> {
-  const methods = await listActiveMethods(deps.db, s.user.id);
+export async function meetsAccountRequirement(deps: HttpDeps, s: SignedIn, opts: { withoutMethod?: string } = {}): Promise<boolean> {
+  // `withoutMethod`: whether it still would once that method is removed (the removal's confirmation says so).
+  const methods = (await listActiveMethods(deps.db, s.user.id)).filter((m) => m.id !== opts.withoutMethod);
   if (methods.length === 0) return true;
   const requirement = await signInRequirementFor(deps, { user: s.user, clientId: ACCOUNT_CLIENT_ID, methodTypes: methods.map((m) => m.type), deviceToken: undefined, ip: undefined, deviceKnown: async () => false, request: { acrs: [], reauthenticate: false } });
   // A first method this session confirmed in the settings' wizard counts while it is still active:

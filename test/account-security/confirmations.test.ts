@@ -91,7 +91,8 @@ test('each confirmation states its consequence; Cancel and the page itself chang
   assert.equal(page.url, `${t.issuer}${removeConfirm(phone.id)}`, 'Remove opens its confirmation');
   assert.ok(has(page.body, tr('security.remove_confirm.title')));
   assert.ok(has(page.body, tr('security.remove_confirm.body', { name: '“Work phone”', type: tr('method.totp') })));
-  assert.ok(has(page.body, 'Removing a method also forgets every remembered device and signs you out of every app, on every device. This browser stays signed in to your account settings.'));
+  assert.ok(has(page.body, 'Removing a method also forgets every remembered device and signs you out of every app, on every device.'));
+  assert.ok(has(page.body, tr('security.remove_confirm.stays')), 'this browser signed in with a code: it stays');
   assert.ok(!has(page.body, tr('security.remove_confirm.last')), 'not the last method');
   assert.match(page.body, /<button type="submit" class="danger">Remove “Work phone”<\/button>/);
   assert.match(page.body, /<input type="hidden" name="confirm" value="1">/);
@@ -162,10 +163,11 @@ test('"Confirm it\'s you" carries on to the confirmation of the change asked for
   // Past the proof's 5 minutes.
   clock.advance(6 * 60_000);
 
-  const proveAndLand = async (from: string, confirmation: string) => {
+  const proveAndLand = async (from: string, confirmation: string, purpose: string) => {
     await p.ua.go(securityUrl(t));
     const proof = await p.ua.submit(from);
     assert.ok(isProofPage(proof), `${from}: "Confirm it's you" first`);
+    assert.ok(has(proof.body, tr('security.proof.body_for', { purpose })), `${from}: the proof says what it is for (${purpose})`);
     assert.match(proof.body, new RegExp(`name="next" value="${confirmation.replace(/\//g, '\\/')}"`));
     const landed = await p.ua.submit('/account/security/verify', { code: totpCode(secret, clock.now()) });
     clock.nextStep();
@@ -174,7 +176,7 @@ test('"Confirm it\'s you" carries on to the confirmation of the change asked for
   };
 
   // Remove: the proof leads to that method's confirmation; the other methods link keeps `next`.
-  let page = await proveAndLand(`/account/security/methods/${first.id}/remove`, removeConfirm(first.id));
+  let page = await proveAndLand(`/account/security/methods/${first.id}/remove`, removeConfirm(first.id), tr('security.proof.purpose.remove', { name: `“${first.name}”` }));
   assert.ok(has(page.body, tr('security.remove_confirm.title')));
   assert.equal((await listActiveMethods(t.gh.deps.db, p.user.id)).length, 2, 'the proof alone removes nothing');
   page = await p.ua.submit(`/account/security/methods/${first.id}/remove`);
@@ -183,13 +185,13 @@ test('"Confirm it\'s you" carries on to the confirmation of the change asked for
   secret = second.secret;
 
   clock.advance(6 * 60_000);
-  page = await proveAndLand('/account/security/recovery-codes', CODES_CONFIRM);
+  page = await proveAndLand('/account/security/recovery-codes', CODES_CONFIRM, tr('security.proof.purpose.codes'));
   assert.ok(has(page.body, 'Your 10 unused recovery codes will stop working.'));
   page = await p.ua.submit('/account/security/recovery-codes');
   assert.match(page.body, /Save your recovery codes/);
 
   clock.advance(6 * 60_000);
-  page = await proveAndLand('/account/security/reset', RESET_CONFIRM);
+  page = await proveAndLand('/account/security/reset', RESET_CONFIRM, tr('security.proof.purpose.reset'));
   assert.ok(has(page.body, tr('security.reset_confirm.title')));
   page = await p.ua.submit('/account/security/reset');
   assert.equal(page.url, `${t.issuer}/account/security/reset/done`);
@@ -204,6 +206,31 @@ test('"Confirm it\'s you" carries on to the confirmation of the change asked for
   assert.ok(isProofPage(again));
   assert.equal((await q.ua.submit('/account/security/verify', { code: totpCode(q.secret, clock.now()) })).url, `${t.issuer}${CODES_CONFIRM}`);
   clock.nextStep();
+});
+
+test('removing the method a password-only session enrolled here: the confirmation says this browser is signed out too, and it is', async () => {
+  // Signed in with the password alone (no 2FA then); the settings stay open on the method enrolled last here.
+  const p = await personWithTotp(t, clock, 'enrolled-here@example.com');
+  const second = await addTotpInSettings(p.ua, t, clock, { expectCodes: false, proofSecret: p.secret });
+  const [first, last] = listedMethods(second.page.body);
+  assert.ok(first && last);
+
+  // The other one: this browser stays.
+  await p.ua.go(securityUrl(t));
+  let page = await p.ua.submit(`/account/security/methods/${first.id}/remove`);
+  assert.equal(page.url, `${t.issuer}${removeConfirm(first.id)}`);
+  assert.ok(has(page.body, tr('security.remove_confirm.stays')));
+
+  // The one it enrolled last: the page tells the truth — this browser is signed out too.
+  await p.ua.go(securityUrl(t));
+  page = await p.ua.submit(`/account/security/methods/${last.id}/remove`);
+  assert.equal(page.url, `${t.issuer}${removeConfirm(last.id)}`);
+  assert.ok(!has(page.body, tr('security.remove_confirm.stays')), 'no "stays signed in"');
+  assert.ok(has(page.body, tr('security.remove_confirm.signs_out_here', { name: `“${last.name}”` })));
+  page = await p.ua.submit(`/account/security/methods/${last.id}/remove`);
+  assert.equal((await listActiveMethods(t.gh.deps.db, p.user.id)).length, 1);
+  const after = await p.ua.go(securityUrl(t));
+  assert.notEqual(after.url, securityUrl(t), 'the settings ask this browser to sign in again');
 });
 
 test('"Confirm it\'s you" refuses a forged `next`: other sites, other paths, someone else\'s or a removed method all end on the settings', async () => {

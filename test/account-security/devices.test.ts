@@ -38,7 +38,8 @@ test('remembered devices are listed; "Forget" makes the next sign-in on that bro
   const devices = listedDevices(page.body);
   assert.equal(devices.length, 1);
   assert.ok(devices[0]!.label.length > 0, 'labelled with the browser');
-  assert.match(page.body, /remembered since \d{4}-\d\d-\d\d \d\d:\d\d UTC/);
+  // The UTC time, in a <time> that static/local-time.js rewrites in the reader's own time zone.
+  assert.match(page.body, /remembered since <time datetime="[^"]+" data-local-time[^>]*>\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/time>/);
 
   // The device skips the prompt while it is remembered.
   dropSession(laptop);

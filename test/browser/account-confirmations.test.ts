@@ -64,6 +64,8 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 
     // "Confirm it's you".
     await page.waitForURL(/\/account\/security\/verify\?/);
     assert.equal(await heading(page), t('security.proof.title'));
+    // It says what the proof is for.
+    await page.getByText(t('security.proof.body_for', { purpose: t('security.proof.purpose.remove', { name: '“Work phone”' }) })).waitFor();
     await fitsTheScreen(page);
     await page.getByLabel(t('mfa.totp.label')).fill(totpCode(p.secret, clock.now()));
     clock.nextStep();

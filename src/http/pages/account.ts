@@ -154,26 +154,36 @@ const EVENT_SENTENCES: Record<string, MessageKey> = {
 /** The audit events the activity list shows (the query asks for these only, so the limit counts shown lines). */
 export const ACTIVITY_EVENTS: readonly string[] = Object.keys(EVENT_SENTENCES);
 
-/** Method added or removed: which kind, when the event says (older events name only the type). */
-const ADDED: Record<string, MessageKey> = {
-  totp: 'account.event.mfa_added_totp',
-  passkey: 'account.event.mfa_added_passkey',
-  'security-key': 'account.event.mfa_added_security_key',
-  webauthn: 'account.event.mfa_added_webauthn',
-};
-const REMOVED: Record<string, MessageKey> = {
-  totp: 'account.event.mfa_removed_totp',
-  webauthn: 'account.event.mfa_removed_webauthn',
+/**
+ * Events about one method name it ("You added a security key", "A wrong recovery code was entered")
+ * rather than say "a two-step verification method": by the kind the event records (added: passkey or
+ * security key), else its type, else the way used (a challenge). Older events that name neither keep
+ * the general sentence.
+ */
+const BY_METHOD: Record<string, Record<string, MessageKey>> = {
+  'mfa.method.added': {
+    totp: 'account.event.mfa_added_totp',
+    passkey: 'account.event.mfa_added_passkey',
+    'security-key': 'account.event.mfa_added_security_key',
+    webauthn: 'account.event.mfa_added_webauthn',
+  },
+  'mfa.method.removed': { totp: 'account.event.mfa_removed_totp', webauthn: 'account.event.mfa_removed_webauthn' },
+  'mfa.method.renamed': { totp: 'account.event.mfa_renamed_totp', webauthn: 'account.event.mfa_renamed_webauthn' },
+  'mfa.method.default_changed': { totp: 'account.event.mfa_default_totp', webauthn: 'account.event.mfa_default_webauthn' },
+  'mfa.enrollment.failed': { totp: 'account.event.mfa_enrollment_failed_totp', webauthn: 'account.event.mfa_enrollment_failed_webauthn' },
+  'mfa.succeeded': { totp: 'account.event.mfa_succeeded_totp', webauthn: 'account.event.mfa_succeeded_webauthn', recovery: 'account.event.mfa_succeeded_recovery' },
+  'mfa.failed': { totp: 'account.event.mfa_failed_totp', webauthn: 'account.event.mfa_failed_webauthn', recovery: 'account.event.mfa_failed_recovery' },
 };
 
 /** What happened, as a sentence the person reads ("You added a security key"); never an event name. */
 export function activitySentence(t: T, e: Pick<AccountEvent, 'event' | 'details'>): string {
-  const kind = String(e.details?.kind ?? e.details?.type ?? '');
-  const added = e.event === 'mfa.method.added' && Object.hasOwn(ADDED, kind) ? ADDED[kind] : undefined;
-  if (added) return t(added);
-  const type = String(e.details?.type ?? '');
-  const removed = e.event === 'mfa.method.removed' && Object.hasOwn(REMOVED, type) ? REMOVED[type] : undefined;
-  if (removed) return t(removed);
+  const byMethod = Object.hasOwn(BY_METHOD, e.event) ? BY_METHOD[e.event]! : undefined;
+  if (byMethod) {
+    for (const field of ['kind', 'type', 'method'] as const) {
+      const v = String(e.details?.[field] ?? '');
+      if (Object.hasOwn(byMethod, v)) return t(byMethod[v]!);
+    }
+  }
   const key = Object.hasOwn(EVENT_SENTENCES, e.event) ? EVENT_SENTENCES[e.event] : undefined;
   return key ? t(key) : t('account.event.other');
 }

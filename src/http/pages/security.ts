@@ -27,7 +27,11 @@ export interface SecurityPageInput {
   errors?: FieldError[];
 }
 
-const when = (ms: number | null) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC' : '—');
+/** A message with a moment in it, the moment as {@link localTime} (rewritten in the reader's zone) where `{time}` stands. */
+function withLocalTime(t: T, text: string, ms: number) {
+  const [before, after = ''] = text.split('\u0000');
+  return html`${before}${localTime(t, ms)}${after}`;
+}
 
 /** Account settings → Two-step verification: methods, recovery codes, remembered devices, reset. */
 export function securityPage(p: SecurityPageInput): string {
@@ -66,7 +70,7 @@ ${!m.isDefault ? html`<form method="post" action="/account/security/methods/${m.
 ${p.devices.length === 0
       ? html`<p>${t('security.devices_none')}</p>`
       : html`<ul class="plain">${p.devices.map(
-          (d) => html`<li data-device="${d.id}"><strong>${describeUserAgent(t, d.label)}</strong> <span class="muted">${t('security.device_since', { time: when(d.createdAt) })}${d.ip ? ` · ${d.ip}` : ''}</span>
+          (d) => html`<li data-device="${d.id}"><strong>${describeUserAgent(t, d.label)}</strong> <span class="muted">${withLocalTime(t, t('security.device_since', { time: '\u0000' }), d.createdAt)}${d.ip ? ` · ${d.ip}` : ''}</span>
 <form method="post" action="/account/security/devices/${d.id}/forget" class="inline-form">${csrfField(p.csrf)}<button type="submit" class="secondary">${t('security.device_forget')}</button></form></li>`,
         )}</ul>`}
 </section>
@@ -88,6 +92,8 @@ export interface ProofPageInput {
   choices: FactorChoice[];
   webauthnOptions?: unknown;
   next: string;
+  /** What the proof is for, after "to" ("to remove “Pixel 8”"), when the change is known. */
+  purpose?: string;
   errors?: FieldError[];
 }
 
@@ -119,7 +125,7 @@ ${input({ id: 'code', label: p.choice === 'recovery' ? t('mfa.recovery.label') :
     title: t('security.proof.title'),
     scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js'],
     body: html`<h1>${t('security.proof.title')}</h1>
-<p>${p.choice ? t('security.proof.body') : t('security.proof.password')}</p>
+<p id="purpose">${p.purpose ? (p.choice ? t('security.proof.body_for', { purpose: p.purpose }) : t('security.proof.password_for', { purpose: p.purpose })) : p.choice ? t('security.proof.body') : t('security.proof.password')}</p>
 ${p.choice && p.choice !== 'webauthn' ? errorSummary(t, p.errors ?? []) : ''}${!p.choice ? errorSummary(t, p.errors ?? []) : ''}
 ${form}
 ${p.choices.length > 1 ? html`<ul class="plain links">${p.choices.filter((c) => c !== p.choice).map((c) => html`<li><a href="/account/security/verify?method=${c}&amp;next=${encodeURIComponent(p.next)}">${c === 'recovery' ? t('mfa.use_recovery') : c === 'totp' ? t('method.totp') : t('method.webauthn')}</a></li>`)}</ul>` : ''}

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpDeps } from '../server.ts';
-import { accountSession, type SignedIn } from '../session.ts';
+import { accountSession, meetsAccountRequirement, type SignedIn } from '../session.ts';
 import { auditContext, field } from '../request-context.ts';
 import { errorPage } from '../pages/error.ts';
 import { proofPage, resetDonePage, securityPage } from '../pages/security.ts';
@@ -137,7 +137,17 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
       challenge = started.state;
     }
     await saveLoginFlow(db, clock, { uid: `proof-challenge:${s.sessionUid}`, email: null, userId: s.user.id, step: 'challenge', amr: [], data: challenge }, FRESH_PROOF_MS);
-    return reply.code(status).type('text/html').send(proofPage({ t, csrf: csrf.token(req, reply), email: s.user.email, choice, choices, webauthnOptions, next, errors }));
+    return reply.code(status).type('text/html').send(proofPage({ t, csrf: csrf.token(req, reply), email: s.user.email, choice, choices, webauthnOptions, next, purpose: await purposeOf(s, next, choices.length > 0), errors }));
+  }
+
+  /** What "Confirm it's you" is for, from where it carries on to (`next` is already a safe one). */
+  async function purposeOf(s: SignedIn, next: string, hasMethods: boolean): Promise<string | undefined> {
+    if (next === CONFIRM.codes) return t('security.proof.purpose.codes');
+    if (next === CONFIRM.reset) return t('security.proof.purpose.reset');
+    if (next === ENROLL_PATH) return hasMethods ? t('security.proof.purpose.add') : t('security.proof.purpose.enable');
+    const id = REMOVE_CONFIRM.exec(next)?.[1];
+    const method = id ? await findMethod(db, s.user.id, id) : undefined;
+    return method ? t('security.proof.purpose.remove', { name: quoted(method.name) }) : undefined;
   }
 
   const notices: Record<string, Parameters<typeof t>[0]> = {
@@ -216,7 +226,9 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     const name = methodName(field(req, 'name'));
     if (!name) return render(req, reply, s, undefined, [{ field: `name-${req.params.id}`, message: t('security.name_invalid') }], 400);
     if (!(await renameMethod(db, s.user.id, req.params.id, name))) return reply.redirect('/account/security', 303);
-    await audit(db, clock, { ...auditContext(req), event: 'mfa.method.renamed', userId: s.user.id, details: { methodId: req.params.id } });
+    // The type lets the activity say what was renamed ("You renamed an authenticator app").
+    const type = (await findMethod(db, s.user.id, req.params.id))?.type;
+    await audit(db, clock, { ...auditContext(req), event: 'mfa.method.renamed', userId: s.user.id, details: { methodId: req.params.id, type } });
     return reply.redirect('/account/security?done=renamed', 303);
   });
 
@@ -224,7 +236,8 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     const s = await signedIn(req, reply, true);
     if (!s) return reply;
     if (await setDefaultMethod(db, s.user.id, req.params.id)) {
-      await audit(db, clock, { ...auditContext(req), event: 'mfa.method.default_changed', userId: s.user.id, details: { methodId: req.params.id } });
+      const type = (await findMethod(db, s.user.id, req.params.id))?.type;
+      await audit(db, clock, { ...auditContext(req), event: 'mfa.method.default_changed', userId: s.user.id, details: { methodId: req.params.id, type } });
     }
     return reply.redirect('/account/security?done=default', 303);
   });
@@ -252,12 +265,16 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     if (await lastRequired(s, method.id)) return render(req, reply, s, undefined, [{ field: 'methods-heading', message: t('security.last_method_required') }], 409);
     const last = (await listActiveMethods(db, s.user.id)).length === 1;
     const type = method.type === 'totp' ? t('method.totp') : t('method.webauthn');
+    // A session that signed in with the password alone and enrolled this method here is kept in the
+    // settings by that enrollment (session.ts): once the method goes, it must sign in again. Say so.
+    const stays = await meetsAccountRequirement(deps, s, { withoutMethod: method.id });
+    const here = stays ? t('security.remove_confirm.stays') : t('security.remove_confirm.signs_out_here', { name: quoted(method.name) });
     return reply.type('text/html').send(
       confirmPage({
         t,
         csrf: csrf.token(req, reply),
         title: t('security.remove_confirm.title'),
-        consequences: [t('security.remove_confirm.body', { name: quoted(method.name), type }), ...(last ? [t('security.remove_confirm.last')] : []), t('security.remove_confirm.side_effects')],
+        consequences: [t('security.remove_confirm.body', { name: quoted(method.name), type }), ...(last ? [t('security.remove_confirm.last')] : []), t('security.remove_confirm.side_effects'), here],
         action: `/account/security/methods/${encodeURIComponent(method.id)}/remove`,
         button: t('security.remove_confirm.button', { name: quoted(method.name) }),
         cancelHref: SETTINGS,
