@@ -30,7 +30,7 @@ test('Enable from settings: the password again, the wizard with an authenticator
   // "Enable" first asks for the password again, although this browser signed in moments ago.
   page = await ua.submit('/account/security/add');
   assert.ok(isProofPage(page), `expected "Confirm it's you", got ${page.url}`);
-  assert.match(page.body, /Enter your password to continue/);
+  assert.match(page.body, /Enter your password to confirm it’s you to set up two-step verification/, 'the proof page says what it is for');
   assert.match(page.body, /type="password"/);
   const wrong = await ua.submit('/account/security/verify', { password: 'not the password' });
   assert.equal(wrong.status, 400);
