@@ -32,6 +32,8 @@ export interface Requirement {
   allowedMethods?: readonly string[];
   /** The risk assessment denies this sign-in outright, after the first factor. */
   blocked?: boolean;
+  /** The organization whose company policy applies, to name it where the page says why. */
+  orgName?: string;
   /** How long "Remember this device" lasts under the company policy (0: not offered); undefined: the default. */
   rememberDeviceDays?: number;
   /** Named reasons, for the audit log and the pages. */

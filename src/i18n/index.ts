@@ -1,9 +1,10 @@
 import { en as enCore } from './en.ts';
 import { enMfa } from './en-mfa.ts';
 import { enRisk } from './en-risk.ts';
+import { enPolicy } from './en-policy.ts';
 
-/** The English catalog: core pages, two-step verification, adaptive risk reasons (one file per area). */
-export const en = { ...enCore, ...enMfa, ...enRisk };
+/** The English catalog: core pages, two-step verification, adaptive risk reasons, policy reasons (one file per area). */
+export const en = { ...enCore, ...enMfa, ...enRisk, ...enPolicy };
 
 export type MessageKey = keyof typeof en;
 export type Messages = Record<MessageKey, string>;

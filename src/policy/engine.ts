@@ -53,7 +53,7 @@ export function signInPolicy(i: PolicyInput): Requirement {
     reasons,
     ...base,
     ...(allowed ? { allowedMethods: [...allowed] } : {}),
-    ...(i.company ? { rememberDeviceDays: i.company.policy.rememberDeviceDays } : {}),
+    ...(i.company ? { rememberDeviceDays: i.company.policy.rememberDeviceDays, orgName: i.company.name } : {}),
     ...o,
   });
 
