@@ -41,6 +41,8 @@ export class PushDevice {
   enrolled?: Enrolled;
   #privateKey?: CryptoKey;
   publicJwk?: JWK;
+  /** How far this device's clock is from the test clock (a phone with a wrong time). */
+  clockOffsetMs = 0;
 
   constructor(
     readonly issuer: string,
@@ -92,7 +94,7 @@ export class PushDevice {
 
   async authorization(method: string, url: string): Promise<string> {
     const htu = url.split('?')[0]!;
-    return `Device ${await this.sign('gh-device+jwt', { htm: method, htu, iat: Math.floor(this.now() / 1000), jti: randomBytes(12).toString('base64url') })}`;
+    return `Device ${await this.sign('gh-device+jwt', { htm: method, htu, iat: Math.floor((this.now() + this.clockOffsetMs) / 1000), jti: randomBytes(12).toString('base64url') })}`;
   }
 
   async signedGet(path: string) {
@@ -118,7 +120,7 @@ export class PushDevice {
 
   /** The signed answer body for request `cid`; `overrides` change or remove (undefined) claims. */
   async answerJws(cid: string, decision: 'approve' | 'deny' | 'fraud', number: string | undefined, overrides: Record<string, unknown> = {}, kid?: string) {
-    const payload: Record<string, unknown> = { aud: this.issuer, cid, decision, iat: Math.floor(this.now() / 1000), jti: randomBytes(12).toString('base64url') };
+    const payload: Record<string, unknown> = { aud: this.issuer, cid, decision, iat: Math.floor((this.now() + this.clockOffsetMs) / 1000), jti: randomBytes(12).toString('base64url') };
     if (number !== undefined) payload.number = number;
     for (const [k, v] of Object.entries(overrides)) {
       if (v === undefined) delete payload[k];
