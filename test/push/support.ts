@@ -84,3 +84,10 @@ export async function signInWithPush(ua: UserAgent, rp: client.Configuration, re
 }
 
 export type { Clock };
+
+/** `/interaction/<uid>` of the page the browser is on. */
+export function interactionPath(url: string): string {
+  const m = /(\/interaction\/[^/?#]+)/.exec(url);
+  assert.ok(m, `not an interaction page: ${url}`);
+  return m[1]!;
+}
