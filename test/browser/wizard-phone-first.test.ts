@@ -217,6 +217,7 @@ test('Cancel in the sign-in\'s wizard goes back to the app, which is told why', 
   await app.start(page);
   await enterPassword(page, 'wizard-cancel@example.com', PASSWORD);
   await page.getByRole('button', { name: t('wizard.intro.start') }).click();
+  await page.getByLabel(t('method.totp')).check();
   await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
   assert.equal(await heading(page), t('wizard.totp.title'));
   await page.locator('form.wizard-exit').filter({ hasText: t('common.cancel') }).locator('button').click();
