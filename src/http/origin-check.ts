@@ -45,7 +45,8 @@ export function registerOriginCheck(app: FastifyInstance, deps: HttpDeps): void 
     // The Authenticator API is not a browser form: its requests carry no cookie that could be ridden
     // (the enrollment token, a device signature over method and URL), so a cross-site page gains
     // nothing by sending one — and the installed web app or terminal app may send any Origin.
-    if (req.url.startsWith(AUTHENTICATOR_API + '/')) return;
+    // Decided on the matched route, not the raw URL, so no path trick (`…/v1/../account/…`) reaches a page route exempt.
+    if (req.routeOptions.url?.startsWith(AUTHENTICATOR_API + '/')) return;
     const verdict = checkOrigin(ownOrigin, req.headers);
     if (verdict.ok) return;
     const header = (v: string | string[] | undefined) => (v === undefined ? null : cleanText(String(v), 200));

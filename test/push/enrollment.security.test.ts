@@ -150,3 +150,15 @@ test('A pending device gets only its own test request, and secrets are never ret
   assert.ok(!row.secret!.includes(device.enrolled!.totp.secret), 'the seed is sealed at rest');
   assert.ok(!row.data.includes(device.enrolled!.totp.secret));
 });
+
+test('The Authenticator API is outside the browser Origin check (no cookie to ride), the pages are not', async () => {
+  const { link } = await atPushStep();
+  const d = await PushDevice.create(t.issuer, clock.now);
+  const foreign = { origin: 'https://app.example', 'sec-fetch-site': 'cross-site' };
+  const inspect = await d.post('/enrollments/inspect', { token: PushDevice.tokenOf(link) }, foreign);
+  assert.equal(inspect.status, 200, 'the installed web app or the terminal app may send any Origin');
+  const page = await fetch(`${t.issuer}/account/security/add`, { method: 'POST', headers: { ...foreign, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=x' });
+  assert.equal(page.status, 403);
+  const tricked = await fetch(`${t.issuer}/api/authenticator/v1/../../account/security/add`, { method: 'POST', headers: { ...foreign, accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' }, body: 'csrf=x' });
+  assert.ok(tricked.status === 403 || tricked.status === 404, `a path trick is not exempt: ${tricked.status}`);
+});

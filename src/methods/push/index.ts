@@ -2,7 +2,7 @@ import QRCode from 'qrcode';
 import type { SecondFactorMethod, Verification } from '../types.ts';
 import { activateMethod, findMethod, insertPendingMethod } from '../records.ts';
 import { createEnrollmentLink } from './enrollment-links.ts';
-import { consumeApproval, findChallenge, startPushChallenge, type ChallengeContext } from './challenges.ts';
+import { consumeApproval, findChallenge } from './challenges.ts';
 import { verifyDeviceCode } from './device-code.ts';
 
 /** Where a request's approval counts: the sign-in's interaction, or the wizard's pending device. */
@@ -70,4 +70,3 @@ export const pushMethod: SecondFactorMethod = {
   },
 };
 
-export { startPushChallenge, type ChallengeContext };
