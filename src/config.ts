@@ -44,6 +44,10 @@ export interface Config {
   trustedProxies: string[];
   /** DNS servers (`host[:port]`) for domain verification (GATEHOUSE_DNS_SERVERS). @default the system's */
   dnsServers: string[];
+  /** How long a push request waits for the device's answer, seconds. @default 60 */
+  pushChallengeSeconds: number;
+  /** How long push pauses for a person after "This wasn't me", seconds. @default 3600 */
+  pushFraudPauseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -146,6 +150,8 @@ export function loadConfig(env: Env = process.env): Config {
     enrollmentReminderDays: intVar(env, 'GATEHOUSE_2FA_REMINDER_DAYS', 7, 1, 365),
     trustedProxies: (env.GATEHOUSE_TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean),
     dnsServers: dnsServersVar(env),
+    pushChallengeSeconds: intVar(env, 'GATEHOUSE_PUSH_CHALLENGE_SECONDS', 60, 10, 600),
+    pushFraudPauseSeconds: intVar(env, 'GATEHOUSE_PUSH_FRAUD_PAUSE_SECONDS', 3600, 60, 7 * 86400),
   };
 }
 

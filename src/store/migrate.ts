@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_second_factors.ts';
 import * as m0003 from './migrations/0003_attempts_per_kind.ts';
 import * as m0004 from './migrations/0004_password_attempts.ts';
+import * as m0005 from './migrations/0005_push.ts';
 import * as m0006 from './migrations/0006_org_domains.ts';
 import * as m0007 from './migrations/0007_sign_in_history.ts';
 
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0002_second_factors': m0002,
   '0003_attempts_per_kind': m0003,
   '0004_password_attempts': m0004,
+  '0005_push': m0005,
   '0006_org_domains': m0006,
   '0007_sign_in_history': m0007,
 };

@@ -148,6 +148,7 @@ const EVENT_SENTENCES: Record<string, MessageKey> = {
   'mfa.device.remembered': 'account.event.device_remembered',
   'mfa.device.forgotten': 'account.event.device_forgotten',
   'mfa.webauthn.cloned_suspected': 'account.event.key_cloned',
+  'push.fraud_reported': 'account.event.push_fraud',
   'mfa.fresh_proof': 'account.event.fresh_proof',
 };
 
@@ -162,12 +163,13 @@ export const ACTIVITY_EVENTS: readonly string[] = Object.keys(EVENT_SENTENCES);
  */
 const BY_METHOD: Record<string, Record<string, MessageKey>> = {
   'mfa.method.added': {
+    push: 'account.event.mfa_added_push',
     totp: 'account.event.mfa_added_totp',
     passkey: 'account.event.mfa_added_passkey',
     'security-key': 'account.event.mfa_added_security_key',
     webauthn: 'account.event.mfa_added_webauthn',
   },
-  'mfa.method.removed': { totp: 'account.event.mfa_removed_totp', webauthn: 'account.event.mfa_removed_webauthn' },
+  'mfa.method.removed': { push: 'account.event.mfa_removed_push', totp: 'account.event.mfa_removed_totp', webauthn: 'account.event.mfa_removed_webauthn' },
   'mfa.method.renamed': { totp: 'account.event.mfa_renamed_totp', webauthn: 'account.event.mfa_renamed_webauthn' },
   'mfa.method.default_changed': { totp: 'account.event.mfa_default_totp', webauthn: 'account.event.mfa_default_webauthn' },
   'mfa.enrollment.failed': { totp: 'account.event.mfa_enrollment_failed_totp', webauthn: 'account.event.mfa_enrollment_failed_webauthn' },
