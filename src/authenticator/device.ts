@@ -7,6 +7,8 @@ import { answerJws, type Decision } from './device-jws.ts';
 export class UnlockedDevice {
   readonly api: AuthenticatorApi;
   private constructor(
+    /** The state directory the key came from. */
+    readonly dir: string,
     readonly account: Account,
     private readonly signer: SigningDevice,
   ) {
@@ -15,7 +17,7 @@ export class UnlockedDevice {
 
   static async open(home: string, account: Account, ask: PassphrasePrompt): Promise<UnlockedDevice> {
     const secrets = await loadSecrets(home, account.deviceId, ask);
-    return new UnlockedDevice(account, { deviceId: account.deviceId, key: await signingKey(secrets) });
+    return new UnlockedDevice(home, account, { deviceId: account.deviceId, key: await signingKey(secrets) });
   }
 
   challenges(waitSeconds = 0, signal?: AbortSignal): Promise<Challenge[]> {

@@ -13,7 +13,7 @@ export function parseEnrollmentLink(link: string): { issuer: string; apiBase: st
   try {
     url = new URL(link.trim());
   } catch {
-    throw invalid(`not a link: "${link}"`);
+    throw invalid(`the enrollment link is not a link: "${link}"`);
   }
   const token = new URLSearchParams(url.hash.slice(1)).get('enroll');
   const at = url.pathname.search(/\/authenticator\/?$/);
