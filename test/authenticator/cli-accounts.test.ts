@@ -1,0 +1,56 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startContractServer, type ContractServer } from './contract-server.ts';
+import { authenticatorCli, type AuthenticatorCli } from './cli.ts';
+
+let api: ContractServer;
+let other: ContractServer;
+let a: AuthenticatorCli;
+let ada: string;
+let zed: string;
+
+before(async () => {
+  [api, other, a] = await Promise.all([startContractServer(), startContractServer(), authenticatorCli()]);
+  ada = (await a.json(['enroll', api.link('ada@example.com', { name: 'Ada' })])).deviceId;
+  zed = (await a.json(['enroll', other.link('zed@example.org')])).deviceId;
+});
+after(async () => {
+  await a.cleanup();
+  await Promise.all([api.close(), other.close()]);
+});
+
+test('several accounts on several servers: --account chooses, two waiting requests are ambiguous', async () => {
+  assert.equal((await a.json(['list'])).length, 2);
+  const mine = api.startChallenge('ada@example.com');
+  const theirs = other.startChallenge('zed@example.org', { app: 'Directory' });
+  const both = await a.json(['pending']);
+  assert.deepEqual(both.map((p: { id: string }) => p.id).sort(), [mine.id, theirs.id].sort());
+  const ambiguous = await a.fails(['approve', '--code', theirs.number], 1, 'ambiguous');
+  assert.match(ambiguous.message, /--challenge/);
+  assert.equal((await a.json(['approve', '--code', theirs.number, '--account', 'ZED@example.org'])).status, 'approved');
+  assert.equal((await a.json(['deny', '--account', ada])).status, 'denied');
+  await a.fails(['approve', '--account', 'nobody@example.com', '--code', '11'], 1, 'no_account');
+  assert.equal(other.devices.get(zed)?.status, 'active');
+});
+
+test('a device removed on the server gets device_unknown with what to do; remove forgets it here', async () => {
+  other.removeDevice(zed);
+  const gone = await a.fails(['pending', '--account', zed], 1, 'device_unknown');
+  assert.match(gone.message, /zed@example\.org .* removed in Account settings.*gatehouse authenticator remove --account/);
+  // Asked about every account, the removed one is a note and the other still answers.
+  const ch = api.startChallenge('ada@example.com');
+  const r = await a.run(['pending', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout)[0].id, ch.id);
+  assert.match(r.stderr, /zed@example\.org/);
+  await a.json(['deny']);
+
+  await a.fails(['remove'], 1, 'ambiguous');
+  const removed = await a.run(['remove', '--account', zed]);
+  assert.equal(removed.code, 0, removed.stderr);
+  assert.match(removed.stdout, /remove it in Account settings \(http:\/\/localhost:\d+\/account\/security\) to revoke it/);
+  assert.ok(!existsSync(join(a.home, 'keys', `${zed}.json`)), 'the key file is gone');
+  assert.deepEqual((await a.json(['list'])).map((x: { email: string }) => x.email), ['ada@example.com']);
+});
