@@ -8,9 +8,10 @@ export interface Challenge {
   kind: 'sign_in' | 'enroll';
   app: string;
   action: string | null;
-  browser: string;
-  os: string;
-  ip: string;
+  /** Labels of the browser that asked; null when the server could not tell. */
+  browser: string | null;
+  os: string | null;
+  ip: string | null;
   createdAt: number;
   expiresAt: number;
   userVerificationChallenge?: string;

@@ -78,8 +78,8 @@ export function describeRequest(p: Pending, now = Date.now()): string {
     `${what}`,
     `  Account:  ${a.email} at ${a.issuer}`,
     `  App:      ${clean(c.app)}${c.action ? ` — ${clean(c.action)}` : ''}`,
-    `  Browser:  ${clean(c.browser)} on ${clean(c.os)}`,
-    `  IP:       ${clean(c.ip)}`,
+    `  Browser:  ${clean(c.browser) || 'unknown browser'} on ${clean(c.os) || 'an unknown system'}`,
+    `  IP:       ${clean(c.ip) || 'unknown'}`,
     `  Time:     ${isoTime(c.createdAt)} (expires in ${left} s)`,
     `  Request:  ${c.id}`,
   ].join('\n');
