@@ -1,4 +1,5 @@
 import { mkdtempSync, statSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
@@ -19,10 +20,17 @@ export interface AuthenticatorCli {
   cleanup(): Promise<void>;
 }
 
-export async function authenticatorCli(): Promise<AuthenticatorCli> {
+/**
+ * `process: true` runs each command as its own `gatehouse` process (the binary, its exit code, what a
+ * shell sees). Otherwise the same `main()` the binary calls runs in this process with its own stdout
+ * and stderr: a spawn costs seconds on a loaded machine (tsx compiles the CLI each time), and the
+ * runner gives a file 120 s.
+ */
+export async function authenticatorCli(o: { process?: boolean } = {}): Promise<AuthenticatorCli> {
   const cli = await cliEnv();
   const home = join(mkdtempSync(join(tmpdir(), 'gh-authcli-')), 'home');
-  const run = (args: string[], env?: Record<string, string>) => cli.run(['authenticator', ...args, '--home', home], { env });
+  const run = (args: string[], env?: Record<string, string>) =>
+    o.process ? cli.run(['authenticator', ...args, '--home', home], { env }) : runInProcess(['authenticator', ...args, '--home', home], env);
   return {
     home,
     cli,
@@ -46,3 +54,26 @@ export async function authenticatorCli(): Promise<AuthenticatorCli> {
 }
 
 export const mode = (p: string) => statSync(p).mode & 0o777;
+
+/** The environment the command sees: only what the test gives (the parent's passphrase never leaks in). */
+const OWN_ENV = ['GATEHOUSE_AUTHENTICATOR_PASSPHRASE', 'GATEHOUSE_AUTHENTICATOR_HOME'];
+
+async function runInProcess(argv: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const { main } = await import('../../src/cli/main.ts');
+  const saved = Object.fromEntries(OWN_ENV.map((k) => [k, process.env[k]]));
+  for (const k of OWN_ENV) {
+    if (env[k] === undefined) delete process.env[k];
+    else process.env[k] = env[k];
+  }
+  const out = { stdout: '', stderr: '' };
+  const sink = (key: 'stdout' | 'stderr') => new Writable({ write: (chunk, _enc, done) => ((out[key] += String(chunk)), done()) });
+  try {
+    const code = await main(argv, { stdout: sink('stdout'), stderr: sink('stderr') });
+    return { code, ...out };
+  } finally {
+    for (const k of OWN_ENV) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  }
+}

@@ -6,11 +6,12 @@ import { browser, cb, enrollAdaThroughWizard, world, type World } from './e2e-su
 
 /**
  * The terminal authenticator against the real Gatehouse (wip-push's API): enroll from the wizard's
- * link, approve its test request, then a sign-in to Payroll with the number read from the page.
+ * link, approve its test request, then a sign-in to Payroll with the number read from the page — each
+ * command a real `gatehouse` process, as a person or a script runs it.
  */
 let w: World;
 before(async () => {
-  w = await world();
+  w = await world({ process: true });
 });
 after(async () => {
   await w.close();

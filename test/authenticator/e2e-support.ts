@@ -25,9 +25,12 @@ export interface World {
   close(): Promise<void>;
 }
 
-/** A real Gatehouse (SQLite, or PostgreSQL by DATABASE_URL) with Payroll (Required) and Ada, who has no 2FA yet; a fresh --home. */
-export async function world(): Promise<World> {
-  const [t, a] = await Promise.all([startTestGatehouse(), authenticatorCli()]);
+/**
+ * A real Gatehouse (SQLite, or PostgreSQL by DATABASE_URL) with Payroll (Required) and Ada, who has no
+ * 2FA yet; a fresh --home. `process: true` runs every command as a `gatehouse` process.
+ */
+export async function world(o: { process?: boolean } = {}): Promise<World> {
+  const [t, a] = await Promise.all([startTestGatehouse(), authenticatorCli(o)]);
   const app = await t.createApp({ name: 'Payroll', redirectUris: [cb], policy: 'required' });
   const payroll = await relyingParty(t.issuer, app.clientId, app.clientSecret);
   const userId = (await t.createUser('ada@example.com', PASSWORD, { name: 'Ada' })).id;
