@@ -8,6 +8,9 @@ import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock } from '../helpers/mfa.ts';
 import { PushDevice } from '../helpers/push-device.ts';
 import { removeMethod } from '../../src/methods/records.ts';
+import { answerChallenge } from '../../src/methods/push/answer.ts';
+import { settleChallenge } from '../../src/methods/push/challenges.ts';
+import { ceremonyContext } from '../../src/http/ceremony-context.ts';
 import { atApp, enrollPushAtSignIn, pageNumber, pushPage, signInWithPush } from './support.ts';
 
 const clock = new FakeClock();
@@ -59,9 +62,26 @@ test('Twenty answers to one request at once: exactly one applies', async () => {
   const ua = new UserAgent();
   const { number } = await pushPage(ua, payroll, cb, email);
   const c = await device.nextChallenge();
-  const answers = await Promise.all(Array.from({ length: 20 }, async () => device.answer(c.id, 'approve', number)));
-  assert.equal(answers.filter((a) => a.status === 200).length, 1);
-  assert.equal(answers.filter((a) => a.status === 400).length, 19);
+  // Signed first, then sent together (over HTTP, and straight into the handler so that every read of
+  // the request happens before any write): only the conditional UPDATE keeps it to one.
+  const jws = await Promise.all(Array.from({ length: 20 }, () => device.answerJws(c.id, 'approve', number)));
+  const ctx = ceremonyContext(t.gh.deps);
+  const direct = await Promise.allSettled(jws.slice(0, 10).map((answer) => answerChallenge(ctx, c.id, { answer }, {})));
+  const answers = await Promise.all(jws.slice(10).map((a) => device.sendAnswer(c.id, a)));
+  assert.equal(direct.filter((a) => a.status === 'fulfilled').length + answers.filter((a) => a.status === 200).length, 1);
+  assert.equal(answers.filter((a) => a.status === 400).length + direct.filter((a) => a.status === 'rejected').length, 19);
+  const approved = await t.gh.deps.db.selectFrom('audit_events').select('event').where('event', '=', 'push.approved').where('details', 'like', `%${c.id}%`).execute();
+  assert.equal(approved.length, 1, 'audited once');
+});
+
+test('The store applies one answer per request even when two instances both read it as pending', async () => {
+  const { email, device } = await person();
+  await pushPage(new UserAgent(), payroll, cb, email);
+  const c = await device.nextChallenge();
+  // What two instances do after both passed the checks: the second conditional UPDATE finds nothing.
+  assert.equal(await settleChallenge(t.gh.deps, c.id, 'approved', device.deviceId, ['swk']), true);
+  assert.equal(await settleChallenge(t.gh.deps, c.id, 'denied', device.deviceId, null), false);
+  assert.equal(await status(c.id), 'approved');
 });
 
 test('An approval for another request, another person, or another sign-in of the same person is refused', async () => {

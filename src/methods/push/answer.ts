@@ -8,9 +8,8 @@ import { touchMethod, type MethodRecord } from '../records.ts';
 import { PushError } from './errors.ts';
 import { deviceData } from './device.ts';
 import { iatFresh, verifyDeviceJws } from './request-auth.ts';
-import { findChallenge, isTarget } from './challenges.ts';
+import { findChallenge, isTarget, settleChallenge } from './challenges.ts';
 import { recordApproval, recordRefusal } from './limits.ts';
-import { challengeChannel } from './channels.ts';
 import { reportFraud } from './fraud.ts';
 
 export type AnswerStatus = 'approved' | 'denied' | 'reported';
@@ -51,13 +50,13 @@ export async function answerChallenge(ctx: CeremonyContext, challengeId: string,
       if (!(await verifyScreenLock(ctx, device, payload.userVerification, row.uv_challenge))) throw refused();
       amr.push('user');
     }
-    if (!(await settle(ctx, row.id, 'approved', device, amr))) throw refused();
+    if (!(await settleChallenge(deps, row.id, 'approved', device.id, amr))) throw refused();
     await recordApproval(deps, user.id);
     await touchMethod(deps.db, deps.clock, device.id);
     await audit(deps.db, deps.clock, { ...base, event: 'push.approved', details: { challengeId: row.id, methodId: device.id, amr } });
     return 'approved';
   }
-  if (!(await settle(ctx, row.id, decision === 'deny' ? 'denied' : 'reported', device, null))) throw refused();
+  if (!(await settleChallenge(deps, row.id, decision === 'deny' ? 'denied' : 'reported', device.id, null))) throw refused();
   if (decision === 'fraud') {
     await reportFraud(deps, user, row.id, device, base);
     return 'reported';
@@ -67,28 +66,13 @@ export async function answerChallenge(ctx: CeremonyContext, challengeId: string,
   return 'denied';
 }
 
-async function settle(ctx: CeremonyContext, id: string, status: 'approved' | 'denied' | 'reported' | 'failed', device: MethodRecord, amr: string[] | null): Promise<boolean> {
-  const { deps } = ctx;
-  const now = deps.clock.now();
-  const r = await deps.db
-    .updateTable('push_challenges')
-    .set({ status, answered_method_id: device.id, amr: amr ? JSON.stringify(amr) : null, answered_at: now })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) return false;
-  await deps.events.publish(challengeChannel(id), { status }).catch(() => {});
-  return true;
-}
-
 /**
  * A wrong or missing number: the request ends (a guess gets one try) and it counts as a failed
  * attempt of kind `push` under the attempt limits, like a wrong code.
  */
 async function failNumber(ctx: CeremonyContext, id: string, userId: string, device: MethodRecord, where: AuditContext & { userId: string }, reason: 'missing' | 'wrong') {
   const { deps } = ctx;
-  if (!(await settle(ctx, id, 'failed', device, null))) return;
+  if (!(await settleChallenge(deps, id, 'failed', device.id, null))) return;
   const reservation = await reserveAttempt(deps.db, deps.clock, userId, 'push', where.ip);
   const failures = reservation.ok ? reservation.failuresBefore + 1 : undefined;
   await audit(deps.db, deps.clock, { ...where, event: 'mfa.failed', details: { method: 'push', reason: `number_${reason}`, challengeId: id, failures } });

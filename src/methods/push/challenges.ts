@@ -185,3 +185,21 @@ export async function cancelPending(deps: Deps, userId: string, flowRef: string)
   const rows = await deps.db.updateTable('push_challenges').set({ status: 'expired', answered_at: deps.clock.now() }).where('user_id', '=', userId).where('flow_ref', '=', flowRef).where('status', '=', 'pending').returning('id').execute();
   for (const r of rows) await deps.events.publish(challengeChannel(r.id), { status: 'expired' }).catch(() => {});
 }
+
+/**
+ * Answers a request: one conditional UPDATE from `pending` (and unexpired) to `status`, so of two
+ * answers — two requests, two instances — exactly one applies. Wakes whoever waits on the request.
+ */
+export async function settleChallenge(deps: Deps, id: string, status: 'approved' | 'denied' | 'reported' | 'failed', methodId: string, amr: string[] | null): Promise<boolean> {
+  const now = deps.clock.now();
+  const r = await deps.db
+    .updateTable('push_challenges')
+    .set({ status, answered_method_id: methodId, amr: amr ? JSON.stringify(amr) : null, answered_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return false;
+  await deps.events.publish(challengeChannel(id), { status }).catch(() => {});
+  return true;
+}
