@@ -41,7 +41,8 @@ const KNOWN: Partial<Record<string, { code: AuthenticatorErrorCode; message: str
   enrollment_link_invalid: { code: 'enrollment_link_invalid', message: 'this enrollment link is not valid; copy it again from the browser, or start a new enrollment there' },
   enrollment_link_used: { code: 'enrollment_link_used', message: 'this enrollment link was already used; start a new enrollment in the browser for a new link' },
   enrollment_link_expired: { code: 'enrollment_link_expired', message: 'this enrollment link expired (links last 10 minutes); start a new enrollment in the browser for a new link' },
-  device_unknown: { code: 'device_unknown', message: 'the server does not know this device any more: it was removed in Account settings' },
+  // The API answers device_unknown for every failed signed request, a clock more than 60 s off included.
+  device_unknown: { code: 'device_unknown', message: 'the server does not accept this device: it was removed in Account settings (or this machine\'s clock is more than a minute off)' },
   answer_refused: { code: 'answer_refused', message: 'the server refused the answer: the number was wrong, or the request had expired or was already answered' },
 };
 

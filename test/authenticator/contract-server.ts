@@ -86,9 +86,10 @@ export async function startContractServer(): Promise<ContractServer> {
       v = await verifyDevice(auth.slice(7), 'gh-device+jwt');
     } catch (err) {
       if (err instanceof HttpError) throw err;
-      throw new HttpError(401, 'invalid_signature');
+      throw new HttpError(401, 'device_unknown');
     }
-    if (v.payload.htm !== req.method || v.payload.htu !== base() + path) throw new HttpError(401, 'invalid_signature');
+    // The contract's Errors table: every failure of a signed request is device_unknown.
+    if (v.payload.htm !== req.method || v.payload.htu !== base() + path) throw new HttpError(401, 'device_unknown');
     return v;
   }
 
