@@ -25,8 +25,9 @@ export function askLine(prompt: string): Promise<string> {
  */
 export function askHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(prompt);
+  // Echo off before the prompt appears: what is typed ahead of it must not be echoed either.
   stdin.setRawMode(true);
+  process.stderr.write(prompt);
   stdin.resume();
   stdin.setEncoding('utf8');
   let typed = '';
