@@ -19,6 +19,11 @@ export interface Command<O extends Options = Options> {
   /** The options part of the usage line, e.g. `--email E --password P [--name N]`. */
   usage: string;
   options: O;
+  /**
+   * The option that a single bare argument fills (`enroll <link>` sets `link`); without it a bare
+   * argument is a usage error. Given both ways, the option wins the error: "given twice".
+   */
+  positional?: keyof O & string;
   run(ctx: CommandContext<O>): Promise<void>;
 }
 
@@ -64,10 +69,16 @@ const GLOBAL_OPTIONS = {
  */
 export function parseCommandArgs(cmd: AnyCommand, args: string[]): { values: Record<string, unknown>; json: boolean; help: boolean } {
   try {
-    const { values } = parseArgs({ args, options: { ...cmd.options, ...GLOBAL_OPTIONS }, strict: true, allowPositionals: false });
+    const { values, positionals } = parseArgs({ args, options: { ...cmd.options, ...GLOBAL_OPTIONS }, strict: true, allowPositionals: cmd.positional !== undefined });
     const { json, help, ...rest } = values as Record<string, unknown>;
+    if (cmd.positional && positionals.length > 0) {
+      if (positionals.length > 1) throw new CliError('usage', `unexpected argument "${positionals[1]}"`, cmd);
+      if (rest[cmd.positional] !== undefined) throw new CliError('usage', `--${cmd.positional} given twice`, cmd);
+      rest[cmd.positional] = positionals[0];
+    }
     return { values: rest, json: json === true, help: help === true };
   } catch (err) {
+    if (err instanceof CliError) throw err;
     throw new CliError('usage', describeParseError(err), cmd);
   }
 }

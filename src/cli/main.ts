@@ -10,13 +10,16 @@ import { orgCommands } from './commands/org.ts';
 import { appPolicyCommands } from './commands/app-policy.ts';
 import { policyCommands } from './commands/policy.ts';
 import { keysCommands } from './commands/keys.ts';
+import { authenticatorCommands } from './commands/authenticator/index.ts';
+import { AuthenticatorError } from '../authenticator/errors.ts';
 
 /** Every command, in the order `gatehouse help` lists them. */
-export const COMMANDS: AnyCommand[] = [...startCommands, ...migrateCommands, ...userCommands, ...appCommands, ...appPolicyCommands, ...apiCommands, ...orgCommands, ...policyCommands, ...keysCommands];
+export const COMMANDS: AnyCommand[] = [...startCommands, ...migrateCommands, ...userCommands, ...appCommands, ...appPolicyCommands, ...apiCommands, ...orgCommands, ...policyCommands, ...keysCommands, ...authenticatorCommands];
 
 const ENVIRONMENT_HELP = `Configuration comes from the same environment as the server: DATABASE_URL, GATEHOUSE_DATA_DIR,
 GATEHOUSE_SECRET_KEY, GATEHOUSE_ISSUER, PORT, NODE_ENV, … (see README). Every command applies pending
-migrations first.
+migrations first, except the "authenticator" commands: they are a device, not the server, and keep their
+state in --home DIR (default $GATEHOUSE_AUTHENTICATOR_HOME or ~/.gatehouse-authenticator).
 
 Options for every command:
   --json       print one JSON value on stdout and nothing else (errors go to stderr as JSON)
@@ -125,6 +128,9 @@ function report(err: unknown, current: AnyCommand | undefined, json: boolean, st
       const lines = about.map((c) => `  ${usageLine(c)}\n`).join('');
       help = (lines ? `Usage:\n${lines}` : '') + `Run "gatehouse help${about[0] ? ' ' + about[0].path[0] : ''}" for more.\n`;
     }
+  } else if (err instanceof AuthenticatorError) {
+    // The API's codes (device_unknown, answer_refused, …) as they are, for scripts to switch on.
+    [code, message, exit] = [err.code, err.message, err.exitCode];
   } else if (err instanceof ConfigError) {
     [code, message, exit] = ['config', `configuration error: ${err.message}`, 2];
   } else {
