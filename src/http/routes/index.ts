@@ -4,11 +4,13 @@ import { registerAccountRoutes } from './account.ts';
 import { registerAccountSecurityRoutes } from './account-security.ts';
 import { registerSelfServiceRoutes } from './self-service.ts';
 import { registerDevOutboxRoutes } from './dev-outbox.ts';
+import { registerAuthenticatorAppRoutes } from './authenticator-app.ts';
 
 /** Gatehouse's own pages besides the sign-in interaction. */
 export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   registerAccountRoutes(app, deps);
   registerAccountSecurityRoutes(app, deps);
   registerSelfServiceRoutes(app, deps);
+  registerAuthenticatorAppRoutes(app);
   if (!deps.config.production) registerDevOutboxRoutes(app, deps);
 }
