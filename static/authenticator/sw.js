@@ -74,8 +74,9 @@ self.addEventListener('notificationclick', (event) => {
     self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then(async (windows) => {
       const open = windows.find((w) => w.url.startsWith(self.registration.scope));
       if (!open) return self.clients.openWindow(url);
-      await open.focus();
+      // The message first: a browser may refuse the focus, the open app still shows the request.
       open.postMessage({ type: 'open-challenge', id });
+      await open.focus().catch(() => {});
     }),
   );
 });

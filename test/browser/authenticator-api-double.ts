@@ -31,6 +31,10 @@ export interface ApiDouble {
   answers: Map<string, { decision: string; number?: string; userVerified: boolean }>;
   /** Every refusal, as `code: reason`, for assertions and diagnostics. */
   refusals: string[];
+  /** Whether the device is waiting now (an open event stream, or a long poll). */
+  isWaiting(deviceId: string): boolean;
+  /** Off: `GET /challenges/wait` is not there (404), as behind a proxy that cannot stream; long-polls are answered. */
+  streaming: boolean;
   close(): Promise<void>;
 }
 
@@ -69,6 +73,8 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
   const devices = new Map<string, Device>();
   const challenges = new Map<string, Challenge>();
   const streams = new Map<string, Set<ServerResponse>>();
+  const polls = new Map<string, Set<() => void>>();
+  let streaming = true;
   const answers: ApiDouble['answers'] = new Map();
   const refusals: string[] = [];
   const id = () => randomBytes(12).toString('base64url');
@@ -154,8 +160,25 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
     }
     const d = await device(req, url);
     if (typeof d === 'string') return refuse(res, 401, 'device_unknown', d);
-    if (req.method === 'GET' && path === '/challenges') return send(res, 200, { challenges: pendingFor(d.id).map(publicChallenge) });
-    if (req.method === 'GET' && path === '/challenges/wait') {
+    if (req.method === 'GET' && path === '/challenges') {
+      const wait = Number(url.searchParams.get('wait') ?? 0);
+      if (wait > 0 && pendingFor(d.id).length === 0) {
+        // Long poll: answered as soon as a request starts, or empty after `wait` seconds (at most 25).
+        await new Promise<void>((resolve) => {
+          const set = polls.get(d.id) ?? new Set();
+          polls.set(d.id, set.add(wake));
+          const timer = setTimeout(wake, Math.min(wait, 25) * 1000);
+          req.on('close', wake);
+          function wake() {
+            clearTimeout(timer);
+            set.delete(wake);
+            resolve();
+          }
+        });
+      }
+      return send(res, 200, { challenges: pendingFor(d.id).map(publicChallenge) });
+    }
+    if (req.method === 'GET' && path === '/challenges/wait' && streaming) {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
       res.write(': waiting\n\n');
       const set = streams.get(d.id) ?? new Set();
@@ -224,6 +247,14 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
     devices,
     answers,
     refusals,
+    isWaiting: (deviceId) => (streams.get(deviceId)?.size ?? 0) + (polls.get(deviceId)?.size ?? 0) > 0,
+    get streaming() {
+      return streaming;
+    },
+    set streaming(on) {
+      streaming = on;
+      if (!on) for (const set of streams.values()) for (const s of set) s.end();
+    },
     link(email, opts = {}) {
       const token = randomBytes(32).toString('base64url');
       links.set(token, { email, name: opts.name ?? '', expiresAt: Date.now() + (opts.state === 'expired' ? -1000 : 600_000), used: opts.state === 'used', vapidPublicKey: opts.vapidPublicKey });
@@ -248,6 +279,7 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
       };
       challenges.set(c.id, c);
       for (const s of streams.get(deviceId) ?? []) s.write(`event: challenge\ndata: ${JSON.stringify(publicChallenge(c))}\n\n`);
+      for (const wake of polls.get(deviceId) ?? []) wake();
       return { id: c.id, number: c.number };
     },
     async close() {
