@@ -40,6 +40,7 @@ function accountRow(app, account) {
     'li',
     { class: 'account', 'data-account': account.id, 'aria-labelledby': headingId },
     h('h2', { id: headingId }, account.email, h('span', { class: 'server' }, ` on ${hostOf(account.issuer)}`)),
+    app.removed.has(account.id) && h('p', { class: 'error' }, 'This device was removed from this account in Gatehouse: it no longer approves sign-ins. Remove the account here too.'),
     account.totp && h('p', { class: 'code-line' }, h('span', { class: 'visually-hidden' }, 'Code: '), code, ' ', left, bar),
     h('p', { class: 'muted' }, `This device: ${account.deviceName}`),
     h('details', { class: 'remove' }, h('summary', {}, 'Remove from this device'),
@@ -62,6 +63,7 @@ function accountRow(app, account) {
 async function remove(app, account) {
   await deleteAccount(account.id);
   app.requests.stop(account);
+  app.removed.delete(account.id);
   announce(`${account.email} was removed from this device.`);
   await showAccounts(app);
 }

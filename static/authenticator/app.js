@@ -11,6 +11,8 @@ let leaving = [];
 
 const app = {
   requests: new Requests(),
+  /** Accounts whose server answered `device_unknown`: the device was removed there. */
+  removed: new Set(),
   /** The screen now on show; what the previous one left running (timers) ends here. */
   setView(name) {
     for (const fn of leaving.splice(0)) fn();
@@ -34,7 +36,9 @@ app.requests.addEventListener('added', ({ detail: { account, challenge } }) => {
 });
 
 app.requests.addEventListener('device-removed', ({ detail: account }) => {
+  app.removed.add(account.id);
   announce(`This device was removed from ${account.email} in Gatehouse.`);
+  if (view === 'accounts') void app.showAccounts();
 });
 
 /** A notification was tapped: the request it told of, wherever it is. */

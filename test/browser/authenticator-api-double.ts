@@ -31,6 +31,8 @@ export interface ApiDouble {
   answers: Map<string, { decision: string; number?: string; userVerified: boolean }>;
   /** Every refusal, as `code: reason`, for assertions and diagnostics. */
   refusals: string[];
+  /** Removes the device, as its owner does in account settings: its open stream ends, its next request is `device_unknown`. */
+  removeDevice(deviceId: string): void;
   /** Whether the device is waiting now (an open event stream, or a long poll). */
   isWaiting(deviceId: string): boolean;
   /** Off: `GET /challenges/wait` is not there (404), as behind a proxy that cannot stream; long-polls are answered. */
@@ -247,6 +249,10 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
     devices,
     answers,
     refusals,
+    removeDevice(deviceId) {
+      devices.delete(deviceId);
+      for (const s of streams.get(deviceId) ?? []) s.end();
+    },
     isWaiting: (deviceId) => (streams.get(deviceId)?.size ?? 0) + (polls.get(deviceId)?.size ?? 0) > 0,
     get streaming() {
       return streaming;

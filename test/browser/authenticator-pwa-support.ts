@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page, Worker } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
+import type { ApiDouble } from './authenticator-api-double.ts';
 
 /** The phone: an iPhone-sized screen, as the issue asks the app to be designed for first. */
 export const PHONE = { width: 390, height: 844 };
@@ -44,4 +45,23 @@ export async function shownCode(page: Page, email: string): Promise<string> {
   const row = page.locator('li.account').filter({ has: page.getByRole('heading', { name: new RegExp(`^${email.replace(/[.+]/g, '\\$&')}`) }) });
   const text = (await row.locator('.totp-code').textContent()) ?? '';
   return text.replace(/\s/g, '');
+}
+
+/** Adds `email` from a fresh link of the double and waits until the app listens for its requests; the device id. */
+export async function enrolled(page: Page, api: ApiDouble, email: string, opts: { notify?: boolean; vapidPublicKey?: string } = {}): Promise<string> {
+  await page.goto(api.link(email, { vapidPublicKey: opts.vapidPublicKey }));
+  await page.getByLabel('Name this device').fill(`${email}'s phone`);
+  if (!opts.notify) await page.getByLabel('Notify me of sign-in requests').uncheck();
+  await page.getByRole('button', { name: 'Add account' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Account added' }).waitFor({ timeout: 20_000 });
+  const device = [...api.devices.values()].find((d) => d.email === email)!;
+  await waitUntil(() => api.isWaiting(device.id), 'the app waits for requests');
+  return device.id;
+}
+
+export async function waitUntil(ok: () => boolean, what: string): Promise<void> {
+  for (let i = 0; !ok(); i++) {
+    if (i > 100) assert.fail(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }

@@ -1,11 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { addVirtualAuthenticator } from '../helpers/virtual-authenticator.ts';
 import { startApiDouble, type ApiDouble } from './authenticator-api-double.ts';
-import { PHONE, controllingWorker, heading, referenceCode, seriousA11yViolations, shownCode } from './authenticator-pwa-support.ts';
+import { PHONE, controllingWorker, referenceCode, seriousA11yViolations, shownCode } from './authenticator-pwa-support.ts';
 
 // Issue 8: the Gatehouse Authenticator as a web app on a phone-sized screen — installable, its codes
 // computed on the device and working offline, clear pages for links that cannot be used. The API is
@@ -30,7 +31,7 @@ test('the app at /authenticator/ is installable: a valid linked manifest, a serv
   const res = await page.goto(`${api.origin}/authenticator/`);
   const csp = res!.headers()['content-security-policy'] ?? '';
   for (const d of ["script-src 'self'", "worker-src 'self'", "manifest-src 'self'", "connect-src 'self'", "object-src 'none'"]) assert.ok(csp.includes(d), `${d} in ${csp}`);
-  assert.equal(await heading(page), 'Your accounts');
+  await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
   await page.getByText('There are no accounts on this device yet.').waitFor();
 
   assert.equal(await page.locator('link[rel=manifest]').getAttribute('href'), 'manifest.webmanifest');
@@ -54,6 +55,11 @@ test('the app at /authenticator/ is installable: a valid linked manifest, a serv
 
   const worker = await controllingWorker(page);
   assert.equal(worker.url(), `${api.origin}/authenticator/sw.js`);
+  // Every file of the app is kept for offline use (a file added to the folder but not to sw.js's list would not be).
+  const kept = await page.evaluate(async () => (await (await caches.open('gatehouse-authenticator-v1')).keys()).map((r) => new URL(r.url).pathname));
+  const files = readdirSync(new URL('../../static/authenticator/', import.meta.url)).filter((f) => f !== 'sw.js');
+  for (const f of files) assert.ok(kept.includes(f === 'index.html' ? '/authenticator/' : `/authenticator/${f}`), `${f} is kept offline (kept: ${kept.join(', ')})`);
+  for (const f of ['/static/gatehouse.css', '/static/vendor/simplewebauthn-browser.js']) assert.ok(kept.includes(f), f);
   assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.ready).scope), `${api.origin}/authenticator/`);
   assert.deepEqual(await seriousA11yViolations(page), []);
   assert.deepEqual(consoleErrors, [], 'no CSP violation, no script error');
