@@ -11,6 +11,10 @@ import { outboxMailer, smtpMailer, type Mailer } from './mail/mailer.ts';
 import { createProvider } from './oidc/provider.ts';
 import { purgeExpired } from './store/purge.ts';
 import { createHttpServer } from './http/server.ts';
+import { eventBusFor, type EventBus } from './store/events.ts';
+import { ensureVapidKeys } from './methods/push/vapid.ts';
+import { vapidSubject, webPushSender } from './methods/push/sender.ts';
+import type { Agent } from 'node:https';
 
 export interface Gatehouse {
   deps: Deps;
@@ -28,13 +32,18 @@ export interface StartOptions {
   db?: Db;
   /** Listen address. @default 'localhost' (IPv4 and IPv6 loopback) in development, '0.0.0.0' in production */
   host?: string;
+  /** The events bus. @default LISTEN/NOTIFY on a postgres:// DATABASE_URL, in-process otherwise */
+  events?: EventBus;
+  /** HTTPS agent for Web Push requests (tests: the local push service's self-signed certificate). */
+  pushAgent?: Agent;
 }
 
 export function buildDeps(config: Config, options: StartOptions = {}): Deps {
   const db = options.db ?? openDb(config.databaseUrl);
   const clock = options.clock ?? systemClock;
   const mailer = options.mailer ?? (config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(db, clock));
-  return { config, db, clock, random: options.random ?? systemRandom, box: new SecretBox(config.secretKey), mailer };
+  const events = options.events ?? eventBusFor(config.databaseUrl);
+  return { config, db, clock, random: options.random ?? systemRandom, box: new SecretBox(config.secretKey), mailer, events };
 }
 
 /** Opens the store, applies migrations, loads (or creates) the signing key and serves HTTP. */
@@ -42,6 +51,8 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
   const deps = buildDeps(config, options);
   await migrateToLatest(deps.db);
   const keys = await ensureSigningKey(deps.db, deps.box, deps.clock);
+  // The VAPID key is created at first start, sealed like the signing keys (RFC 8292).
+  deps.pushSender = webPushSender({ vapid: await ensureVapidKeys(deps), subject: vapidSubject(config.issuer, config.mailFrom), agent: options.pushAgent });
   const provider = createProvider(deps, keys);
   const http = await createHttpServer(deps, provider);
   await http.listen({ port: config.port, host: options.host ?? (config.production ? '0.0.0.0' : 'localhost') });
@@ -55,6 +66,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
     async close() {
       clearInterval(purge);
       await http.close();
+      await deps.events.close();
       await deps.db.destroy();
     },
   };

@@ -41,6 +41,10 @@ export interface Config {
   enrollmentReminderDays: number;
   /** Proxies (exact IPs) whose X-Forwarded-For is trusted. @default none */
   trustedProxies: string[];
+  /** How long a push request waits for the device's answer, seconds. @default 60 */
+  pushChallengeSeconds: number;
+  /** How long push pauses for a person after "This wasn't me", seconds. @default 3600 */
+  pushFraudPauseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +146,8 @@ export function loadConfig(env: Env = process.env): Config {
     loginFailureWindowSeconds: intVar(env, 'GATEHOUSE_LOGIN_FAILURE_WINDOW', 900, 1, 86400),
     enrollmentReminderDays: intVar(env, 'GATEHOUSE_2FA_REMINDER_DAYS', 7, 1, 365),
     trustedProxies: (env.GATEHOUSE_TRUSTED_PROXIES || '').split(',').map((s) => s.trim()).filter(Boolean),
+    pushChallengeSeconds: intVar(env, 'GATEHOUSE_PUSH_CHALLENGE_SECONDS', 60, 10, 600),
+    pushFraudPauseSeconds: intVar(env, 'GATEHOUSE_PUSH_FRAUD_PAUSE_SECONDS', 3600, 60, 7 * 86400),
   };
 }
 

@@ -14,7 +14,9 @@ async function cliDeps(config: Config): Promise<Deps> {
   const [{ openDb }, { outboxMailer, smtpMailer }] = await Promise.all([import('../store/db.ts'), import('../mail/mailer.ts')]);
   const db = openDb(config.databaseUrl);
   const mailer = config.smtpUrl ? smtpMailer(config.smtpUrl, config.mailFrom) : outboxMailer(db, systemClock);
-  return { config, db, clock: systemClock, random: systemRandom, box: new SecretBox(config.secretKey), mailer };
+  // Commands wake no waiter of a running server: an in-process bus is enough (waiters re-read the store).
+  const { inProcessBus } = await import('../store/events.ts');
+  return { config, db, clock: systemClock, random: systemRandom, box: new SecretBox(config.secretKey), mailer, events: inProcessBus() };
 }
 
 /**

@@ -9,8 +9,9 @@ import { regenerateRecoveryCodes, remainingRecoveryCodes } from '../methods/reco
 import { notify } from './notify.ts';
 import QRCode from 'qrcode';
 
-export type EnrollKind = 'totp' | 'passkey' | 'security-key';
-export const ENROLL_KINDS: readonly EnrollKind[] = ['totp', 'passkey', 'security-key'];
+export type EnrollKind = 'push' | 'totp' | 'passkey' | 'security-key';
+/** The kinds in the order offered: Gatehouse Authenticator first, the recommended one. */
+export const ENROLL_KINDS: readonly EnrollKind[] = ['push', 'totp', 'passkey', 'security-key'];
 
 /** Where a person is in the wizard; stored server-side by the host (sign-in flow or account settings). */
 export interface WizardState {
@@ -25,15 +26,26 @@ export interface WizardState {
   sealedCodes?: string;
   /** What confirming the new method proved (it counts as the second factor of this sign-in). */
   amr?: string[];
+  /** Push: the enrollment link, sealed (it is shown again when the page is drawn again, never stored in clear). */
+  sealedLink?: string;
+  /** Push: when the link stops working. */
+  linkExpiresAt?: number;
+  /** Push: the test request the new device must approve. */
+  challengeId?: string;
 }
 
-const typeOf = (kind: EnrollKind) => (kind === 'totp' ? 'totp' : 'webauthn');
+const typeOf = (kind: EnrollKind) => (kind === 'totp' || kind === 'push' ? kind : 'webauthn');
 const codesContext = (userId: string) => `wizard:${userId}:recovery-codes`;
+export const linkContext = (userId: string) => `wizard:${userId}:push-link`;
 
 /** Step 3: creates the pending method and what its setup page needs. */
 export async function beginSetup(ctx: CeremonyContext, user: User, kind: EnrollKind, name: string): Promise<WizardState> {
   const method = methodFor(typeOf(kind))!;
   const start = await method.startEnrollment(ctx, user, name, kind);
+  if (kind === 'push') {
+    const link = String(start.display.link);
+    return { step: 'setup', kind, methodId: start.methodId, methodName: name, sealedLink: ctx.deps.box.seal(link, linkContext(user.id)), linkExpiresAt: Number(start.display.expiresAt) };
+  }
   return { step: 'setup', kind, methodId: start.methodId, methodName: name, options: start.display.options, ceremony: start.state };
 }
 
@@ -54,7 +66,7 @@ export type ConfirmOutcome = { ok: true; state: WizardState } | { ok: false; rea
 export async function confirmSetup(ctx: CeremonyContext, user: User, state: WizardState, input: unknown, where: AuditContext): Promise<ConfirmOutcome> {
   if (state.step !== 'setup' || !state.kind || !state.methodId) return { ok: false, reason: 'invalid' };
   const method = methodFor(typeOf(state.kind))!;
-  const v = await method.confirmEnrollment(ctx, user, state.methodId, input, state.ceremony ?? {});
+  const v = await method.confirmEnrollment(ctx, user, state.methodId, state.kind === 'push' ? state.challengeId : input, state.ceremony ?? {});
   const { db, clock } = ctx.deps;
   if (!v.ok) {
     await audit(db, clock, { ...where, event: 'mfa.enrollment.failed', userId: user.id, details: { type: method.type, reason: v.reason } });
@@ -62,7 +74,7 @@ export async function confirmSetup(ctx: CeremonyContext, user: User, state: Wiza
   }
   await audit(db, clock, { ...where, event: 'mfa.method.added', userId: user.id, details: { type: method.type, kind: state.kind, methodId: state.methodId, name: state.methodName } });
   await notify(ctx.deps, user, 'method_added', { name: state.methodName ?? '', type: method.type });
-  const next: WizardState = { ...state, options: undefined, ceremony: undefined, amr: v.amr };
+  const next: WizardState = { ...state, options: undefined, ceremony: undefined, sealedLink: undefined, challengeId: undefined, amr: v.amr };
   // Ten recovery codes at the first enrollment; later enrollments keep the existing set.
   if ((await remainingRecoveryCodes(ctx.deps, user.id)) === 0) {
     const codes = await regenerateRecoveryCodes(ctx.deps, user.id);

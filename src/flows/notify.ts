@@ -4,7 +4,7 @@ import { translator, type MessageKey } from '../i18n/index.ts';
 import { methodName, quoted } from '../security/untrusted-text.ts';
 
 /** Changes the person is told about by email, every time (issue 3, "One change, every app"). */
-export type SecurityNotice = 'method_added' | 'method_removed' | 'mfa_reset' | 'recovery_code_used' | 'recovery_codes_regenerated';
+export type SecurityNotice = 'method_added' | 'method_removed' | 'mfa_reset' | 'recovery_code_used' | 'recovery_codes_regenerated' | 'push_fraud_reported';
 
 /** What a notice says about the method concerned. */
 export interface NoticeMethod {
@@ -14,7 +14,7 @@ export interface NoticeMethod {
   type?: string;
 }
 
-const TYPE_LABELS: Record<string, MessageKey> = { totp: 'method.totp', webauthn: 'method.webauthn' };
+const TYPE_LABELS: Record<string, MessageKey> = { totp: 'method.totp', webauthn: 'method.webauthn', push: 'method.push' };
 
 /**
  * Emails the person about a change to their 2FA. Delivery problems never undo the change.

@@ -5,6 +5,7 @@ import { audit } from '../store/audit.ts';
 import { auditContext } from './request-context.ts';
 import { errorPage } from './pages/error.ts';
 import { cleanText } from '../security/untrusted-text.ts';
+import { AUTHENTICATOR_API } from './routes/authenticator-api.ts';
 
 /** Methods that may change state; GET and HEAD never do (SECURITY.md). */
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -41,6 +42,10 @@ export function registerOriginCheck(app: FastifyInstance, deps: HttpDeps): void 
   const ownOrigin = new URL(deps.config.issuer).origin;
   app.addHook('onRequest', async (req, reply) => {
     if (!UNSAFE_METHODS.has(req.method)) return;
+    // The Authenticator API is not a browser form: its requests carry no cookie that could be ridden
+    // (the enrollment token, a device signature over method and URL), so a cross-site page gains
+    // nothing by sending one — and the installed web app or terminal app may send any Origin.
+    if (req.url.startsWith(AUTHENTICATOR_API + '/')) return;
     const verdict = checkOrigin(ownOrigin, req.headers);
     if (verdict.ok) return;
     const header = (v: string | string[] | undefined) => (v === undefined ? null : cleanText(String(v), 200));

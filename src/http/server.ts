@@ -19,6 +19,7 @@ import { ROUTES } from '../oidc/provider.ts';
 import { cachedClientRow } from '../store/clients.ts';
 import { registerInteractionRoutes } from './routes/interaction.ts';
 import { registerRoutes } from './routes/index.ts';
+import { registerEventStreams } from './sse.ts';
 
 export interface HttpDeps extends Deps {
   provider: Provider;
@@ -95,6 +96,7 @@ export async function createHttpServer(deps: Deps, provider: Provider): Promise<
   registerOriginCheck(app, http);
   registerCsrfBinding(app, csrf, provider);
 
+  registerEventStreams(app);
   registerInteractionRoutes(app, http);
   registerRoutes(app, http);
 

@@ -22,7 +22,8 @@ export interface MethodRecord {
 
 type Row = Selectable<MfaMethodsTable>;
 
-function toRecord(r: Row): MethodRecord {
+/** A stored row as the product sees it. */
+export function toMethodRecord(r: Row): MethodRecord {
   return {
     id: r.id,
     userId: r.user_id,
@@ -41,17 +42,17 @@ function toRecord(r: Row): MethodRecord {
 
 export async function listActiveMethods(db: Db, userId: string): Promise<MethodRecord[]> {
   const rows = await db.selectFrom('mfa_methods').selectAll().where('user_id', '=', userId).where('status', '=', 'active').orderBy('created_at').execute();
-  return rows.map(toRecord);
+  return rows.map(toMethodRecord);
 }
 
 export async function findMethod(db: Db, userId: string, id: string): Promise<MethodRecord | undefined> {
   const r = await db.selectFrom('mfa_methods').selectAll().where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
-  return r ? toRecord(r) : undefined;
+  return r ? toMethodRecord(r) : undefined;
 }
 
 export async function findMethodByCredentialId(db: Db, credentialId: string): Promise<MethodRecord | undefined> {
   const r = await db.selectFrom('mfa_methods').selectAll().where('credential_id', '=', credentialId).where('status', '=', 'active').executeTakeFirst();
-  return r ? toRecord(r) : undefined;
+  return r ? toMethodRecord(r) : undefined;
 }
 
 /** The sealed secret of a method, for the method's own verification code only. */

@@ -1,6 +1,7 @@
 import type { MethodType, SecondFactorMethod } from './types.ts';
 import { totpMethod } from './totp/index.ts';
 import { webauthnMethod } from './webauthn/index.ts';
+import { pushMethod } from './push/index.ts';
 
 /**
  * Every 2FA method, by type. Flows dispatch on the method type chosen by the person (an explicit
@@ -9,6 +10,7 @@ import { webauthnMethod } from './webauthn/index.ts';
 export const METHODS: Record<MethodType, SecondFactorMethod> = {
   totp: totpMethod,
   webauthn: webauthnMethod,
+  push: pushMethod,
 };
 
 export function methodFor(type: unknown): SecondFactorMethod | undefined {

@@ -3,14 +3,14 @@ import type { User } from '../store/users.ts';
 import type { MessageKey } from '../i18n/index.ts';
 import type { MethodRecord } from './records.ts';
 
-/** The 2FA methods kept in `mfa_methods`; each has a folder under src/methods/. Push comes next. */
-export type MethodType = 'totp' | 'webauthn';
+/** The 2FA methods kept in `mfa_methods`; each has a folder under src/methods/. */
+export type MethodType = 'totp' | 'webauthn' | 'push';
 
 /**
  * Why a verification failed. Shown as the same "not correct" message, except `clock_skew` (a code
  * valid minutes away from the server's time: the phone's clock is off) and `cloned`.
  */
-export type FailureReason = 'invalid' | 'malformed' | 'replayed' | 'cloned' | 'unknown_credential' | 'clock_skew';
+export type FailureReason = 'invalid' | 'malformed' | 'replayed' | 'cloned' | 'unknown_credential' | 'clock_skew' | 'denied' | 'pending';
 
 export type Verification =
   | {

@@ -7,7 +7,8 @@ import { audit, type AuditContext } from '../store/audit.ts';
 /**
  * What a second-factor attempt counts against: one kind of answer of one person (decision 0007).
  * Kinds count apart, so a flood of one never locks another:
- * - a method type (`totp`, `webauthn`, and `push` when it comes), with that method's budget;
+ * - a method type (`totp`, `webauthn`, `push`), with that method's budget — for push, a wrong or
+ *   missing number in a device's answer and a wrong code from the app both count here;
  * - `recovery`: recovery codes, under a slower budget that never locks;
  * - `unoffered`: an answer for a choice the flow does not offer (a kind the person does not have,
  *   a method the app's rule excludes, no method at all). It is refused unchecked and counted here,

@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001_initial.ts';
 import * as m0002 from './migrations/0002_second_factors.ts';
 import * as m0003 from './migrations/0003_attempts_per_kind.ts';
 import * as m0004 from './migrations/0004_password_attempts.ts';
+import * as m0005 from './migrations/0005_push.ts';
 
 /** Migrations are imported statically: one list, the same for SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002_second_factors': m0002,
   '0003_attempts_per_kind': m0003,
   '0004_password_attempts': m0004,
+  '0005_push': m0005,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

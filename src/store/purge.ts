@@ -14,4 +14,12 @@ export async function purgeExpired(db: Db, clock: Clock): Promise<void> {
   const now = clock.now();
   await db.deleteFrom('oidc_models').where('expires_at', '<=', now).execute();
   for (const table of EXPIRING) await db.deleteFrom(table).where('expires_at', '<=', now).execute();
+  // Push enrollment links are dead at expiry. A push request is kept an hour past its own expiry: an
+  // approval is still used by its sign-in after the minute (a slow network), and never after the
+  // sign-in itself has expired; a pending one that ran out is counted as a time-out before it goes.
+  await db.deleteFrom('push_enrollments').where('expires_at', '<=', now).execute();
+  await db.deleteFrom('push_challenges').where('expires_at', '<=', now - PUSH_CHALLENGE_KEPT_MS).where('status', '!=', 'pending').execute();
 }
+
+/** How long a push request stays in the store after it expired. @default 1 hour */
+export const PUSH_CHALLENGE_KEPT_MS = 3600_000;

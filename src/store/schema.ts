@@ -22,6 +22,10 @@ export interface Database {
   mfa_attempts: MfaAttemptsTable;
   mfa_state: MfaStateTable;
   password_attempts: PasswordAttemptsTable;
+  push_enrollments: PushEnrollmentsTable;
+  push_challenges: PushChallengesTable;
+  push_state: PushStateTable;
+  vapid_keys: VapidKeysTable;
 }
 
 export interface UsersTable {
@@ -138,7 +142,7 @@ export interface AuditEventsTable {
 export interface MfaMethodsTable {
   id: string;
   user_id: string;
-  /** totp | webauthn (push later): the method's folder under src/methods/. */
+  /** totp | webauthn | push: the method's folder under src/methods/. */
   type: string;
   name: string;
   status: 'pending' | 'active';
@@ -195,4 +199,52 @@ export interface PasswordAttemptsTable {
   failures: number;
   next_allowed_at: number;
   expires_at: number;
+}
+
+/** A single-use enrollment link of the Gatehouse Authenticator (src/methods/push/enrollment-links.ts). */
+export interface PushEnrollmentsTable {
+  token_hash: string;
+  user_id: string;
+  method_id: string;
+  uv_challenge: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+export type PushChallengeStatus = 'pending' | 'approved' | 'denied' | 'reported' | 'expired' | 'failed' | 'consumed';
+
+/** A request waiting for (or answered by) a push device (src/methods/push/challenges.ts). */
+export interface PushChallengesTable {
+  id: string;
+  user_id: string;
+  kind: 'sign_in' | 'enroll';
+  target_method_ids: string | null;
+  flow_ref: string;
+  number: string;
+  display: string;
+  uv_challenge: string;
+  status: PushChallengeStatus;
+  answered_method_id: string | null;
+  amr: string | null;
+  created_at: number;
+  expires_at: number;
+  answered_at: number | null;
+}
+
+/** A person's push limits and fraud signal (src/methods/push/limits.ts). */
+export interface PushStateTable {
+  user_id: string;
+  paused_until: number;
+  consecutive_refusals: number;
+  window_start: number;
+  window_count: number;
+  last_fraud_at: number | null;
+}
+
+export interface VapidKeysTable {
+  id: string;
+  public_key: string;
+  private_key: string;
+  created_at: number;
 }

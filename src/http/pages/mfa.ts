@@ -2,6 +2,7 @@ import { html, jsonData, type SafeHtml } from '../html.ts';
 import { csrfField, errorSummary, input, layout, type FieldError } from './layout.ts';
 import type { T } from '../../i18n/index.ts';
 import type { FactorChoice } from '../../flows/second-factor.ts';
+import { pushChallengeBody, type PushChallengeView } from './push.ts';
 
 export interface ChallengePageInput {
   t: T;
@@ -15,6 +16,8 @@ export interface ChallengePageInput {
   /** Base URL to switch method: `${switchUrl}?method=totp`. */
   switchUrl: string;
   webauthnOptions?: unknown;
+  /** The push request of this sign-in (number, or why none was sent). */
+  push?: PushChallengeView;
   offerRemember: boolean;
   errors?: FieldError[];
   stepUp?: boolean;
@@ -26,7 +29,8 @@ export interface ChallengePageInput {
   abortAction?: string;
 }
 
-const LABEL: Record<FactorChoice, 'method.totp' | 'method.webauthn' | 'method.recovery'> = {
+const LABEL: Record<FactorChoice, 'method.totp' | 'method.webauthn' | 'method.recovery' | 'method.push'> = {
+  push: 'method.push',
   totp: 'method.totp',
   webauthn: 'method.webauthn',
   recovery: 'method.recovery',
@@ -42,7 +46,9 @@ export function challengePage(p: ChallengePageInput): string {
   const { t } = p;
   const err = p.errors?.[0]?.message;
   let body: SafeHtml;
-  if (p.choice === 'webauthn') {
+  if (p.choice === 'push') {
+    body = pushChallengeBody(t, { action: p.action, csrf: p.csrf, view: p.push ?? {}, codeError: err, remember: rememberBox(t, p.offerRemember) });
+  } else if (p.choice === 'webauthn') {
     body = html`<p>${t('mfa.webauthn.instructions')}</p>
 ${jsonData('webauthn-options', p.webauthnOptions)}
 <form method="post" action="${p.action}" data-webauthn="authenticate" data-failed="${t('mfa.webauthn.failed')}" data-unsupported="${t('mfa.webauthn.unsupported')}">
@@ -76,8 +82,8 @@ ${rememberBox(t, p.offerRemember && !isRecovery)}
   return layout({
     t,
     title: t('mfa.title'),
-    scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js'],
-    body: html`<h1>${t('mfa.title')}</h1>
+    scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js', 'push-wait.js'],
+    body: html`<h1>${p.choice === 'push' ? t('mfa.push.title') : t('mfa.title')}</h1>
 <p class="sub" id="purpose">${p.purpose ? t('mfa.step_up_for', { app: p.appName, action: p.purpose }) : p.stepUp ? t('mfa.step_up', { app: p.appName }) : t('login.to_app', { app: p.appName })}</p>
 ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
 ${p.errors?.length && p.choice !== 'webauthn' ? errorSummary(t, p.errors) : ''}

@@ -68,14 +68,15 @@ ${p.mode === 'suggested' ? html`<form method="post" action="${p.base}/later">${c
 
 export function choosePage(p: WizardPageBase & { kinds: readonly string[] }): string {
   const { t } = p;
-  const option = (value: string, label: string, description: string, checked = false) =>
+  const option = (value: string, label: string | SafeHtml, description: string, checked = false) =>
     html`<div class="field check"><input type="radio" id="m-${value}" name="method" value="${value}"${checked ? html` checked` : ''}> <label class="inline" for="m-${value}">${label}</label><p class="hint">${description}</p></div>`;
   return page(
     p,
     t('wizard.choose.title'),
     html`<form method="post" action="${p.base}/choose">${csrfField(p.csrf)}
 <fieldset><legend>${t('wizard.choose.legend')}</legend>
-${p.kinds.includes('totp') ? option('totp', t('method.totp'), t('method.totp.description'), true) : ''}
+${p.kinds.includes('push') ? option('push', html`${t('method.push')} <span class="badge">${t('method.recommended')}</span>`, t('method.push.description'), p.kinds[0] === 'push') : ''}
+${p.kinds.includes('totp') ? option('totp', t('method.totp'), t('method.totp.description'), p.kinds[0] === 'totp') : ''}
 ${p.kinds.includes('passkey') ? option('passkey', t('wizard.choose.passkey'), t('wizard.choose.passkey_description'), p.kinds[0] === 'passkey') : ''}
 ${p.kinds.includes('security-key') ? option('security-key', t('wizard.choose.security_key'), t('wizard.choose.security_key_description')) : ''}
 </fieldset>
@@ -114,6 +115,12 @@ ${input({ id: 'code', label: t('wizard.totp.code_label'), hint: t('wizard.totp.c
 ${exits(p, `${p.base}/back`)}`,
     ['recovery-codes.js', 'totp-setup.js'],
   );
+}
+
+/** The Gatehouse Authenticator step: the link, then the test request (src/http/pages/push.ts draws both). */
+export function pushSetupPage(p: WizardPageBase & { setup: SafeHtml }): string {
+  return page({ ...p, errors: [] }, p.t('wizard.push.title'), html`${p.setup}
+${exits(p, `${p.base}/back`)}`, ['push-wait.js']);
 }
 
 export function webauthnSetupPage(p: WizardPageBase & { options: unknown; kind: 'passkey' | 'security-key'; defaultName: string }): string {
@@ -162,9 +169,9 @@ ${p.cancelAction ? exits(p) : ''}`,
  * The outcome: "Two-step verification is on" for a first method; for one added to others, what was
  * added ("Security key added") — their two-step verification was on already.
  */
-export function donePage(p: WizardPageBase & { methodName: string; continueLabel: string; added?: 'totp' | 'passkey' | 'security-key' }): string {
+export function donePage(p: WizardPageBase & { methodName: string; continueLabel: string; added?: 'push' | 'totp' | 'passkey' | 'security-key' }): string {
   const { t } = p;
-  const title = p.added === 'totp' ? t('wizard.done.added_totp') : p.added === 'passkey' ? t('wizard.done.added_passkey') : p.added === 'security-key' ? t('wizard.done.added_key') : t('wizard.done.title');
+  const title = p.added === 'push' ? t('wizard.done.added_push') : p.added === 'totp' ? t('wizard.done.added_totp') : p.added === 'passkey' ? t('wizard.done.added_passkey') : p.added === 'security-key' ? t('wizard.done.added_key') : t('wizard.done.title');
   return page(
     { ...p, progress: undefined },
     title,

@@ -5,6 +5,7 @@ import { registerAccountSecurityRoutes } from './account-security.ts';
 import { registerSelfServiceRoutes } from './self-service.ts';
 import { registerDevOutboxRoutes } from './dev-outbox.ts';
 import { registerAuthenticatorAppRoutes } from './authenticator-app.ts';
+import { registerAuthenticatorApi } from './authenticator-api.ts';
 
 /** Gatehouse's own pages besides the sign-in interaction. */
 export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
@@ -12,5 +13,6 @@ export function registerRoutes(app: FastifyInstance, deps: HttpDeps): void {
   registerAccountSecurityRoutes(app, deps);
   registerSelfServiceRoutes(app, deps);
   registerAuthenticatorAppRoutes(app);
+  registerAuthenticatorApi(app, deps);
   if (!deps.config.production) registerDevOutboxRoutes(app, deps);
 }

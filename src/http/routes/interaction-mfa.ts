@@ -18,6 +18,10 @@ import { ceremonyContext } from '../ceremony-context.ts';
 import { stepUpAction } from '../../oidc/step-up-action.ts';
 import { dataOf, type Details, type Evaluation, type InteractionSupport, type Req } from '../interaction-support.ts';
 import { registerWizard, type WizardHost } from './wizard.ts';
+import { pushRequestFor, requestContext, streamRequest } from '../push-flow.ts';
+import { pushDeniedPage, type PushChallengeView } from '../pages/push.ts';
+import { signInRef, type PushChallengeState } from '../../methods/push/index.ts';
+import { cancelPending, findChallenge } from '../../methods/push/challenges.ts';
 
 /** The gate's choices in the order a person expects them: the default method's type first, recovery last. */
 function ordered(choices: readonly string[], methods: readonly MethodRecord[]): FactorChoice[] {
@@ -34,7 +38,7 @@ export async function renderChallenge(
   d: Details,
   flow: LoginFlow,
   e: Evaluation & { decision: { step: 'second_factor' } },
-  o: { errors?: FieldError[]; status?: number } = {},
+  o: { errors?: FieldError[]; status?: number; pushNotice?: string } = {},
 ) {
   const { t, csrf } = deps;
   const { user, methods } = e;
@@ -49,6 +53,17 @@ export async function renderChallenge(
     webauthnOptions = started.display.options;
     challenge = started.state;
   }
+  let push: PushChallengeView | undefined;
+  if (choice === 'push') {
+    // One request per sign-in: a page drawn again shows the same number until the request ends.
+    const appName = await s.appName(d.params.client_id);
+    const started = await pushRequestFor(deps, req, user, methods, { kind: 'sign_in', flowRef: signInRef(d.uid), targets: null, context: requestContext(req, appName, stepUpAction(d.params)) }, `/interaction/${d.uid}/push/wait`);
+    push = { ...started.view, notice: o.pushNotice };
+    challenge = { ...started.state };
+  } else if (methods.some((m) => m.type === 'push')) {
+    // The person chose another way: the request of this sign-in stops waiting (and frees the person's one slot).
+    await cancelPending(deps, user.id, signInRef(d.uid));
+  }
   await s.saveFlow({ ...flow, data: { ...flow.data, choice, challenge } });
   return reply.code(o.status ?? 200).type('text/html').send(
     challengePage({
@@ -60,6 +75,7 @@ export async function renderChallenge(
       others: choices,
       switchUrl: `/interaction/${d.uid}`,
       webauthnOptions,
+      push,
       offerRemember: !e.requirement.stepUp,
       errors: o.errors ?? [],
       stepUp: e.requirement.stepUp,
@@ -107,8 +123,16 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
     const choices = ordered(e.decision.choices, methods);
     const choice = field(req, 'method') as FactorChoice | undefined;
     // Dispatch on the method the person used; a method they do not have is refused like a wrong code.
-    const input = choice === 'webauthn' ? parseJson(field(req, 'credential')) : field(req, 'code');
+    const code = field(req, 'code');
+    const input = choice === 'webauthn' ? parseJson(field(req, 'credential')) : choice === 'push' ? (code !== undefined ? { code } : { approval: true }) : code;
     const state = (flow.data.challenge as Record<string, unknown> | undefined) ?? {};
+    if (choice === 'push' && code === undefined && choices.includes('push')) {
+      // "Continue" before the phone answered changes nothing and counts nothing; a denial ends the attempt.
+      const pending = await pushAnswerState(deps, user.id, state as PushChallengeState, d.uid);
+      if (pending === 'pending') return renderChallenge(deps, s, req, reply, d, flow, { ...e, decision: e.decision }, { pushNotice: t('mfa.push.not_yet') });
+      if (pending === 'denied') return reply.code(403).type('text/html').send(pushDeniedPage(t, { csrf: deps.csrf.token(req, reply), abortAction: `/interaction/${d.uid}/abort` }));
+      if (pending === 'ended') return renderChallenge(deps, s, req, reply, d, flow, { ...e, decision: e.decision }, { pushNotice: t('mfa.push.ended') });
+    }
     // A WebAuthn challenge answers once: it is dropped before the answer is checked.
     if (choice === 'webauthn') await s.saveFlow({ ...flow, data: { ...flow.data, challenge: {} } });
     const result = choice && choices.includes(choice) ? await verifySecondFactor(ceremony, user, choice, input, state, where, methods) : await verifySecondFactor(ceremony, user, 'unoffered', undefined, {}, where, methods);
@@ -119,6 +143,7 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
         : result.reason === 'locked' ? t('mfa.locked')
         : result.reason === 'cloned' ? t('mfa.webauthn.cloned')
         : choice === 'webauthn' ? t('mfa.webauthn.failed')
+        : choice === 'push' && code === undefined ? t('mfa.push.failed')
         : choice === 'recovery' ? t('mfa.recovery.invalid')
         : result.reason === 'malformed' ? t('mfa.malformed')
         : result.reason === 'clock_skew' ? t('mfa.clock_skew')
@@ -128,6 +153,8 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
       return renderChallenge(deps, s, req, reply, d, kept, { ...e, decision: e.decision }, { errors: [{ field: 'code', message }], status });
     }
 
+    // Proven (by any method): a push request of this sign-in still waiting has nothing left to approve.
+    if (methods.some((m) => m.type === 'push')) await cancelPending(deps, user.id, signInRef(d.uid));
     let proven = s.prove(flow, { source: 'second_factor', amr: result.amr, methodId: result.method?.id });
     // "Remember this device" skips sign-in prompts, never a step-up: not offered there.
     if (field(req, 'remember') === '1' && !e.requirement.stepUp && choice !== 'recovery') {
@@ -166,6 +193,17 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
     return reply.redirect(`/interaction/${d.uid}/enroll`, 303);
   });
 
+  // The challenge page's stream: says when this sign-in's request was answered (same origin, this browser's interaction).
+  app.get<{ Params: { uid: string } }>('/interaction/:uid/push/wait', async (req, reply) => {
+    const d = await s.details(req, reply);
+    if (!d) return reply;
+    const flow = await s.flowFor(d);
+    const state = (flow.data.challenge as PushChallengeState | undefined) ?? {};
+    if (flow.data.choice !== 'push' || !state.challengeId || state.flowRef !== signInRef(d.uid)) return reply.code(404).send({ error: 'not_found' });
+    streamRequest(app, deps, req, reply, state.challengeId);
+    return reply;
+  });
+
   registerWizard(app, deps, '/interaction/:uid/enroll', async (req, reply): Promise<WizardHost | undefined> => {
     const r = req as Req;
     const d = await s.details(r, reply);
@@ -189,7 +227,7 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
     const user = e.user;
     const where = auditContext(req, String(d.params.client_id));
     const appName = await s.appName(d.params.client_id);
-    const kinds: readonly EnrollKind[] = enroll?.phishingResistantOnly ? ENROLL_KINDS.filter((k) => k !== 'totp') : ENROLL_KINDS;
+    const kinds: readonly EnrollKind[] = enroll?.phishingResistantOnly ? ENROLL_KINDS.filter((k) => k === 'passkey' || k === 'security-key') : ENROLL_KINDS;
     return {
       base: `/interaction/${d.uid}/enroll`,
       user,
@@ -223,6 +261,17 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
       },
     };
   });
+}
+
+/** Where this sign-in's request stands before its approval is used: only `approved` goes on to the check. */
+async function pushAnswerState(deps: HttpDeps, userId: string, state: PushChallengeState, uid: string): Promise<'pending' | 'denied' | 'ended' | 'answered'> {
+  if (!state.challengeId || state.flowRef !== signInRef(uid)) return 'answered';
+  const row = await findChallenge(deps, state.challengeId);
+  if (!row || row.user_id !== userId) return 'answered';
+  if (row.status === 'pending' && row.expires_at > deps.clock.now()) return 'pending';
+  if (row.status === 'denied' || row.status === 'reported') return 'denied';
+  if (row.status === 'approved') return 'answered';
+  return row.status === 'consumed' ? 'answered' : 'ended';
 }
 
 function parseJson(v: string | undefined): unknown {

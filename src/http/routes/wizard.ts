@@ -5,11 +5,19 @@ import type { AuditContext } from '../../store/audit.ts';
 import { field } from '../request-context.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
 import { errorPage } from '../pages/error.ts';
-import { choosePage, donePage, introPage, recoveryCodesPage, totpSetupPage, webauthnSetupPage } from '../pages/wizard.ts';
+import { choosePage, donePage, introPage, pushSetupPage, recoveryCodesPage, totpSetupPage, webauthnSetupPage } from '../pages/wizard.ts';
 import { beginSetup, confirmSetup, ENROLL_KINDS, revealCodes, totpSetupDisplay, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
 import { listActiveMethods, removeMethod, renameMethod } from '../../methods/records.ts';
 import { remainingRecoveryCodes } from '../../methods/recovery/codes.ts';
 import { methodName } from '../../security/untrusted-text.ts';
+import { pushSetupBody } from '../pages/push.ts';
+import { pushSetupView } from '../push-wizard.ts';
+import { streamRequest } from '../push-flow.ts';
+import { findMethod } from '../../methods/records.ts';
+import { deviceData } from '../../methods/push/device.ts';
+import { cancelPending } from '../../methods/push/challenges.ts';
+import { enrollRef } from '../../methods/push/index.ts';
+import { enrollChannel } from '../../methods/push/channels.ts';
 
 /** Where the wizard runs: inside a sign-in (after the password) or from account settings. */
 export interface WizardHost {
@@ -71,7 +79,15 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
         body = choosePage({ ...base, kinds: host.kinds ?? ENROLL_KINDS });
         break;
       case 'setup': {
-        if (state.kind === 'totp') {
+        if (state.kind === 'push') {
+          const view = await pushSetupView(deps, req, host.user, state, host.appName);
+          if (!view) {
+            await host.save({ step: 'choose' });
+            return reply.redirect(host.base, 303);
+          }
+          if (view.state !== state) await host.save(view.state);
+          body = pushSetupPage({ ...base, setup: pushSetupBody({ t, base: host.base, csrf: base.csrf, link: view.link, number: view.number, notice: errors[0]?.message ?? view.notice, waitUrl: `${host.base}/push/wait` }) });
+        } else if (state.kind === 'totp') {
           const display = await totpSetupDisplay(ctx, host.user, state);
           if (!display) {
             await host.save({ step: 'choose' });
@@ -139,7 +155,7 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     const kind = field(req, 'method') as EnrollKind | undefined;
     const kinds = s.host.kinds ?? ENROLL_KINDS;
     if (!kind || !kinds.includes(kind)) return render(req, reply, s.host, s.state, [{ field: `m-${kinds[0]}`, message: t('error.bad_request') }], 400);
-    const name = kind === 'totp' ? t('wizard.totp.default_name') : kind === 'passkey' ? t('wizard.webauthn.default_passkey') : t('wizard.webauthn.default_key');
+    const name = kind === 'push' ? t('wizard.push.default_name') : kind === 'totp' ? t('wizard.totp.default_name') : kind === 'passkey' ? t('wizard.webauthn.default_passkey') : t('wizard.webauthn.default_key');
     await s.host.save(await beginSetup(ctx, s.host.user, kind, name));
     return reply.redirect(s.host.base, 303);
   });
@@ -147,7 +163,7 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
   app.post(`${prefix}/back`, async (req, reply) => {
     const s = await open(req, reply);
     if (!s || !expect('setup', s, reply)) return reply;
-    if (s.state.methodId) await removeMethod(deps.db, s.host.user.id, s.state.methodId);
+    if (s.state.methodId) await dropPending(s.host.user.id, s.state.methodId);
     await s.host.save({ step: 'choose' });
     return reply.redirect(s.host.base, 303);
   });
@@ -158,7 +174,7 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     const s = await open(req, reply);
     if (!s) return reply;
     if (s.host.cancelAction) return reply.redirect(s.host.base, 303);
-    if (s.state.step === 'setup' && s.state.methodId) await removeMethod(deps.db, s.host.user.id, s.state.methodId);
+    if (s.state.step === 'setup' && s.state.methodId) await dropPending(s.host.user.id, s.state.methodId);
     await s.host.save({ step: 'choose' });
     return reply.redirect(s.host.exitTo ?? s.host.base.replace(/\/[^/]+$/, ''), 303);
   });
@@ -168,7 +184,13 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     if (!s || !expect('setup', s, reply)) return reply;
     let state = s.state;
     let input: unknown;
-    if (state.kind === 'totp') {
+    if (state.kind === 'push') {
+      // The device's approval of the test request is the confirmation; pressing Continue before it changes nothing.
+      const outcome = await confirmSetup(ctx, s.host.user, state, undefined, s.host.where);
+      if (!outcome.ok) return render(req, reply, s.host, state, [{ field: 'push', message: t('wizard.push.not_yet') }], 400);
+      await s.host.save(outcome.state);
+      return reply.redirect(s.host.base, 303);
+    } else if (state.kind === 'totp') {
       input = field(req, 'code');
     } else {
       // The name goes into the owner's security mail: cleaned here, where it enters, and quoted there.
@@ -194,6 +216,27 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     await s.host.save(outcome.state);
     return reply.redirect(s.host.base, 303);
   });
+
+  // The push step's stream: says when the new device registered, and when it answered the test request.
+  app.get(`${prefix}/push/wait`, async (req, reply) => {
+    const host = await resolve(req, reply);
+    if (!host) return reply;
+    const state = await host.load();
+    if (state?.step !== 'setup' || state.kind !== 'push' || !state.methodId) return reply.code(404).send({ error: 'not_found' });
+    const methodId = state.methodId;
+    const waitingForDevice = !state.challengeId;
+    streamRequest(app, deps, req, reply, state.challengeId, waitingForDevice ? { channel: enrollChannel(methodId), ready: async () => {
+      const m = await findMethod(deps.db, host.user.id, methodId);
+      return !!m && !!deviceData(m).publicKey;
+    } } : undefined);
+    return reply;
+  });
+
+  /** Drops a method begun in the wizard (and the test request waiting for it, which would hold the person's one pending slot). */
+  async function dropPending(userId: string, methodId: string) {
+    await cancelPending(deps, userId, enrollRef(methodId));
+    await removeMethod(deps.db, userId, methodId);
+  }
 
   app.post(`${prefix}/recovery`, async (req, reply) => {
     const s = await open(req, reply);

@@ -1,0 +1,82 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { HttpDeps } from './server.ts';
+import type { User } from '../store/users.ts';
+import type { MethodRecord } from '../methods/records.ts';
+import type { PushChallengeView } from './pages/push.ts';
+import { auditContext } from './request-context.ts';
+import { openEventStream } from './sse.ts';
+import { parseUserAgent } from './user-agent-label.ts';
+import { waitText } from '../i18n/duration.ts';
+import { challengeChannel } from '../methods/push/channels.ts';
+import { findChallenge, startPushChallenge, type ChallengeContext, type StartRequest } from '../methods/push/challenges.ts';
+import type { PushChallengeState } from '../methods/push/index.ts';
+
+/** What the device shows about the browser asking: app, action, browser and OS, address. */
+export function requestContext(req: FastifyRequest, app: string, action?: string): ChallengeContext {
+  const ua = parseUserAgent(String(req.headers['user-agent'] ?? ''));
+  return { app, action: action ?? null, browser: ua.browser ?? null, os: ua.os ?? null, ip: req.ip ?? null };
+}
+
+/**
+ * Starts (or shows again) the push request of a flow, and what its page shows: the number, or why no
+ * request was sent. The returned state goes into the flow; the number never leaves the server but here.
+ */
+export async function pushRequestFor(
+  deps: HttpDeps,
+  req: FastifyRequest,
+  user: User,
+  methods: MethodRecord[],
+  start: Omit<StartRequest, 'context'> & { context: ChallengeContext },
+  waitUrl: string,
+): Promise<{ view: PushChallengeView; state: PushChallengeState }> {
+  const { t } = deps;
+  const devices = methods.filter((m) => m.type === 'push' && (start.targets ? start.targets.includes(m.id) : m.status === 'active'));
+  const outcome = await startPushChallenge(deps, user, start, devices, auditContext(req));
+  if (!outcome.ok) {
+    const unavailable =
+      outcome.reason === 'busy' ? t('mfa.push.busy')
+      : outcome.reason === 'paused' ? t('mfa.push.paused')
+      : `${t('mfa.push.throttled')} ${outcome.retryAfterMs ? t('mfa.throttled_for', { wait: waitText(t, outcome.retryAfterMs) }) : ''}`.trim();
+    return { view: { unavailable }, state: { flowRef: start.flowRef } };
+  }
+  return { view: { number: outcome.challenge.number, waitUrl }, state: { challengeId: outcome.challenge.id, flowRef: start.flowRef } };
+}
+
+/**
+ * A same-origin event stream for a page waiting on a request: `answered` with the status when the
+ * device answered, `changed` when the request ended otherwise (time-out, wrong number) — then it ends.
+ * `extra` adds a channel of the host's (the wizard's "device registered").
+ */
+export function streamRequest(app: FastifyInstance, deps: HttpDeps, req: FastifyRequest, reply: Parameters<typeof openEventStream>[2], challengeId: string | undefined, extra?: { channel: string; ready: () => Promise<boolean> }) {
+  const stream = openEventStream(app, req, reply);
+  const check = async () => {
+    if (stream.closed) return;
+    if (extra && (await extra.ready())) {
+      stream.send('changed', { status: 'registered' });
+      return stream.close();
+    }
+    if (!challengeId) return;
+    const row = await findChallenge(deps, challengeId);
+    if (!row) return stream.close();
+    if (row.status === 'approved' || row.status === 'denied' || row.status === 'reported') {
+      stream.send('answered', { status: row.status });
+      return stream.close();
+    }
+    if (row.status !== 'pending' || row.expires_at <= deps.clock.now()) {
+      stream.send('changed', { status: row.status === 'pending' ? 'expired' : row.status });
+      return stream.close();
+    }
+  };
+  const run = () => void check().catch(() => stream.close());
+  if (challengeId) stream.onClose(deps.events.subscribe(challengeChannel(challengeId), run));
+  if (extra) stream.onClose(deps.events.subscribe(extra.channel, run));
+  // The request's expiry is noticed without an event: one check just after it.
+  const row = challengeId ? findChallenge(deps, challengeId) : Promise.resolve(undefined);
+  void row.then((r) => {
+    if (!r || stream.closed) return;
+    const timer = setTimeout(run, Math.max(0, r.expires_at - deps.clock.now()) + 250);
+    stream.onClose(() => clearTimeout(timer));
+  });
+  run();
+  return stream;
+}

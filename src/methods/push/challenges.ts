@@ -1,0 +1,205 @@
+import type { Selectable } from 'kysely';
+import type { Deps } from '../../context.ts';
+import type { User } from '../../store/users.ts';
+import type { PushChallengesTable } from '../../store/schema.ts';
+import { audit, type AuditContext } from '../../store/audit.ts';
+import { randomId } from '../../clock.ts';
+import type { MethodRecord } from '../records.ts';
+import { recordRefusal, takeRequest } from './limits.ts';
+import { challengeChannel, userChannel } from './channels.ts';
+import { deliver } from './delivery.ts';
+
+type Row = Selectable<PushChallengesTable>;
+
+/** What the device shows about a request (docs/authenticator-api.md, "Challenge"). */
+export interface ChallengeContext {
+  app: string;
+  action: string | null;
+  browser: string | null;
+  os: string | null;
+  ip: string | null;
+}
+
+export interface StartRequest {
+  kind: 'sign_in' | 'enroll';
+  /** What the approval will count for: `interaction:<uid>` or `enroll:<methodId>`. */
+  flowRef: string;
+  /** The devices asked: one pending device for an enrollment, every active device (null) for a sign-in. */
+  targets: string[] | null;
+  context: ChallengeContext;
+}
+
+export interface StartedChallenge {
+  id: string;
+  /** Shown in the browser only. */
+  number: string;
+  status: Row['status'];
+  expiresAt: number;
+}
+
+export type StartOutcome =
+  | { ok: true; challenge: StartedChallenge; reused: boolean }
+  | { ok: false; reason: 'busy' | 'paused' | 'throttled'; retryAfterMs?: number };
+
+/** A two-digit number, 10–99, uniformly (rejection sampling over one byte). */
+export function twoDigitNumber(deps: Pick<Deps, 'random'>): string {
+  for (;;) {
+    const b = deps.random.bytes(1)[0]!;
+    if (b < 180) return String(10 + (b % 90));
+  }
+}
+
+const started = (r: Row): StartedChallenge => ({ id: r.id, number: r.number, status: r.status, expiresAt: r.expires_at });
+
+/**
+ * Requests of the person that ran out unanswered become `expired`; a sign-in's time-out counts
+ * towards the pause like a denial (someone was sent a request nobody answered).
+ */
+export async function expireStale(deps: Deps, userId: string, where: AuditContext = {}): Promise<void> {
+  const now = deps.clock.now();
+  const rows = await deps.db.updateTable('push_challenges').set({ status: 'expired', answered_at: now }).where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '<=', now).returning(['id', 'kind']).execute();
+  for (const r of rows) {
+    await deps.events.publish(challengeChannel(r.id), { status: 'expired' }).catch(() => {});
+    if (r.kind !== 'sign_in') continue;
+    const paused = await recordRefusal(deps, userId);
+    await audit(deps.db, deps.clock, { ...where, event: 'push.timed_out', userId, details: { challengeId: r.id } });
+    if (paused) await audit(deps.db, deps.clock, { ...where, event: 'push.paused', userId, details: { after: 'refusals' } });
+  }
+}
+
+/** The latest request made for a flow (any status), if any. */
+export async function challengeForFlow(deps: Deps, userId: string, flowRef: string): Promise<Row | undefined> {
+  return deps.db.selectFrom('push_challenges').selectAll().where('user_id', '=', userId).where('flow_ref', '=', flowRef).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+}
+
+export async function findChallenge(deps: Deps, id: unknown): Promise<Row | undefined> {
+  if (typeof id !== 'string' || !/^[\w-]{1,64}$/.test(id)) return undefined;
+  return deps.db.selectFrom('push_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Starts a request, within the limits: one pending request per person (the same flow gets its pending
+ * request back, any other flow `busy`), a budget per window, and the pause. The number stays here.
+ */
+export async function startPushChallenge(deps: Deps, user: User, req: StartRequest, devices: MethodRecord[], where: AuditContext): Promise<StartOutcome> {
+  await expireStale(deps, user.id, where);
+  const now = deps.clock.now();
+  const mine = await challengeForFlow(deps, user.id, req.flowRef);
+  // An approval not yet used by its browser is shown again, not replaced by a new request.
+  if (mine && ((mine.status === 'pending' && mine.expires_at > now) || mine.status === 'approved')) return { ok: true, challenge: started(mine), reused: true };
+  const pending = await deps.db.selectFrom('push_challenges').select('id').where('user_id', '=', user.id).where('status', '=', 'pending').executeTakeFirst();
+  if (pending) {
+    await audit(deps.db, deps.clock, { ...where, event: 'push.busy', userId: user.id });
+    return { ok: false, reason: 'busy' };
+  }
+  const budget = await takeRequest(deps, user.id);
+  if (!budget.ok) {
+    await audit(deps.db, deps.clock, { ...where, event: budget.reason === 'paused' ? 'push.refused_paused' : 'push.throttled', userId: user.id, details: { retryAfterMs: budget.retryAfterMs } });
+    return budget;
+  }
+  const row: Row = {
+    id: randomId(deps.random, 16),
+    user_id: user.id,
+    kind: req.kind,
+    target_method_ids: req.targets ? JSON.stringify(req.targets) : null,
+    flow_ref: req.flowRef,
+    number: twoDigitNumber(deps),
+    display: JSON.stringify(req.context),
+    uv_challenge: randomId(deps.random, 32),
+    status: 'pending',
+    answered_method_id: null,
+    amr: null,
+    created_at: now,
+    expires_at: now + deps.config.pushChallengeSeconds * 1000,
+    answered_at: null,
+  };
+  try {
+    await deps.db.insertInto('push_challenges').values(row).execute();
+  } catch {
+    // The unique "one pending per person" index: another request (perhaps on another instance) won.
+    const again = await challengeForFlow(deps, user.id, req.flowRef);
+    if (again && again.status === 'pending') return { ok: true, challenge: started(again), reused: true };
+    return { ok: false, reason: 'busy' };
+  }
+  await audit(deps.db, deps.clock, { ...where, event: 'push.requested', userId: user.id, details: { challengeId: row.id, kind: row.kind, app: req.context.app } });
+  await deps.events.publish(userChannel(user.id), { challengeId: row.id }).catch(() => {});
+  void deliver(deps, devices, { type: 'challenge', id: row.id, app: req.context.app, expiresAt: row.expires_at });
+  return { ok: true, challenge: started(row), reused: false };
+}
+
+/** Whether `device` is asked by a request: its own enrollment's test, or a sign-in once it is active. */
+export function isTarget(row: Pick<Row, 'target_method_ids' | 'user_id'>, device: MethodRecord): boolean {
+  if (row.user_id !== device.userId) return false;
+  if (row.target_method_ids === null) return device.status === 'active';
+  try {
+    return (JSON.parse(row.target_method_ids) as string[]).includes(device.id);
+  } catch {
+    return false;
+  }
+}
+
+/** The requests waiting for a device now (at most one: one pending per person). */
+export async function pendingForDevice(deps: Deps, device: MethodRecord): Promise<Row[]> {
+  const rows = await deps.db.selectFrom('push_challenges').selectAll().where('user_id', '=', device.userId).where('status', '=', 'pending').where('expires_at', '>', deps.clock.now()).execute();
+  return rows.filter((r) => isTarget(r, device));
+}
+
+/** A request as the device sees it: everything but the number. */
+export function challengeJson(r: Row) {
+  const c = JSON.parse(r.display) as ChallengeContext;
+  return {
+    id: r.id,
+    kind: r.kind,
+    app: c.app,
+    action: c.action ?? null,
+    browser: c.browser ?? null,
+    os: c.os ?? null,
+    ip: c.ip ?? null,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    userVerificationChallenge: r.uv_challenge,
+  };
+}
+
+/**
+ * Uses an approval for the flow it was made for: one conditional UPDATE from `approved` to `consumed`,
+ * bound to the request id, the person and the flow, so an approval works once and only there.
+ */
+export async function consumeApproval(deps: Deps, q: { id: unknown; userId: string; flowRef: string }): Promise<{ amr: string[]; methodId: string } | undefined> {
+  if (typeof q.id !== 'string') return undefined;
+  const r = await deps.db
+    .updateTable('push_challenges')
+    .set({ status: 'consumed' })
+    .where('id', '=', q.id)
+    .where('user_id', '=', q.userId)
+    .where('flow_ref', '=', q.flowRef)
+    .where('status', '=', 'approved')
+    .returning(['amr', 'answered_method_id'])
+    .executeTakeFirst();
+  if (!r?.answered_method_id) return undefined;
+  return { amr: JSON.parse(r.amr ?? '["swk"]') as string[], methodId: r.answered_method_id };
+}
+
+/** Ends a flow's pending request (the person chose another way, or the wizard went back). */
+export async function cancelPending(deps: Deps, userId: string, flowRef: string): Promise<void> {
+  const rows = await deps.db.updateTable('push_challenges').set({ status: 'expired', answered_at: deps.clock.now() }).where('user_id', '=', userId).where('flow_ref', '=', flowRef).where('status', '=', 'pending').returning('id').execute();
+  for (const r of rows) await deps.events.publish(challengeChannel(r.id), { status: 'expired' }).catch(() => {});
+}
+
+/**
+ * Answers a request: one conditional UPDATE from `pending` (and unexpired) to `status`, so of two
+ * answers — two requests, two instances — exactly one applies. Wakes whoever waits on the request.
+ */
+export async function settleChallenge(deps: Deps, id: string, status: 'approved' | 'denied' | 'reported' | 'failed', methodId: string, amr: string[] | null): Promise<boolean> {
+  const now = deps.clock.now();
+  const r = await deps.db
+    .updateTable('push_challenges')
+    .set({ status, answered_method_id: methodId, amr: amr ? JSON.stringify(amr) : null, answered_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return false;
+  await deps.events.publish(challengeChannel(id), { status }).catch(() => {});
+  return true;
+}

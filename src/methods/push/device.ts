@@ -1,0 +1,34 @@
+import type { JWK } from 'jose';
+import type { Db } from '../../store/db.ts';
+import type { MethodRecord } from '../records.ts';
+import { toMethodRecord } from '../records.ts';
+
+/** What a push device keeps in `data` (public): its key, and the screen-lock credential when it made one. */
+export interface DeviceData {
+  publicKey?: JWK;
+  /** WebAuthn credential (public key, base64url) made with user verification at registration. */
+  uv?: { credentialId: string; publicKey: string; counter: number };
+  /** Whether a Web Push subscription is sealed in the secret (the subscription itself is not here). */
+  subscribed?: boolean;
+}
+
+export const deviceData = (m: MethodRecord) => m.data as DeviceData;
+
+/** Accepts only a public P-256 key: a private part (`d`) or any other curve is refused. */
+export function parsePublicKey(v: unknown): JWK | undefined {
+  const k = v as JWK | null;
+  if (!k || typeof k !== 'object' || k.kty !== 'EC' || k.crv !== 'P-256' || 'd' in k) return undefined;
+  if (typeof k.x !== 'string' || typeof k.y !== 'string' || !/^[\w-]{43}$/.test(k.x) || !/^[\w-]{43}$/.test(k.y)) return undefined;
+  return { kty: 'EC', crv: 'P-256', x: k.x, y: k.y };
+}
+
+/**
+ * The device named `kid`, enrolled (pending or active) with a registered key. A removed device's row
+ * is gone, so it is unknown exactly like one that never existed.
+ */
+export async function findDevice(db: Db, kid: unknown): Promise<MethodRecord | undefined> {
+  if (typeof kid !== 'string' || !/^[\w-]{1,64}$/.test(kid)) return undefined;
+  const row = await db.selectFrom('mfa_methods').selectAll().where('id', '=', kid).where('type', '=', 'push').executeTakeFirst();
+  const m = row ? toMethodRecord(row) : undefined;
+  return m && deviceData(m).publicKey ? m : undefined;
+}

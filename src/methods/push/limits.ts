@@ -1,0 +1,80 @@
+import { sql } from 'kysely';
+import type { Deps } from '../../context.ts';
+
+/** Push-bombing limits (SECURITY.md "Push approvals"); all counted in the store, per person. */
+export const PUSH_LIMITS = {
+  /** Requests a person may get in one window. */
+  perWindow: 5,
+  windowMs: 15 * 60_000,
+  /** Denials or time-outs in a row that pause push. */
+  refusalsBeforePause: 3,
+  /** How long push pauses after those. */
+  pauseMs: 15 * 60_000,
+} as const;
+
+export type StartVerdict = { ok: true } | { ok: false; reason: 'paused' | 'throttled'; retryAfterMs: number };
+
+async function ensureRow(deps: Deps, userId: string) {
+  await deps.db.insertInto('push_state').values({ user_id: userId, paused_until: 0, consecutive_refusals: 0, window_start: 0, window_count: 0, last_fraud_at: null }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
+}
+
+/**
+ * Takes one request from the person's budget, in one conditional UPDATE (two instances cannot both
+ * take the last one): refused while push is paused or when the window's budget is spent.
+ */
+export async function takeRequest(deps: Deps, userId: string): Promise<StartVerdict> {
+  const now = deps.clock.now();
+  const windowFrom = now - PUSH_LIMITS.windowMs;
+  await ensureRow(deps, userId);
+  // A window that has passed starts again (harmless when two instances both do it).
+  await deps.db.updateTable('push_state').set({ window_start: now, window_count: 0 }).where('user_id', '=', userId).where('window_start', '<=', windowFrom).execute();
+  const taken = await deps.db
+    .updateTable('push_state')
+    .set({ window_count: sql<number>`window_count + 1` })
+    .where('user_id', '=', userId)
+    .where('paused_until', '<=', now)
+    .where('window_count', '<', PUSH_LIMITS.perWindow)
+    .executeTakeFirst();
+  if (Number(taken.numUpdatedRows) === 1) return { ok: true };
+  const row = await deps.db.selectFrom('push_state').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
+  if (row.paused_until > now) return { ok: false, reason: 'paused', retryAfterMs: row.paused_until - now };
+  return { ok: false, reason: 'throttled', retryAfterMs: Math.max(0, row.window_start + PUSH_LIMITS.windowMs - now) };
+}
+
+/** Whether push is paused for the person now (the challenge page then offers the other ways). */
+export async function pausedUntil(deps: Deps, userId: string): Promise<number | undefined> {
+  const row = await deps.db.selectFrom('push_state').select('paused_until').where('user_id', '=', userId).executeTakeFirst();
+  return row && row.paused_until > deps.clock.now() ? row.paused_until : undefined;
+}
+
+/** A denial or a time-out: counted in a row; the third pauses push. Returns whether this one paused it. */
+export async function recordRefusal(deps: Deps, userId: string): Promise<boolean> {
+  await ensureRow(deps, userId);
+  const row = await deps.db
+    .updateTable('push_state')
+    .set({ consecutive_refusals: sql<number>`consecutive_refusals + 1` })
+    .where('user_id', '=', userId)
+    .returning('consecutive_refusals')
+    .executeTakeFirst();
+  if (Number(row?.consecutive_refusals ?? 0) < PUSH_LIMITS.refusalsBeforePause) return false;
+  await deps.db.updateTable('push_state').set({ paused_until: deps.clock.now() + PUSH_LIMITS.pauseMs, consecutive_refusals: 0 }).where('user_id', '=', userId).execute();
+  return true;
+}
+
+/** An approval: the run of refusals ends. */
+export async function recordApproval(deps: Deps, userId: string): Promise<void> {
+  await deps.db.updateTable('push_state').set({ consecutive_refusals: 0 }).where('user_id', '=', userId).execute();
+}
+
+/** "This wasn't me": push pauses for the cooling period and the signal is kept for the policies. */
+export async function recordFraud(deps: Deps, userId: string, pauseMs: number): Promise<void> {
+  await ensureRow(deps, userId);
+  const now = deps.clock.now();
+  await deps.db.updateTable('push_state').set({ paused_until: now + pauseMs, consecutive_refusals: 0, last_fraud_at: now }).where('user_id', '=', userId).execute();
+}
+
+/** When the person last reported a push as fraud — a risk signal for adaptive policies (issue 9). */
+export async function lastFraudReportAt(deps: Deps, userId: string): Promise<number | undefined> {
+  const row = await deps.db.selectFrom('push_state').select('last_fraud_at').where('user_id', '=', userId).executeTakeFirst();
+  return row?.last_fraud_at ?? undefined;
+}

@@ -1,0 +1,61 @@
+import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import type { Deps } from '../../context.ts';
+import type { MethodRecord } from '../records.ts';
+import { PushError } from './errors.ts';
+import { deviceData, findDevice } from './device.ts';
+
+/** How far a signed request's or answer's `iat` may be from the server's clock. */
+export const IAT_WINDOW_MS = 60_000;
+
+export interface SignedJws {
+  device: MethodRecord;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Verifies a compact JWS made by a device: ES256, the expected `typ`, a `kid` naming an enrolled
+ * device with a key (a removed device's row is gone), and the signature with that key. Returns
+ * undefined for any failure — callers answer with one code whatever failed.
+ */
+export async function verifyDeviceJws(deps: Deps, jws: unknown, typ: string): Promise<SignedJws | undefined> {
+  if (typeof jws !== 'string' || jws.length > 16_384) return undefined;
+  let header;
+  try {
+    header = decodeProtectedHeader(jws);
+  } catch {
+    return undefined;
+  }
+  if (header.alg !== 'ES256' || header.typ !== typ) return undefined;
+  const device = await findDevice(deps.db, header.kid);
+  if (!device) return undefined;
+  try {
+    const key = await importJWK(deviceData(device).publicKey!, 'ES256');
+    const { payload } = await compactVerify(jws, key, { algorithms: ['ES256'] });
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as unknown;
+    if (!claims || typeof claims !== 'object' || Array.isArray(claims)) return undefined;
+    return { device, payload: claims as Record<string, unknown> };
+  } catch {
+    return undefined;
+  }
+}
+
+export function iatFresh(deps: Deps, iat: unknown): boolean {
+  return typeof iat === 'number' && Number.isFinite(iat) && Math.abs(iat * 1000 - deps.clock.now()) <= IAT_WINDOW_MS;
+}
+
+/**
+ * `Authorization: Device <JWS>` (docs/authenticator-api.md, "Signed requests"): the device's signature
+ * over the method, the absolute URL without query, and a recent `iat`. Every failure is
+ * `401 device_unknown`, so a removed device reads exactly like one that never existed.
+ */
+export async function authenticateDevice(deps: Deps, authorization: unknown, method: string, path: string): Promise<MethodRecord> {
+  const refuse = () => new PushError('device_unknown', 'This device is not enrolled, or the request was not signed by it.');
+  const m = typeof authorization === 'string' ? /^Device ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(authorization) : null;
+  if (!m) throw refuse();
+  const signed = await verifyDeviceJws(deps, m[1], 'gh-device+jwt');
+  if (!signed) throw refuse();
+  const htu = new URL(path.split('?')[0]!, new URL(deps.config.issuer).origin).href;
+  const { htm, htu: signedHtu, iat } = signed.payload;
+  if (htm !== method || signedHtu !== htu || !iatFresh(deps, iat)) throw refuse();
+  return signed.device;
+}

@@ -1,0 +1,102 @@
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import { isPostgresUrl } from './db.ts';
+
+/** A listener of one channel; payloads are small JSON values (ids and statuses, never secrets). */
+export type EventListener = (payload: unknown) => void;
+
+/**
+ * Wakes whoever waits on something another request (perhaps on another instance) changed: a browser
+ * waiting for a push answer, a device waiting for a request. Delivery is best effort — the store stays
+ * the truth, and every waiter reads it again when woken (and on its own time-out).
+ */
+export interface EventBus {
+  publish(channel: string, payload: unknown): Promise<void>;
+  /** Returns the function that unsubscribes. */
+  subscribe(channel: string, listener: EventListener): () => void;
+  close(): Promise<void>;
+}
+
+/** One process: an EventEmitter (SQLite, or tests). */
+export function inProcessBus(): EventBus {
+  const emitter = new EventEmitter();
+  // Thousands of browsers may wait at once; each subscription is one listener.
+  emitter.setMaxListeners(0);
+  return {
+    async publish(channel, payload) {
+      emitter.emit(channel, payload);
+    },
+    subscribe(channel, listener) {
+      emitter.on(channel, listener);
+      return () => emitter.off(channel, listener);
+    },
+    async close() {
+      emitter.removeAllListeners();
+    },
+  };
+}
+
+/** PostgreSQL's NOTIFY channel Gatehouse uses; the Gatehouse channel travels in the payload. */
+export const PG_CHANNEL = 'gatehouse_events';
+
+/**
+ * Several instances on one PostgreSQL: one dedicated client LISTENs on {@link PG_CHANNEL} and hands each
+ * notification to this process's listeners; publishing is a NOTIFY (delivered to every instance, this
+ * one included, after the publishing transaction commits). Payloads stay far below NOTIFY's 8000 bytes.
+ */
+export function postgresBus(connectionString: string): EventBus {
+  const local = inProcessBus();
+  let closed = false;
+  let client: pg.Client | undefined;
+  let ready: Promise<pg.Client> | undefined;
+
+  const connect = (): Promise<pg.Client> => {
+    ready ??= (async () => {
+      const c = new pg.Client({ connectionString });
+      // A lost connection is re-made on the next use; waiters fall back on their own time-outs meanwhile.
+      c.on('error', (err) => {
+        console.error('[gatehouse] events connection lost:', err.message);
+        ready = undefined;
+        client = undefined;
+      });
+      c.on('notification', (n) => {
+        if (n.channel !== PG_CHANNEL || !n.payload) return;
+        try {
+          const { c: channel, p: payload } = JSON.parse(n.payload) as { c: string; p: unknown };
+          void local.publish(channel, payload);
+        } catch {
+          // Not ours: ignored.
+        }
+      });
+      await c.connect();
+      await c.query(`listen ${PG_CHANNEL}`);
+      client = c;
+      return c;
+    })();
+    return ready;
+  };
+
+  return {
+    async publish(channel, payload) {
+      if (closed) return;
+      const c = await connect();
+      await c.query('select pg_notify($1, $2)', [PG_CHANNEL, JSON.stringify({ c: channel, p: payload })]);
+    },
+    subscribe(channel, listener) {
+      // Listening starts with the first subscriber; a notification before it is read from the store.
+      void connect().catch((err: Error) => console.error('[gatehouse] events: cannot listen:', err.message));
+      return local.subscribe(channel, listener);
+    },
+    async close() {
+      closed = true;
+      await local.close();
+      const c = client ?? (ready ? await ready.catch(() => undefined) : undefined);
+      await c?.end().catch(() => {});
+    },
+  };
+}
+
+/** The bus for a store: LISTEN/NOTIFY for `postgres://`, in-process otherwise. */
+export function eventBusFor(databaseUrl: string): EventBus {
+  return isPostgresUrl(databaseUrl) ? postgresBus(databaseUrl) : inProcessBus();
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import type * as client from 'openid-client';
+import type { UserAgent } from '../helpers/user-agent.ts';
+import { PushDevice } from '../helpers/push-device.ts';
+import { finish, passwordStep } from '../helpers/mfa.ts';
+import type { Clock } from '../../src/clock.ts';
+
+export const PASSWORD = 'correct horse battery staple';
+export const atApp = (uri: string) => (u: string) => u.startsWith(uri);
+
+/** The two-digit number on the page the browser shows now. */
+export function pageNumber(body: string): string {
+  const m = /data-testid="push-number">(\d{2})</.exec(body);
+  assert.ok(m, `no number on the page:\n${body.slice(0, 3000)}`);
+  return m[1]!;
+}
+
+/** The enrollment link shown as text in the wizard. */
+export function pageLink(body: string): string {
+  const m = /data-testid="push-link">([^<]+)</.exec(body);
+  assert.ok(m, `no enrollment link on the page:\n${body.slice(0, 3000)}`);
+  return m[1]!.replace(/&amp;/g, '&');
+}
+
+/**
+ * Up to the wizard's push step: intro (when shown), choose Gatehouse Authenticator; returns the link.
+ * The browser is on the wizard (`ua.lastUrl` ends with /enroll).
+ */
+export async function openPushStep(ua: UserAgent): Promise<string> {
+  if (ua.lastBody.includes('/enroll/start"')) await ua.submit('/enroll/start');
+  await ua.submit('/enroll/choose', { method: 'push' });
+  return pageLink(ua.lastBody);
+}
+
+/**
+ * Enrolls `device` in the wizard the browser is on: the device registers with the link, the page then
+ * shows the test request's number, the device approves it with that number, Continue confirms.
+ * Returns the page after confirming (recovery codes, or done).
+ */
+export async function enrollInWizard(ua: UserAgent, device: PushDevice, o: { name?: string } = {}) {
+  const link = await openPushStep(ua);
+  const r = await device.enroll(link, { name: o.name });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const page = await ua.go(ua.lastUrl);
+  const number = pageNumber(page.body);
+  const c = await device.nextChallenge();
+  assert.equal(c.kind, 'enroll');
+  const a = await device.answer(c.id, 'approve', number);
+  assert.equal(a.status, 200, JSON.stringify(a.body));
+  return ua.submit('/enroll/confirm');
+}
+
+/**
+ * A person without 2FA signs in to a Required app and enrolls `device` through the whole wizard; the
+ * browser ends at the app. Returns the ID token claims.
+ */
+export async function enrollPushAtSignIn(ua: UserAgent, rp: client.Configuration, redirectUri: string, email: string, device: PushDevice) {
+  const { auth, page } = await passwordStep(ua, rp, redirectUri, email, PASSWORD);
+  assert.match(page.url, /\/enroll$/, `expected the wizard, got ${page.url}`);
+  const after = await enrollInWizard(ua, device);
+  assert.match(after.body, /Save your recovery codes/);
+  await ua.submit('/enroll/recovery', { stored: '1' });
+  const done = await ua.submit('/enroll/done', {}, atApp(redirectUri));
+  assert.ok(atApp(redirectUri)(done.url), `wizard did not return to the app: ${done.url}`);
+  return finish(rp, auth, done.url);
+}
+
+/** Password, then the push page: returns the number shown and the authorization started. */
+export async function pushPage(ua: UserAgent, rp: client.Configuration, redirectUri: string, email: string, extra: Record<string, string> = {}) {
+  const started = await passwordStep(ua, rp, redirectUri, email, PASSWORD, extra);
+  assert.ok(ua.lastBody.includes('data-testid="push-number"'), `expected the push page, got ${started.page.url}:\n${ua.lastBody.slice(0, 2000)}`);
+  return { ...started, number: pageNumber(ua.lastBody) };
+}
+
+/** Signs in approving on `device` with the number shown; returns the ID token claims. */
+export async function signInWithPush(ua: UserAgent, rp: client.Configuration, redirectUri: string, email: string, device: PushDevice) {
+  const { auth, number } = await pushPage(ua, rp, redirectUri, email);
+  const c = await device.nextChallenge();
+  const a = await device.answer(c.id, 'approve', number);
+  assert.equal(a.status, 200, JSON.stringify(a.body));
+  const done = await ua.submit('/mfa', { method: 'push' }, atApp(redirectUri));
+  assert.ok(atApp(redirectUri)(done.url), `push did not return to the app: ${done.url} ${done.status}\n${ua.lastBody.slice(0, 1500)}`);
+  return finish(rp, auth, done.url);
+}
+
+export type { Clock };
