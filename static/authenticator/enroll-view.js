@@ -3,7 +3,7 @@ import { ApiError, enroll, inspectEnrollment } from './api.js';
 import { createDeviceKey } from './device-key.js';
 import { askToNotify, subscribePush } from './push.js';
 import { hasScreenLock, registerScreenLock } from './screen-lock.js';
-import { accountId, saveAccount } from './store.js';
+import { accountId, listAccounts, saveAccount } from './store.js';
 import { defaultDeviceName, field, h, hostOf, show } from './ui.js';
 
 const LINK_PROBLEMS = {
@@ -74,7 +74,10 @@ async function submit(app, token, info, values, form) {
       return confirmForm(app, token, info, values, { message: 'Your screen lock was not confirmed, so nothing was added. Try again.' });
     }
   }
-  const pushSubscription = values.notify && (await askToNotify()) ? await subscribePush(info.vapidPublicKey) : null;
+  // The doc gives the server's VAPID key only after enrolling: use it from inspect when the server
+  // sends it there, or from an account this app already has on the same server.
+  const vapidPublicKey = info.vapidPublicKey ?? (await listAccounts()).find((a) => a.issuer === info.issuer && a.vapidPublicKey)?.vapidPublicKey;
+  const pushSubscription = values.notify && (await askToNotify()) ? await subscribePush(vapidPublicKey) : null;
   const key = await createDeviceKey();
   let res;
   try {

@@ -5,12 +5,14 @@ import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts'
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { addVirtualAuthenticator } from '../helpers/virtual-authenticator.ts';
 import { browserApp, enterPassword, finishWizard, heading as desktopHeading, scriptErrors, startAppServer, t, type BrowserApp } from './webauthn-support.ts';
-import { PHONE, seriousA11yViolations } from './authenticator-pwa-support.ts';
+import { PHONE } from './authenticator-pwa-support.ts';
 
 // Issue 8, "Done when", with the real server: a computer signs in to an app that requires 2FA and
 // chooses the Gatehouse Authenticator in the wizard; the web app in a second browser (the phone,
 // 390×844, its screen lock a DevTools virtual authenticator) enrolls from the link the wizard shows,
 // approves the test request with the number on the computer's screen, then approves a sign-in.
+// (The request screen's accessibility is checked in authenticator-pwa-requests.test.ts: this file
+// already holds two browsers and a whole wizard within the runner's per-file limit.)
 const PASSWORD = 'a long walk on the quiet beach';
 let gh: TestGatehouse;
 let computer: TestBrowser;
@@ -90,7 +92,6 @@ test('enroll the web app from the wizard\'s link, approve the test request, then
   assert.equal(d.Browser, 'Chrome');
   assert.equal(d.OS ?? d['Operating system'], 'Linux');
   assert.match(d['IP address'] ?? '', /^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
-  assert.deepEqual(await seriousA11yViolations(ph), []);
   await approveOnPhone(ph, 'Approve sign-in to Test app?', number);
   claims = await app.back(desk2, auth);
   assert.deepEqual([...(claims.amr as string[])].sort(), ['mfa', 'pwd', 'swk', 'user']);
