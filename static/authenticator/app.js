@@ -72,6 +72,11 @@ async function start() {
     });
   }
   for (const account of await listAccounts()) app.requests.start(account);
+  // Back on screen or back online: ask at once rather than when the wait loop's back-off ends (a
+  // phone drops the stream of an app in the background).
+  const askNow = async () => app.requests.refresh(await listAccounts());
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'visible' && void askNow());
+  window.addEventListener('online', () => void askNow());
   window.addEventListener('hashchange', route);
   await route();
 }
