@@ -64,6 +64,8 @@ export interface TestGatehouseOptions {
   clock?: Clock;
   /** Run on this database and leave it in place on close (restart tests); a fresh one otherwise. */
   store?: TestStore;
+  /** HTTPS agent for Web Push (the local push service's certificate, test/helpers/push-service.ts). */
+  pushAgent?: import('node:https').Agent;
 }
 
 /**
@@ -94,7 +96,7 @@ export async function startTestGatehouse(env: Record<string, string> = {}, opts:
       ...env,
     });
     try {
-      gh = await startGatehouse(config, { db, clock: opts.clock });
+      gh = await startGatehouse(config, { db, clock: opts.clock, pushAgent: opts.pushAgent });
     } catch (err) {
       if ((err as { code?: string }).code !== 'EADDRINUSE' || env.PORT || attempt >= 5) throw err;
     }

@@ -37,9 +37,9 @@ export async function openPushStep(ua: UserAgent): Promise<string> {
  * shows the test request's number, the device approves it with that number, Continue confirms.
  * Returns the page after confirming (recovery codes, or done).
  */
-export async function enrollInWizard(ua: UserAgent, device: PushDevice, o: { name?: string } = {}) {
+export async function enrollInWizard(ua: UserAgent, device: PushDevice, o: Parameters<PushDevice['enroll']>[1] = {}) {
   const link = await openPushStep(ua);
-  const r = await device.enroll(link, { name: o.name });
+  const r = await device.enroll(link, o);
   assert.equal(r.status, 201, JSON.stringify(r.body));
   const page = await ua.go(ua.lastUrl);
   const number = pageNumber(page.body);
@@ -54,10 +54,10 @@ export async function enrollInWizard(ua: UserAgent, device: PushDevice, o: { nam
  * A person without 2FA signs in to a Required app and enrolls `device` through the whole wizard; the
  * browser ends at the app. Returns the ID token claims.
  */
-export async function enrollPushAtSignIn(ua: UserAgent, rp: client.Configuration, redirectUri: string, email: string, device: PushDevice) {
+export async function enrollPushAtSignIn(ua: UserAgent, rp: client.Configuration, redirectUri: string, email: string, device: PushDevice, o: Parameters<PushDevice['enroll']>[1] = {}) {
   const { auth, page } = await passwordStep(ua, rp, redirectUri, email, PASSWORD);
   assert.match(page.url, /\/enroll$/, `expected the wizard, got ${page.url}`);
-  const after = await enrollInWizard(ua, device);
+  const after = await enrollInWizard(ua, device, o);
   assert.match(after.body, /Save your recovery codes/);
   await ua.submit('/enroll/recovery', { stored: '1' });
   const done = await ua.submit('/enroll/done', {}, atApp(redirectUri));
@@ -84,3 +84,10 @@ export async function signInWithPush(ua: UserAgent, rp: client.Configuration, re
 }
 
 export type { Clock };
+
+/** `/interaction/<uid>` of the page the browser is on. */
+export function interactionPath(url: string): string {
+  const m = /(\/interaction\/[^/?#]+)/.exec(url);
+  assert.ok(m, `not an interaction page: ${url}`);
+  return m[1]!;
+}

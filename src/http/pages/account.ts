@@ -148,6 +148,7 @@ const EVENT_SENTENCES: Record<string, MessageKey> = {
   'mfa.device.remembered': 'account.event.device_remembered',
   'mfa.device.forgotten': 'account.event.device_forgotten',
   'mfa.webauthn.cloned_suspected': 'account.event.key_cloned',
+  'push.fraud_reported': 'account.event.push_fraud',
   'mfa.fresh_proof': 'account.event.fresh_proof',
 };
 
@@ -156,12 +157,14 @@ export const ACTIVITY_EVENTS: readonly string[] = Object.keys(EVENT_SENTENCES);
 
 /** Method added or removed: which kind, when the event says (older events name only the type). */
 const ADDED: Record<string, MessageKey> = {
+  push: 'account.event.mfa_added_push',
   totp: 'account.event.mfa_added_totp',
   passkey: 'account.event.mfa_added_passkey',
   'security-key': 'account.event.mfa_added_security_key',
   webauthn: 'account.event.mfa_added_webauthn',
 };
 const REMOVED: Record<string, MessageKey> = {
+  push: 'account.event.mfa_removed_push',
   totp: 'account.event.mfa_removed_totp',
   webauthn: 'account.event.mfa_removed_webauthn',
 };

@@ -33,7 +33,7 @@ const when = (ms: number | null) => (ms ? new Date(ms).toISOString().replace('T'
 export function securityPage(p: SecurityPageInput): string {
   const { t } = p;
   const on = p.methods.length > 0;
-  const typeLabel = (type: string) => (type === 'totp' ? t('method.totp') : t('method.webauthn'));
+  const typeLabel = (type: string) => (type === 'totp' ? t('method.totp') : type === 'push' ? t('method.push') : t('method.webauthn'));
   return layout({
     t,
     title: t('security.title'),
@@ -111,7 +111,7 @@ ${input({ id: 'password', label: t('common.password'), type: 'password', autocom
   } else {
     form = html`<form method="post" action="/account/security/verify" novalidate>${csrfField(p.csrf)}
 <input type="hidden" name="next" value="${p.next}"><input type="hidden" name="method" value="${p.choice}">
-${input({ id: 'code', label: p.choice === 'recovery' ? t('mfa.recovery.label') : t('mfa.totp.label'), autocomplete: 'one-time-code', error: err, autofocus: true, required: true })}
+${input({ id: 'code', label: p.choice === 'recovery' ? t('mfa.recovery.label') : p.choice === 'push' ? t('mfa.push.code_label') : t('mfa.totp.label'), autocomplete: 'one-time-code', error: err, autofocus: true, required: true })}
 <div class="actions"><button type="submit">${t('mfa.verify')}</button></div></form>`;
   }
   return layout({
@@ -122,7 +122,7 @@ ${input({ id: 'code', label: p.choice === 'recovery' ? t('mfa.recovery.label') :
 <p>${p.choice ? t('security.proof.body') : t('security.proof.password')}</p>
 ${p.choice && p.choice !== 'webauthn' ? errorSummary(t, p.errors ?? []) : ''}${!p.choice ? errorSummary(t, p.errors ?? []) : ''}
 ${form}
-${p.choices.length > 1 ? html`<ul class="plain links">${p.choices.filter((c) => c !== p.choice).map((c) => html`<li><a href="/account/security/verify?method=${c}&amp;next=${encodeURIComponent(p.next)}">${c === 'recovery' ? t('mfa.use_recovery') : c === 'totp' ? t('method.totp') : t('method.webauthn')}</a></li>`)}</ul>` : ''}
+${p.choices.length > 1 ? html`<ul class="plain links">${p.choices.filter((c) => c !== p.choice).map((c) => html`<li><a href="/account/security/verify?method=${c}&amp;next=${encodeURIComponent(p.next)}">${c === 'recovery' ? t('mfa.use_recovery') : c === 'totp' ? t('method.totp') : c === 'push' ? t('method.push') : t('method.webauthn')}</a></li>`)}</ul>` : ''}
 <p class="links"><a href="/account/security">${t('common.cancel')}</a></p>`,
   });
 }

@@ -251,7 +251,7 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     if (!method || !(await requireProof(s, reply, CONFIRM.remove(method.id)))) return reply;
     if (await lastRequired(s)) return render(req, reply, s, undefined, [{ field: 'methods-heading', message: t('security.last_method_required') }], 409);
     const last = (await listActiveMethods(db, s.user.id)).length === 1;
-    const type = method.type === 'totp' ? t('method.totp') : t('method.webauthn');
+    const type = method.type === 'totp' ? t('method.totp') : method.type === 'push' ? t('method.push') : t('method.webauthn');
     return reply.type('text/html').send(
       confirmPage({
         t,

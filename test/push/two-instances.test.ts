@@ -1,0 +1,101 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import type * as client from 'openid-client';
+import { createTestStore, startTestGatehouse, type TestGatehouse, type TestStore } from '../helpers/gatehouse.ts';
+import { UserAgent } from '../helpers/user-agent.ts';
+import { relyingParty } from '../helpers/oidc-client.ts';
+import { freePort } from '../helpers/ports.ts';
+import { PushDevice } from '../helpers/push-device.ts';
+import { isPostgresUrl } from '../../src/store/db.ts';
+import { atApp, enrollPushAtSignIn, interactionPath, pushPage } from './support.ts';
+
+// Several instances share one PostgreSQL; on SQLite there is one process and nothing to test here.
+const onPostgres = !!process.env.DATABASE_URL && isPostgresUrl(process.env.DATABASE_URL);
+let store: TestStore;
+let a: TestGatehouse;
+let b: TestGatehouse;
+let payroll: client.Configuration;
+const cb = 'http://127.0.0.1:9/payroll/cb';
+
+before(async () => {
+  if (!onPostgres) return;
+  store = await createTestStore();
+  // One issuer behind a load balancer: the same issuer URL, secret key and database, two listeners.
+  const port = await freePort();
+  const env = { PORT: String(port), GATEHOUSE_ISSUER: `http://localhost:${port}`, GATEHOUSE_SECRET_KEY: randomBytes(32).toString('hex') };
+  a = await startTestGatehouse(env, { store });
+  b = await startTestGatehouse({ ...env, PORT: String(await freePort()) }, { store });
+  const app = await a.createApp({ name: 'Payroll', redirectUris: [cb], policy: 'required' });
+  payroll = await relyingParty(a.issuer, app.clientId, app.clientSecret);
+});
+after(async () => {
+  if (!onPostgres) return;
+  await a.close();
+  await b.close();
+  await store.drop();
+});
+
+/** Reads an event stream until `event` arrives (or `ms` pass); returns its data. */
+async function readUntil(res: Response, event: string, ms = 10_000): Promise<unknown> {
+  const reader = res.body!.getReader();
+  const timer = setTimeout(() => void reader.cancel(), ms);
+  let text = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`stream ended without "${event}": ${text}`);
+      text += new TextDecoder().decode(value);
+      const m = new RegExp(`event: ${event}\\ndata: ([^\\n]*)\\n`).exec(text);
+      if (m) return JSON.parse(m[1]!);
+    }
+  } finally {
+    clearTimeout(timer);
+    void reader.cancel().catch(() => {});
+  }
+}
+
+test('An answer through instance A wakes the browser waiting on instance B (LISTEN/NOTIFY)', { skip: !onPostgres && 'PostgreSQL only (DATABASE_URL=postgres://…)' }, async () => {
+  const email = 'two@example.com';
+  await a.createUser(email, 'correct horse battery staple');
+  const device = await PushDevice.create(a.issuer);
+  await enrollPushAtSignIn(new UserAgent(), payroll, cb, email, device);
+
+  const ua = new UserAgent();
+  const { number } = await pushPage(ua, payroll, cb, email);
+  const path = interactionPath(ua.lastUrl);
+  // The browser's wait stream lands on B (the balancer's choice), with the browser's cookies.
+  const bOrigin = `http://localhost:${(b.gh.http.server.address() as { port: number }).port}`;
+  const res = await fetch(`${bOrigin}${path}/push/wait`, { headers: { cookie: ua.cookieHeader(ua.lastUrl) } });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
+  const told = readUntil(res, 'answered');
+
+  // The device's wait stream is on B too; the request started on A reaches it.
+  const c = await device.nextChallenge();
+  const started = Date.now();
+  assert.equal((await device.answer(c.id, 'approve', number)).status, 200, 'answered through A');
+  assert.deepEqual(await told, { status: 'approved' });
+  const latency = Date.now() - started;
+  assert.ok(latency < 5_000, `told in ${latency} ms`);
+  const done = await ua.submit('/mfa', { method: 'push' }, atApp(cb));
+  assert.ok(atApp(cb)(done.url));
+});
+
+test('A request started through A reaches a device waiting on B', { skip: !onPostgres && 'PostgreSQL only (DATABASE_URL=postgres://…)' }, async () => {
+  const email = 'two-b@example.com';
+  await a.createUser(email, 'correct horse battery staple');
+  const device = await PushDevice.create(a.issuer);
+  await enrollPushAtSignIn(new UserAgent(), payroll, cb, email, device);
+  const bOrigin = `http://localhost:${(b.gh.http.server.address() as { port: number }).port}`;
+  // Signed for the issuer's URL (what the device knows), delivered to B's listener.
+  const url = device.api('/challenges/wait');
+  const res = await fetch(url.replace(a.issuer, bOrigin), { headers: { authorization: await device.authorization('GET', url) } });
+  assert.equal(res.status, 200);
+  const next = readUntil(res, 'challenge');
+  const ua = new UserAgent();
+  await pushPage(ua, payroll, cb, email);
+  const c = (await next) as { app: string; kind: string };
+  assert.equal(c.app, 'Payroll');
+  assert.equal(c.kind, 'sign_in');
+});
