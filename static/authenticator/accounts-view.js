@@ -40,7 +40,7 @@ function accountRow(app, account) {
     'li',
     { class: 'account', 'data-account': account.id, 'aria-labelledby': headingId },
     h('h2', { id: headingId }, account.email, h('span', { class: 'server' }, ` on ${hostOf(account.issuer)}`)),
-    app.removed.has(account.id) && h('p', { class: 'error' }, 'This device was removed from this account in Gatehouse: it no longer approves sign-ins. Remove the account here too.'),
+    app.removed.has(account.id) && h('p', { class: 'error' }, "Gatehouse no longer accepts this device for this account: it was removed in your account settings, or this device's clock is wrong. If it was removed, remove the account here too."),
     account.totp && h('p', { class: 'code-line' }, h('span', { class: 'visually-hidden' }, 'Code: '), code, ' ', left, bar),
     h('p', { class: 'muted' }, `This device: ${account.deviceName}`),
     h('details', { class: 'remove' }, h('summary', {}, 'Remove from this device'),

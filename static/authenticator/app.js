@@ -11,7 +11,7 @@ let leaving = [];
 
 const app = {
   requests: new Requests(),
-  /** Accounts whose server answered `device_unknown`: the device was removed there. */
+  /** Accounts whose server answered `device_unknown`: removed there, or a clock more than 60 s off (the server does not say which). */
   removed: new Set(),
   /** The screen now on show; what the previous one left running (timers) ends here. */
   setView(name) {
@@ -37,7 +37,7 @@ app.requests.addEventListener('added', ({ detail: { account, challenge } }) => {
 
 app.requests.addEventListener('device-removed', ({ detail: account }) => {
   app.removed.add(account.id);
-  announce(`This device was removed from ${account.email} in Gatehouse.`);
+  announce(`Gatehouse no longer accepts this device for ${account.email}.`);
   if (view === 'accounts') void app.showAccounts();
 });
 

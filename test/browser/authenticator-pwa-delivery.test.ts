@@ -93,8 +93,8 @@ test('a device removed in Gatehouse is told so on its account, and removing it h
   const row = page.locator('li.account').filter({ has: page.getByRole('heading', { name: /^removed@example\.com/ }) });
   await row.waitFor();
   api.removeDevice(deviceId);
-  await row.getByText('This device was removed from this account in Gatehouse').waitFor();
-  await page.waitForFunction(() => document.getElementById('live')?.textContent === 'This device was removed from removed@example.com in Gatehouse.');
+  await row.getByText('Gatehouse no longer accepts this device for this account: it was removed in your account settings').waitFor();
+  await page.waitForFunction(() => document.getElementById('live')?.textContent === 'Gatehouse no longer accepts this device for removed@example.com.');
   assert.ok(api.refusals.includes('device_unknown: unknown kid'), 'the app asked again and was told');
   await row.getByText('Remove from this device').click();
   await row.getByRole('button', { name: 'Remove removed@example.com' }).click();
