@@ -61,7 +61,7 @@ export async function enrolled(page: Page, api: ApiDouble, email: string, opts: 
 
 export async function waitUntil(ok: () => boolean, what: string): Promise<void> {
   for (let i = 0; !ok(); i++) {
-    if (i > 100) assert.fail(`timed out: ${what}`);
+    if (i > 200) assert.fail(`timed out: ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
