@@ -51,11 +51,14 @@ test('authenticator app on a phone-sized screen: QR code, "Can\'t scan?", a code
   assert.equal(await page.locator('form[action$="/later"]').count(), 0, 'Required: no "Remind me later"');
   await page.getByRole('button', { name: t('wizard.intro.start') }).click();
 
-  // 1 choose: the authenticator app is the preselected choice
+  // 1 choose: Gatehouse Authenticator is listed first and preselected (issue 8); the person picks the authenticator app
   assert.equal(await heading(page), t('wizard.choose.title'));
   await page.getByText(t('wizard.progress', { n: 1, total: 3 })).waitFor();
   await fitsTheScreen(page);
-  assert.equal(await page.getByLabel(t('method.totp')).isChecked(), true);
+  assert.equal(await page.locator('input[name="method"]').first().getAttribute('value'), 'push');
+  assert.equal(await page.locator('#m-push').isChecked(), true);
+  assert.equal(await page.getByLabel(t('method.totp')).isChecked(), false);
+  await page.getByLabel(t('method.totp')).check();
   await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
 
   // 2 set up: a QR code that loaded; on a phone the key is shown with the page (issue 7, phone first)

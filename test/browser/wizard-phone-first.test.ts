@@ -79,6 +79,7 @@ for (const vp of VIEWPORTS) {
     assert.equal(await heading(page), t('wizard.choose.title'));
     assert.equal(await progress(page), t('wizard.progress', { n: 1, total: 3 }));
     assert.match((await exits(page)).cancel ?? '', /\/abort$/);
+    await page.getByLabel(t('method.totp')).check();
     await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
 
     // Set up: step 2 of 3, Back and Cancel. Back returns to the choice, which comes back here.
@@ -89,6 +90,7 @@ for (const vp of VIEWPORTS) {
     await page.locator('form.wizard-exit[action$="/back"] button').click();
     assert.equal(await heading(page), t('wizard.choose.title'));
     assert.equal(await progress(page), t('wizard.progress', { n: 1, total: 3 }));
+    await page.getByLabel(t('method.totp')).check();
     await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
     assert.equal(await heading(page), t('wizard.totp.title'));
 
@@ -215,6 +217,7 @@ test('Cancel in the sign-in\'s wizard goes back to the app, which is told why', 
   await app.start(page);
   await enterPassword(page, 'wizard-cancel@example.com', PASSWORD);
   await page.getByRole('button', { name: t('wizard.intro.start') }).click();
+  await page.getByLabel(t('method.totp')).check();
   await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
   assert.equal(await heading(page), t('wizard.totp.title'));
   await page.locator('form.wizard-exit').filter({ hasText: t('common.cancel') }).locator('button').click();
