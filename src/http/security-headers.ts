@@ -12,6 +12,13 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+/**
+ * The authenticator web app at /authenticator/ (issue 8) under the same policy, plus what an
+ * installable app needs and the defaults would only imply: its service worker and its manifest from
+ * our own origin, and its API calls to our own origin. Only pages under /authenticator/ get it.
+ */
+export const AUTHENTICATOR_CSP = [CSP, "connect-src 'self'", "worker-src 'self'", "manifest-src 'self'"].join('; ');
+
 export const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy': CSP,
   'X-Content-Type-Options': 'nosniff',
