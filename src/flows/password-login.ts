@@ -6,6 +6,7 @@ import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/
 import { clearAccountFailures, passwordAccepted, reservePasswordAttempt } from '../security/password-attempts.ts';
 import { notePasswordCommon } from '../policy/risk/password-common.ts';
 import { issueDeviceCookie, presentedDevice, type DeviceCookie } from '../security/device-cookie.ts';
+import { renewKnownDevice } from '../policy/known-devices.ts';
 
 export type PasswordCheck =
   | { ok: true; user: User; deviceCookie: DeviceCookie }
@@ -70,6 +71,7 @@ export async function checkPassword(deps: Deps, email: string, password: string,
     current = { ...user, password_hash };
   }
   const deviceCookie = issueDeviceCookie(deps, user.id);
+  if (device) await renewKnownDevice(db, user.id, device, deviceCookie.nonce);
   if (!user.email_verified && config.requireEmailVerification) {
     return { ok: false, reason: 'unverified', user: current, deviceCookie };
   }

@@ -30,3 +30,11 @@ export async function isKnownDevice(db: Db, userId: string, nonce: string | unde
   const r = await db.selectFrom('known_devices').select('user_id').where('user_id', '=', userId).where('device_hash', '=', hash(nonce)).executeTakeFirst();
   return !!r;
 }
+
+/**
+ * Every right password renews the browser's device cookie with a new nonce (a fresh password budget,
+ * decision 0008); a known browser stays known across the renewal.
+ */
+export async function renewKnownDevice(db: Db, userId: string, oldNonce: string, newNonce: string): Promise<void> {
+  await db.updateTable('known_devices').set({ device_hash: hash(newNonce) }).where('user_id', '=', userId).where('device_hash', '=', hash(oldNonce)).execute();
+}

@@ -20,6 +20,8 @@ export const DEVICE_COOKIE_MS = 365 * 24 * 3600 * 1000;
 export interface DeviceCookie {
   name: string;
   value: string;
+  /** The nonce it carries (what a known browser is recorded by, src/policy/known-devices.ts). */
+  nonce: string;
   /** For Fastify's `reply.setCookie` (its `CookieSerializeOptions`); maxAge in seconds. */
   options: { path: '/'; httpOnly: true; sameSite: 'lax'; secure: boolean; maxAge: number };
 }
@@ -46,6 +48,7 @@ export function issueDeviceCookie(deps: Pick<Deps, 'config' | 'clock' | 'random'
   return {
     name: cookieName(deps.config, userId),
     value: `${data}.${mac(deps.config, `v1|${data}`)}`,
+    nonce,
     options: { path: '/', httpOnly: true, sameSite: 'lax', secure: new URL(deps.config.issuer).protocol === 'https:', maxAge: DEVICE_COOKIE_MS / 1000 },
   };
 }

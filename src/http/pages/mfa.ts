@@ -25,6 +25,8 @@ export interface ChallengePageInput {
   purpose?: string;
   /** Why this page asks (the gate's reason in plain words), when there is more to say. */
   notice?: string;
+  /** Why this page asks, in plain words ("We're asking because this is a new device."). */
+  why?: string;
   /** "Cancel": back to the app, which is told the sign-in did not finish. */
   abortAction?: string;
 }
@@ -86,6 +88,7 @@ ${rememberBox(t, p.offerRemember && !isRecovery)}
     body: html`<h1>${p.choice === 'push' ? t('mfa.push.title') : t('mfa.title')}</h1>
 <p class="sub" id="purpose">${p.purpose ? t('mfa.step_up_for', { app: p.appName, action: p.purpose }) : p.stepUp ? t('mfa.step_up', { app: p.appName }) : t('login.to_app', { app: p.appName })}</p>
 ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
+${p.why ? html`<p class="muted" id="why">${p.why}</p>` : ''}
 ${p.errors?.length && p.choice !== 'webauthn' ? errorSummary(t, p.errors) : ''}
 <h2>${t(LABEL[p.choice])}</h2>
 ${body}

@@ -16,6 +16,7 @@ import { audit } from '../../store/audit.ts';
 import { waitText } from '../../i18n/duration.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
 import { stepUpAction } from '../../oidc/step-up-action.ts';
+import { whyAsked } from '../../policy/why.ts';
 import { dataOf, type Details, type Evaluation, type InteractionSupport, type Req } from '../interaction-support.ts';
 import { registerWizard, type WizardHost } from './wizard.ts';
 import { pushRequestFor, requestContext, streamRequest } from '../push-flow.ts';
@@ -81,6 +82,7 @@ export async function renderChallenge(
       stepUp: e.requirement.stepUp,
       purpose: stepUpAction(d.params),
       abortAction: `/interaction/${d.uid}/abort`,
+      why: e.requirement.stepUp ? undefined : whyAsked(t, e.requirement.reasons, { app: await s.appName(d.params.client_id), org: e.requirement.orgName }),
       notice: e.decision.reasons.includes('prove_before_enrolling') ? t('mfa.prove_before_enrolling', { app: await s.appName(d.params.client_id) }) : undefined,
     }),
   );
