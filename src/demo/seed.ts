@@ -4,6 +4,9 @@ import { hashPassword } from '../crypto/password.ts';
 import { audit } from '../store/audit.ts';
 import { APP_POLICIES, clientMetadata, createApp, findClientRow, type AppPolicy, type ClientRow } from '../store/clients.ts';
 import { createOrganization, findOrganizationByName } from '../store/organizations.ts';
+import { claimDomain, findDomainClaim, markVerified } from '../store/org-domains.ts';
+import { parseCompanyPolicy } from '../policy/company-policy.ts';
+import { saveCompanyPolicy } from '../policy/company-of.ts';
 import { createUser, DuplicateEmailError, findUserByEmail } from '../store/users.ts';
 import { createResourceServer, findResourceServer } from '../store/resource-servers.ts';
 import { DEMO_ORGANIZATION, DEMO_USER, demoAppUris, type DemoApi, type DemoAppDefinition } from './catalog.ts';
@@ -36,6 +39,7 @@ export function demoClientSecret(secretKey: Buffer, clientId: string): string {
  */
 export async function seedDemo(deps: Deps, apps: readonly SeedApp[]): Promise<SeedResult> {
   const organizationId = await ensureOrganization(deps);
+  await ensureCompanyPolicy(deps, organizationId);
   const userId = await ensureUser(deps, organizationId);
   const changedApps: string[] = [];
   for (const a of apps) if (await ensureApp(deps, a)) changedApps.push(a.app.clientId);
@@ -50,6 +54,27 @@ async function ensureOrganization(deps: Deps): Promise<string> {
   const org = await createOrganization(db, clock, random, DEMO_ORGANIZATION);
   await audit(db, clock, { event: 'demo.organization_created', details: { organizationId: org.id } });
   return org.id;
+}
+
+/** How long the demo company's grace period lasts from the first start: "Remind me later" until then. */
+export const DEMO_GRACE_DAYS = 30;
+
+/**
+ * Demo Company owns the demo user's email domain, verified (by the server admin: there is no DNS for
+ * gatehouse.test), and requires 2FA with a grace date. Set once; `gatehouse org policy set` changes stick.
+ */
+async function ensureCompanyPolicy(deps: Deps, organizationId: string): Promise<void> {
+  const { db, clock, random } = deps;
+  const domain = DEMO_USER.email.split('@')[1]!;
+  if (await findDomainClaim(db, organizationId, domain)) return;
+  try {
+    await claimDomain(db, clock, random, organizationId, domain);
+  } catch {
+    return; // Another instance claimed it at the same moment.
+  }
+  await markVerified(db, clock, organizationId, domain, 'admin');
+  await saveCompanyPolicy(db, organizationId, parseCompanyPolicy({ secondFactor: 'required', graceUntil: clock.now() + DEMO_GRACE_DAYS * 24 * 3600 * 1000 }));
+  await audit(db, clock, { event: 'demo.company_policy_set', details: { organizationId, domain } });
 }
 
 async function ensureUser(deps: Deps, organizationId: string): Promise<string> {

@@ -36,7 +36,9 @@ export interface PolicyInput {
  * {@link Requirement}; the gate (src/gate/decide.ts) decides what a flow still needs. A step-up the
  * app asks for is added afterwards (`withRequest`), so it is honoured whatever is decided here.
  *
- * Between company and application the higher demand wins, except that **Bypass wins at sign-in**.
+ * A company that requires 2FA makes people enroll (with its grace date and allowed methods); when a
+ * compliant person is asked is the application's behaviour. Between company and application the higher
+ * demand wins (methods, phishing resistance, remembered devices), except that **Bypass wins at sign-in**.
  */
 export function signInPolicy(i: PolicyInput): Requirement {
   const base = { phishingResistant: false, freshFactors: false, stepUp: false };
@@ -70,15 +72,18 @@ export function signInPolicy(i: PolicyInput): Requirement {
     (r): r is string => r !== undefined,
   );
 
-  if (company || i.app.behaviour === 'required') {
-    if (!compliant) {
-      // Not (yet) compliant: the wizard, with "Remind me later" only while the company's grace lasts
-      // and only where the application itself does not require 2FA.
-      const grace = company && inGracePeriod(company.policy, i.now) && i.app.behaviour !== 'required';
-      if (grace && !(i.person.remindAfter !== null && i.person.remindAfter > i.now)) return need('suggested', [...why, 'company_grace_period', hasSecondFactor ? 'methods_not_allowed' : 'no_second_factor'], strong);
-      if (grace) return need('none', [...why, 'company_grace_period', 'enrollment_reminder_snoozed']);
-      return need('required', [...why, hasSecondFactor ? 'methods_not_allowed' : 'no_second_factor'], strong);
-    }
+  // Compliance: a company that requires 2FA, or a Required app, needs a method it accepts first.
+  if ((company || i.app.behaviour === 'required') && !compliant) {
+    // The wizard, with "Remind me later" only while the company's grace lasts and only where the
+    // application itself does not require 2FA.
+    const grace = company && inGracePeriod(company.policy, i.now) && i.app.behaviour !== 'required';
+    const missing = hasSecondFactor ? 'methods_not_allowed' : 'no_second_factor';
+    if (grace && !(i.person.remindAfter !== null && i.person.remindAfter > i.now)) return need('suggested', [...why, 'company_grace_period', missing], strong);
+    if (grace) return need('none', [...why, 'company_grace_period', 'enrollment_reminder_snoozed']);
+    return need('required', [...why, missing], strong);
+  }
+  // When a compliant person is asked is the application's behaviour.
+  if (i.app.behaviour === 'required') {
     if (remembered && !phishing) return need('none', [...why, 'remembered_device']);
     return need('required', [...why, 'user_has_second_factor'], strong);
   }
@@ -88,14 +93,16 @@ export function signInPolicy(i: PolicyInput): Requirement {
     if (i.person.remindAfter !== null && i.person.remindAfter > i.now) return need('none', ['app_policy_adaptive', 'enrollment_reminder_snoozed']);
     return need('suggested', ['app_policy_adaptive', 'no_second_factor'], strong);
   }
-  const risk = i.risk ?? { decision: 'ask', reasons: ['risk_not_assessed'] };
+  // A compliant person of a company that requires 2FA is asked by the risk like everyone else.
+  const adaptive = company ? ['company_policy_required', 'app_policy_adaptive'] : ['app_policy_adaptive'];
+  const risk = i.risk ?? { decision: 'ask', reasons: ['not_assessed'] };
   const riskReasons = risk.reasons.map((r) => `risk_${r}`);
-  if (risk.decision === 'deny') return need('required', ['app_policy_adaptive', 'risk_deny', ...riskReasons], { blocked: true });
+  if (risk.decision === 'deny') return need('required', [...adaptive, 'risk_deny', ...riskReasons], { blocked: true });
   if (risk.decision === 'ask_phishing_resistant' && i.person.methodTypes.includes('webauthn')) {
-    return need('required', ['app_policy_adaptive', 'risk_ask_phishing_resistant', ...riskReasons], { phishingResistant: true });
+    return need('required', [...adaptive, 'risk_ask_phishing_resistant', ...riskReasons], { phishingResistant: true });
   }
-  if (risk.decision === 'skip' || (remembered && risk.decision === 'ask' && !phishing)) {
-    return need('none', ['app_policy_adaptive', remembered && risk.decision !== 'skip' ? 'remembered_device' : 'risk_skip', ...riskReasons]);
+  if (!phishing && (risk.decision === 'skip' || (remembered && risk.decision === 'ask'))) {
+    return need('none', [...adaptive, remembered && risk.decision !== 'skip' ? 'remembered_device' : 'risk_skip', ...riskReasons]);
   }
-  return need('required', ['app_policy_adaptive', 'risk_ask', ...riskReasons], strong);
+  return need('required', [...adaptive, 'risk_ask', ...riskReasons], strong);
 }

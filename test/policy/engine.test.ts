@@ -62,7 +62,8 @@ test('application behaviour without a company policy', () => {
 
 test('company policy against application behaviour: the higher demand wins, Bypass wins at sign-in', () => {
   const rows: Array<[string, PolicyInput, string]> = [
-    ['company required + Adaptive app, low risk: still asks', input('adaptive', ['totp'], { company: requiredCo, risk: skip }), 'second_factor:totp,recovery'],
+    ['company required + Adaptive app, compliant, low risk: the app behaviour decides when to ask', input('adaptive', ['totp'], { company: requiredCo, risk: skip }), 'satisfied'],
+    ['company required + Adaptive app, compliant, new device: asks', input('adaptive', ['totp'], { company: requiredCo, risk: ask }), 'second_factor:totp,recovery'],
     ['company required + Bypass app: Bypass wins', input('bypass', ['totp'], { company: requiredCo }), 'satisfied'],
     ['company required + Bypass app, no 2FA: Bypass wins', input('bypass', [], { company: requiredCo }), 'satisfied'],
     ['company required, no 2FA, after the grace date: mandatory wizard', input('adaptive', [], { company: requiredCo }), 'enroll'],
@@ -87,7 +88,8 @@ test('a step-up the app asks for is honoured, Bypass or not, remembered device o
 
 test('the reasons say why, in names the audit log, the challenge page and the simulator share', () => {
   assert.deepEqual(signInPolicy(input('adaptive', ['totp'], { risk: ask })).reasons, ['app_policy_adaptive', 'risk_ask', 'risk_new_device']);
-  assert.deepEqual(signInPolicy(input('adaptive', ['totp'], { company: requiredCo })).reasons, ['company_policy_required', 'user_has_second_factor']);
+  assert.deepEqual(signInPolicy(input('adaptive', ['totp'], { company: requiredCo })).reasons, ['company_policy_required', 'app_policy_adaptive', 'risk_ask', 'risk_not_assessed']);
+  assert.deepEqual(signInPolicy(input('adaptive', [], { company: requiredCo })).reasons, ['company_policy_required', 'no_second_factor']);
   assert.deepEqual(signInPolicy(input('bypass', ['totp'], { company: requiredCo })).reasons, ['app_policy_bypass']);
   assert.deepEqual(signInPolicy(input('adaptive', [], { company: graceCo })).reasons, ['company_policy_required', 'company_grace_period', 'no_second_factor']);
 });
