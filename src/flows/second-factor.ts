@@ -40,7 +40,8 @@ export async function verifySecondFactor(
   const { db, clock } = ctx.deps;
   const method = choice === 'recovery' ? undefined : methodFor(choice);
   // A name that is no method at all counts with the choices not offered, never as some method.
-  const kind: AttemptKind = choice === 'recovery' ? 'recovery' : method ? method.type : NOT_OFFERED;
+  const approval = choice === 'push' && typeof input === 'object' && input !== null && 'approval' in input;
+  const kind: AttemptKind = choice === 'recovery' ? 'recovery' : approval ? 'push_approval' : method ? method.type : NOT_OFFERED;
   const reservation = await reserveAttempt(db, clock, user.id, kind, where.ip);
   if (!reservation.ok) {
     await audit(db, clock, { ...where, event: reservation.locked ? 'mfa.locked' : 'mfa.throttled', userId: user.id, details: { method: kind } });

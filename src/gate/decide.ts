@@ -67,7 +67,18 @@ export function countedProofs(requirement: Requirement, evidence: Evidence, now:
     // browser left signed in cannot change what protects the account.
     if (requirement.way === 'account.sensitive' && p.source === 'session' && !hasSecondFactorAmr(p)) return false;
     return true;
-  });
+  }).map((p) => (allowed && !p.methodId && hasSecondFactorAmr(p) && !p.amr.some((v) => (AMR_TYPES[v] ?? []).some((t) => allowed.includes(t))) ? firstFactorOnly(p) : p));
+}
+
+/** The method types an amr value can come from (a code: an authenticator app or the Gatehouse Authenticator's). */
+const AMR_TYPES: Record<string, readonly string[]> = { otp: ['totp', 'push'], swk: ['push'], hwk: ['webauthn'] };
+
+/**
+ * A proof that names no method (the session's) whose second factor the company no longer allows,
+ * judged by its amr: its first factor still counts, its second does not.
+ */
+function firstFactorOnly(p: Proof): Proof {
+  return { ...p, amr: p.amr.filter((v) => v === 'pwd' || v === 'recovery') };
 }
 
 const named = (requirement: Requirement, ...more: string[]) => [...requirement.reasons, ...more];

@@ -195,8 +195,10 @@ export function interactionSupport(deps: HttpDeps) {
       const device = presentedDevice(deps, e.user.id, req.cookies as Record<string, string | undefined>);
       const twoFactor = hasSecondFactorAmr({ source: 'session', amr, at: 0 });
       if (device && twoFactor) await recordKnownDevice(db, clock, e.user.id, device);
-      // Only a sign-in proven now joins the history the risk checks compare with (countries, travel).
-      if (provenAt !== undefined) await recordSignIn(deps, { userId: e.user.id, ip: clientAddress(req.ip, undefined, []), deviceKnown: !!device && twoFactor, now: clock.now() });
+      // Only a sign-in proven now, and with every factor the person has, joins the history the risk
+      // checks compare with (countries, travel): a password alone — at a Bypass app, say — must not make
+      // an attacker's country "one this person used before", nor the owner's next sign-in look like travel.
+      if (provenAt !== undefined && (twoFactor || e.methods.length === 0)) await recordSignIn(deps, { userId: e.user.id, ip: clientAddress(req.ip, undefined, []), deviceKnown: !!device && twoFactor, now: clock.now() });
       const ts = provenAt === undefined && sessionAt !== undefined ? { ts: Math.floor(sessionAt / 1000) } : {};
       return support.finish(req, reply, { login: { accountId: e.user.id, acr, amr, remember: true, ...ts } });
     },

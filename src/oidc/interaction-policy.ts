@@ -8,6 +8,7 @@ import { signInRequirementFor, ACCOUNT_CLIENT_ID } from '../policy/requirement-f
 import { clientAddress } from '../security/client-address.ts';
 import { presentedDevice } from '../security/device-cookie.ts';
 import { isKnownDevice } from '../policy/known-devices.ts';
+import { companyLimitsMethods } from '../policy/company-of.ts';
 import { requestedAcrs, targetAcr, unknownEssentialAcr } from '../gate/requirement.ts';
 import { ACR, acrRank } from './acr.ts';
 import { sessionProof } from '../gate/evidence.ts';
@@ -49,14 +50,17 @@ export function gatehouseInteractionPolicy(deps: Deps) {
       if (!session?.accountId || !client) return Check.NO_NEED_TO_PROMPT;
       const acrs = requestedAcrs((params ?? {}) as Record<string, unknown>);
       const unknown = unknownEssentialAcr((params ?? {}) as Record<string, unknown>);
+      const row = client.clientId === ACCOUNT_CLIENT_ID ? undefined : await cachedClientRow(deps.db, client.clientId);
       // Where the rule asks nobody for anything (a Bypass app, no step-up), nothing more is read.
-      if (acrs.length === 0 && !unknown && client.clientId !== ACCOUNT_CLIENT_ID && (await cachedClientRow(deps.db, client.clientId))?.policy === 'bypass') return Check.NO_NEED_TO_PROMPT;
-      // A session that proved two factors meets every rule and every request it ranks at least as
-      // high as (only a request for more — phishing resistance — can ask for more): nothing to read.
-      const target = targetAcr(acrs);
-      if (!unknown && acrRank(session.acr) >= acrRank(ACR.multiFactor) && (target === undefined || acrRank(session.acr) >= acrRank(target))) return Check.NO_NEED_TO_PROMPT;
+      if (acrs.length === 0 && !unknown && row?.policy === 'bypass') return Check.NO_NEED_TO_PROMPT;
       const user = await findUserById(deps.db, session.accountId);
       if (!user) return Check.NO_NEED_TO_PROMPT;
+      // A session that proved two factors meets every rule and request it ranks at least as high as —
+      // unless the app accepts only phishing-resistant methods or the person's company limits which
+      // methods count: then the whole requirement is asked (issue 9; found by review).
+      const target = targetAcr(acrs);
+      const ranksHighEnough = !unknown && acrRank(session.acr) >= acrRank(ACR.multiFactor) && (target === undefined || acrRank(session.acr) >= acrRank(target));
+      if (ranksHighEnough && !row?.phishing_resistant_only && !(await companyLimitsMethods(deps.db, user.email))) return Check.NO_NEED_TO_PROMPT;
       const methods = await listActiveMethods(deps.db, user.id);
       const requirement = await signInRequirementFor(deps, {
         user,

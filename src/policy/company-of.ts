@@ -1,7 +1,7 @@
 import type { Db } from '../store/db.ts';
 import { verifiedOwnerOf } from '../store/org-domains.ts';
 import { emailDomain } from './domain-name.ts';
-import { parseCompanyPolicy, type CompanyPolicy } from './company-policy.ts';
+import { parseCompanyPolicy, POLICY_METHODS, type CompanyPolicy } from './company-policy.ts';
 
 export interface Company {
   orgId: string;
@@ -35,4 +35,10 @@ export function readStoredPolicy(json: string): CompanyPolicy {
 
 export async function saveCompanyPolicy(db: Db, orgId: string, policy: CompanyPolicy): Promise<void> {
   await db.updateTable('organizations').set({ policy: JSON.stringify(policy) }).where('id', '=', orgId).execute();
+}
+
+/** Whether the person's company leaves some method out (then a two-factor session is not enough by its rank alone). */
+export async function companyLimitsMethods(db: Db, email: string): Promise<boolean> {
+  const company = await companyOf(db, email);
+  return !!company && POLICY_METHODS.some((m) => !company.policy.allowedMethods.includes(m));
 }

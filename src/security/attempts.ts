@@ -9,12 +9,15 @@ import { audit, type AuditContext } from '../store/audit.ts';
  * Kinds count apart, so a flood of one never locks another:
  * - a method type (`totp`, `webauthn`, `push`), with that method's budget — for push, a wrong or
  *   missing number in a device's answer and a wrong code from the app both count here;
+ * - `push_approval`: the browser taking up a push approval — a device's signature, no guess at anything:
+ *   limited per source like WebAuthn, so wrong codes typed by someone with the password (which count
+ *   under `push`) never keep the owner's approvals out;
  * - `recovery`: recovery codes, under a slower budget that never locks;
  * - `unoffered`: an answer for a choice the flow does not offer (a kind the person does not have,
  *   a method the app's rule excludes, no method at all). It is refused unchecked and counted here,
  *   where it cannot lock any method the person really has.
  */
-export type AttemptKind = MethodType | 'recovery' | 'unoffered';
+export type AttemptKind = MethodType | 'recovery' | 'unoffered' | 'push_approval';
 
 /** How many attempts a kind allows, and how fast. */
 export interface AttemptBudget {
@@ -68,7 +71,7 @@ export const WEBAUTHN_BUDGET: AttemptBudget = {
 /** Answers for a choice the flow does not offer: nothing is checked, so nothing to lock. */
 export const UNOFFERED_BUDGET: AttemptBudget = { ladder: BACKOFF_MS, holdMs: LOCK_MS };
 
-const BUDGETS: Partial<Record<AttemptKind, AttemptBudget>> = { recovery: RECOVERY_BUDGET, webauthn: WEBAUTHN_BUDGET, unoffered: UNOFFERED_BUDGET };
+const BUDGETS: Partial<Record<AttemptKind, AttemptBudget>> = { recovery: RECOVERY_BUDGET, webauthn: WEBAUTHN_BUDGET, push_approval: WEBAUTHN_BUDGET, unoffered: UNOFFERED_BUDGET };
 
 /** A kind's budget. A code method (TOTP, push when it comes) has the code budget unless listed above. */
 export function budgetFor(kind: string): AttemptBudget {
