@@ -82,7 +82,9 @@ export function keyboardSuite(viewport: { width: number; height: number }): void
 
     // Choose: the arrow keys move between the methods; the authenticator app is the one to set up.
     await tabTo(page, 'input[type=radio]');
-    assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement).value), 'totp', 'Tab lands on the chosen method');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement).value), 'push', 'Tab lands on the chosen method: the recommended Gatehouse Authenticator');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement).value), 'totp', 'the arrow key moves to the authenticator app');
     await tabTo(page, 'button[type=submit]', t('common.continue'));
     await press(page, 'Enter', t('wizard.totp.title'));
 
