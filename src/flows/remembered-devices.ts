@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Deps } from '../context.ts';
+import { forgetKnownDevices } from '../policy/known-devices.ts';
 import { randomId } from '../clock.ts';
 import type { User } from '../store/users.ts';
 import { deviceLabel } from '../security/untrusted-text.ts';
@@ -58,11 +59,19 @@ export async function listRememberedDevices(deps: Pick<Deps, 'db' | 'clock'>, us
     .execute();
 }
 
+/**
+ * "Forget": the browser is asked for the second step again — by Required apps (the remembered device
+ * goes) and by Adaptive ones too: the person's known browsers (src/policy/known-devices.ts) are
+ * forgotten with it, since which of them is the forgotten one cannot be told.
+ */
 export async function forgetDevice(deps: Pick<Deps, 'db'>, userId: string, id: string): Promise<boolean> {
   const r = await deps.db.deleteFrom('remembered_devices').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
-  return Number(r.numDeletedRows) === 1;
+  if (Number(r.numDeletedRows) !== 1) return false;
+  await forgetKnownDevices(deps.db, userId);
+  return true;
 }
 
 export async function forgetAllDevices(deps: Pick<Deps, 'db'>, userId: string): Promise<void> {
   await deps.db.deleteFrom('remembered_devices').where('user_id', '=', userId).execute();
+  await forgetKnownDevices(deps.db, userId);
 }

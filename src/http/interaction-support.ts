@@ -160,7 +160,7 @@ export function interactionSupport(deps: HttpDeps) {
         methodTypes: methods.map((m) => m.type),
         deviceToken: (req.cookies as Record<string, string | undefined>)[deviceCookieName(deps, user.id)],
         ip: clientAddress(req.ip, undefined, []),
-        deviceKnown: () => isKnownDevice(db, user.id, presentedDevice(deps, user.id, req.cookies as Record<string, string | undefined>)),
+        deviceKnown: () => isKnownDevice(db, user.id, presentedDevice(deps, user.id, req.cookies as Record<string, string | undefined>), user.sessions_valid_after),
         request: { acrs: requestedAcrs(d.params), reauthenticate: !!data.reauthenticate, unknownEssentialAcr: unknownEssentialAcr(d.params) },
       });
       const evidence = { proofs: data.proofs ?? [], hadMethods: !!data.hadMethods };

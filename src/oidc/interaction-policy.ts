@@ -68,7 +68,7 @@ export function gatehouseInteractionPolicy(deps: Deps) {
         methodTypes: methods.map((m) => m.type),
         deviceToken: ctx.cookies.get(deviceCookieName(deps, user.id)) ?? undefined,
         ip: clientAddress(ctx.req.socket.remoteAddress, ctx.req.headers['x-forwarded-for'], deps.config.trustedProxies),
-        deviceKnown: () => isKnownDevice(deps.db, user.id, presentedDevice(deps, user.id, (name) => ctx.cookies.get(name) ?? undefined)),
+        deviceKnown: () => isKnownDevice(deps.db, user.id, presentedDevice(deps, user.id, (name) => ctx.cookies.get(name) ?? undefined), user.sessions_valid_after),
         request: { acrs, reauthenticate: false, unknownEssentialAcr: unknown },
       });
       const evidence = { proofs: sessionProof(session.amr, session.authTime()), hadMethods: methods.length > 0 };

@@ -25,10 +25,19 @@ export async function recordKnownDevice(db: Db, clock: Clock, userId: string, no
   if (stale.length) await db.deleteFrom('known_devices').where('user_id', '=', userId).where('device_hash', 'in', stale.map((r) => r.device_hash)).execute();
 }
 
-export async function isKnownDevice(db: Db, userId: string, nonce: string | undefined): Promise<boolean> {
+/**
+ * Whether the browser is known to the person: recorded at a two-factor sign-in after the person's
+ * "sessions valid after" — a password change, sign-out everywhere or a 2FA change forgets every browser.
+ */
+export async function isKnownDevice(db: Db, userId: string, nonce: string | undefined, validAfter = 0): Promise<boolean> {
   if (!nonce) return false;
-  const r = await db.selectFrom('known_devices').select('user_id').where('user_id', '=', userId).where('device_hash', '=', hash(nonce)).executeTakeFirst();
+  const r = await db.selectFrom('known_devices').select('user_id').where('user_id', '=', userId).where('device_hash', '=', hash(nonce)).where('last_seen_at', '>=', validAfter).executeTakeFirst();
   return !!r;
+}
+
+/** Forgets every browser known to the person (a remembered device forgotten, a 2FA reset). */
+export async function forgetKnownDevices(db: Db, userId: string): Promise<void> {
+  await db.deleteFrom('known_devices').where('user_id', '=', userId).execute();
 }
 
 /**
