@@ -73,7 +73,7 @@ async function ensureCompanyPolicy(deps: Deps, organizationId: string): Promise<
     return; // Another instance claimed it at the same moment.
   }
   await markVerified(db, clock, organizationId, domain, 'admin');
-  await saveCompanyPolicy(db, organizationId, parseCompanyPolicy({ secondFactor: 'required', graceUntil: clock.now() + DEMO_GRACE_DAYS * 24 * 3600 * 1000 }));
+  await saveCompanyPolicy(db, organizationId, parseCompanyPolicy({ secondFactor: 'required', graceUntil: clock.now() + DEMO_GRACE_DAYS * 24 * 3600 * 1000, newDeviceEmail: true }));
   await audit(db, clock, { event: 'demo.company_policy_set', details: { organizationId, domain } });
 }
 

@@ -15,7 +15,11 @@ import { deviceCookieName } from '../flows/remembered-devices.ts';
 import { signInRequirementFor } from '../policy/requirement-for.ts';
 import { clientAddress } from '../security/client-address.ts';
 import { presentedDevice } from '../security/device-cookie.ts';
-import { isKnownDevice, recordKnownDevice } from '../policy/known-devices.ts';
+import { isKnownDevice, noteDevice } from '../policy/known-devices.ts';
+import { issueDeviceCookie } from '../security/device-cookie.ts';
+import { noticeNewDevice } from '../flows/new-device-notice.ts';
+import { describeUserAgent } from './user-agent-label.ts';
+import { stepUpAction } from '../oidc/step-up-action.ts';
 import { recordSignIn } from '../policy/risk/history.ts';
 import { requestedAcrs, unknownEssentialAcr, type Requirement } from '../gate/requirement.ts';
 import { hasSecondFactorAmr, latestProofAt, sessionProof, type Proof } from '../gate/evidence.ts';
@@ -189,12 +193,27 @@ export function interactionSupport(deps: HttpDeps) {
       const provenAt = latestProofAt(proofs);
       const sessionAt = proofs.find((p) => p.source === 'session')?.at;
       await deleteLoginFlow(db, d.uid);
-      // The gate's reasons travel with the outcome: one row says what was required and what was proven.
-      await audit(db, clock, { ...where, event: 'login.succeeded', userId: e.user.id, details: { acr, amr, renewed: provenAt !== undefined, reasons } });
-      // A browser that completes a sign-in with a second factor becomes known to the person (adaptive risk).
-      const device = presentedDevice(deps, e.user.id, req.cookies as Record<string, string | undefined>);
+      // The gate's reasons travel with the outcome: one row says what was required and what was proven,
+      // and what for, where the application said so (a step-up's `gatehouse_action`).
+      const action = stepUpAction(d.params);
+      await audit(db, clock, { ...where, event: 'login.succeeded', userId: e.user.id, details: { acr, amr, renewed: provenAt !== undefined, reasons, ...(action ? { action } : {}) } });
+      // A browser that completes a sign-in with a second factor becomes known to the person (adaptive
+      // risk); one that completes it with the password alone is only seen. A sign-in without a device
+      // cookie (a passkey's) gets one, so the next sign-in from this browser is not "new" again.
+      let device = presentedDevice(deps, e.user.id, req.cookies as Record<string, string | undefined>);
+      if (!device && provenAt !== undefined) {
+        const cookie = issueDeviceCookie(deps, e.user.id);
+        reply.setCookie(cookie.name, cookie.value, cookie.options);
+        device = cookie.nonce;
+      }
       const twoFactor = hasSecondFactorAmr({ source: 'session', amr, at: 0 });
-      if (device && twoFactor) await recordKnownDevice(db, clock, e.user.id, device);
+      if (device && (twoFactor || provenAt !== undefined)) {
+        const firstTime = await noteDevice(db, clock, e.user.id, device, twoFactor);
+        if (firstTime && provenAt !== undefined) {
+          const browser = describeUserAgent(t, req.headers['user-agent'] ?? '');
+          await noticeNewDevice(deps, e.user, { browser, ip: clientAddress(req.ip, undefined, []), app: await support.appName(d.params.client_id) }, where);
+        }
+      }
       // Only a sign-in proven now, and with every factor the person has, joins the history the risk
       // checks compare with (countries, travel): a password alone — at a Bypass app, say — must not make
       // an attacker's country "one this person used before", nor the owner's next sign-in look like travel.
@@ -216,7 +235,7 @@ export function interactionSupport(deps: HttpDeps) {
       }
       await support.saveFlow(flow);
       if (e && e.decision.step !== 'satisfied') {
-        await audit(db, clock, { ...auditContextOf(req, d), event: 'policy.decision', userId: e.user.id, details: { step: e.decision.step, reasons: e.decision.reasons } });
+        await audit(db, clock, { ...auditContextOf(req, d), event: 'policy.decision', userId: e.user.id, details: { step: e.decision.step, reasons: e.decision.reasons, ...(stepUpAction(d.params) ? { action: stepUpAction(d.params) } : {}) } });
       }
       return reply.redirect(`/interaction/${d.uid}`, 303);
     },

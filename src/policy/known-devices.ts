@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.ts';
 import type { Clock } from '../clock.ts';
 
-/** How many browsers a person keeps as known; the oldest is forgotten first. */
+/** How many browsers a person keeps as known (and, apart, as seen); the oldest is forgotten first. */
 const KEEP = 20;
 
 const hash = (nonce: string) => createHash('sha256').update(nonce).digest('base64url');
@@ -14,15 +14,29 @@ const hash = (nonce: string) => createHash('sha256').update(nonce).digest('base6
  * second factor once, and never again from the same browser.
  */
 export async function recordKnownDevice(db: Db, clock: Clock, userId: string, nonce: string): Promise<void> {
+  await noteDevice(db, clock, userId, nonce, true);
+}
+
+/**
+ * Notes a browser that completed a sign-in: known when it was with a second factor, otherwise only
+ * *seen* (a seen browser never lowers a risk; it only keeps the company's "new device" email from
+ * repeating, migration 0008). A row once known stays known. Returns true when the person had never
+ * completed a sign-in on this browser (since their browsers were last forgotten).
+ */
+export async function noteDevice(db: Db, clock: Clock, userId: string, nonce: string, twoFactor: boolean): Promise<boolean> {
   const now = clock.now();
   const device_hash = hash(nonce);
+  const before = await db.selectFrom('known_devices').select('two_factor').where('user_id', '=', userId).where('device_hash', '=', device_hash).executeTakeFirst();
+  const two_factor = twoFactor || before?.two_factor === 1 ? 1 : 0;
   await db
     .insertInto('known_devices')
-    .values({ user_id: userId, device_hash, created_at: now, last_seen_at: now })
-    .onConflict((oc) => oc.columns(['user_id', 'device_hash']).doUpdateSet({ last_seen_at: now }))
+    .values({ user_id: userId, device_hash, created_at: now, last_seen_at: now, two_factor })
+    .onConflict((oc) => oc.columns(['user_id', 'device_hash']).doUpdateSet({ last_seen_at: now, two_factor }))
     .execute();
-  const stale = await db.selectFrom('known_devices').select('device_hash').where('user_id', '=', userId).orderBy('last_seen_at', 'desc').offset(KEEP).limit(100).execute();
+  // Each kind keeps its own latest few: browsers only seen (a password holder's, say) never push a known one out.
+  const stale = await db.selectFrom('known_devices').select('device_hash').where('user_id', '=', userId).where('two_factor', '=', two_factor).orderBy('last_seen_at', 'desc').offset(KEEP).limit(100).execute();
   if (stale.length) await db.deleteFrom('known_devices').where('user_id', '=', userId).where('device_hash', 'in', stale.map((r) => r.device_hash)).execute();
+  return before === undefined;
 }
 
 /**
@@ -31,7 +45,7 @@ export async function recordKnownDevice(db: Db, clock: Clock, userId: string, no
  */
 export async function isKnownDevice(db: Db, userId: string, nonce: string | undefined, validAfter = 0): Promise<boolean> {
   if (!nonce) return false;
-  const r = await db.selectFrom('known_devices').select('user_id').where('user_id', '=', userId).where('device_hash', '=', hash(nonce)).where('last_seen_at', '>=', validAfter).executeTakeFirst();
+  const r = await db.selectFrom('known_devices').select('user_id').where('user_id', '=', userId).where('device_hash', '=', hash(nonce)).where('two_factor', '=', 1).where('last_seen_at', '>=', validAfter).executeTakeFirst();
   return !!r;
 }
 

@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004_password_attempts.ts';
 import * as m0005 from './migrations/0005_push.ts';
 import * as m0006 from './migrations/0006_org_domains.ts';
 import * as m0007 from './migrations/0007_sign_in_history.ts';
+import * as m0008 from './migrations/0008_seen_devices.ts';
 
 /** Migrations are imported statically: one list, the same for SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_push': m0005,
   '0006_org_domains': m0006,
   '0007_sign_in_history': m0007,
+  '0008_seen_devices': m0008,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

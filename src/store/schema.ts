@@ -58,6 +58,8 @@ export interface KnownDevicesTable {
   device_hash: string;
   created_at: number;
   last_seen_at: number;
+  /** 1: completed a sign-in with a second factor (trusted by the risk); 0: only seen (migration 0008). */
+  two_factor: number;
 }
 
 export interface OrgDomainsTable {

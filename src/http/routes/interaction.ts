@@ -116,7 +116,11 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     const where = auditContext(req, String(d.params.client_id));
     // The browser's device cookie for this account (if any) gives it its own budget; a right password renews it.
     const result = await checkPassword(deps, flow.email, password, where, { cookies: req.cookies });
-    if (result.deviceCookie) reply.setCookie(result.deviceCookie.name, result.deviceCookie.value, result.deviceCookie.options);
+    if (result.deviceCookie) {
+      reply.setCookie(result.deviceCookie.name, result.deviceCookie.value, result.deviceCookie.options);
+      // The rest of this request sees the renewed cookie: the old nonce no longer names a known browser.
+      (req.cookies as Record<string, string | undefined>)[result.deviceCookie.name] = result.deviceCookie.value;
+    }
     if (!result.ok) {
       if (result.reason === 'unverified' && result.user) {
         await sendVerificationEmail(deps, result.user, d.uid);
