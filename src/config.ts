@@ -48,6 +48,11 @@ export interface Config {
   pushChallengeSeconds: number;
   /** How long push pauses for a person after "This wasn't me", seconds. @default 3600 */
   pushFraudPauseSeconds: number;
+  /**
+   * A first 2FA method added from a risky sign-in also needs a code sent to the person's email
+   * (GATEHOUSE_ENROLLMENT_EMAIL_CODE; docs/decisions/0014). Turn it off only on a server that sends no mail. @default true
+   */
+  enrollmentEmailCode: boolean;
 }
 
 export class ConfigError extends Error {
@@ -152,6 +157,7 @@ export function loadConfig(env: Env = process.env): Config {
     dnsServers: dnsServersVar(env),
     pushChallengeSeconds: intVar(env, 'GATEHOUSE_PUSH_CHALLENGE_SECONDS', 60, 10, 600),
     pushFraudPauseSeconds: intVar(env, 'GATEHOUSE_PUSH_FRAUD_PAUSE_SECONDS', 3600, 60, 7 * 86400),
+    enrollmentEmailCode: boolVar(env, 'GATEHOUSE_ENROLLMENT_EMAIL_CODE', true),
   };
 }
 

@@ -8,6 +8,7 @@ import { totpFor } from '../methods/totp/codes.ts';
 import { regenerateRecoveryCodes, remainingRecoveryCodes } from '../methods/recovery/codes.ts';
 import { notify } from './notify.ts';
 import QRCode from 'qrcode';
+import type { EmailCodeState } from './enrollment-email-code.ts';
 
 export type EnrollKind = 'push' | 'totp' | 'passkey' | 'security-key';
 /** The kinds in the order offered: Gatehouse Authenticator first, the recommended one. */
@@ -15,7 +16,7 @@ export const ENROLL_KINDS: readonly EnrollKind[] = ['push', 'totp', 'passkey', '
 
 /** Where a person is in the wizard; stored server-side by the host (sign-in flow or account settings). */
 export interface WizardState {
-  step: 'intro' | 'choose' | 'setup' | 'recovery' | 'done';
+  step: 'intro' | 'choose' | 'email' | 'setup' | 'recovery' | 'done';
   kind?: EnrollKind;
   methodId?: string;
   methodName?: string;
@@ -32,7 +33,14 @@ export interface WizardState {
   linkExpiresAt?: number;
   /** Push: the test request the new device must approve. */
   challengeId?: string;
+  /** The code sent to the person's email before a first method from a risky sign-in (src/flows/enrollment-email-code.ts). */
+  emailCode?: EmailCodeState;
+  /** That code was typed right: it holds for the rest of this wizard. */
+  emailProven?: boolean;
 }
+
+/** Back to choosing a method, keeping what this wizard already proved (the email code). */
+export const backToChoose = (state: WizardState): WizardState => ({ step: 'choose', ...(state.emailProven ? { emailProven: true } : {}) });
 
 /** The method type a wizard kind enrolls (passkeys and security keys are both WebAuthn). */
 export const typeOf = (kind: EnrollKind) => (kind === 'totp' || kind === 'push' ? kind : 'webauthn');

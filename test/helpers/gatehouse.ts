@@ -92,6 +92,9 @@ export async function startTestGatehouse(env: Record<string, string> = {}, opts:
       GATEHOUSE_DATA_DIR: '/tmp/gatehouse-test-unused',
       GATEHOUSE_SMTP_URL: smtp.url,
       GATEHOUSE_DEMO: '0',
+      // The email code of a first enrollment from a risky sign-in has suites of its own
+      // (test/policy/enrollment-email-code.security.test.ts); elsewhere every loopback browser would be new.
+      GATEHOUSE_ENROLLMENT_EMAIL_CODE: '0',
       DATABASE_URL: databaseUrl,
       ...env,
     });

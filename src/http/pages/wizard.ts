@@ -85,6 +85,22 @@ ${exits(p)}`,
   );
 }
 
+/** Before a first method from a risky sign-in: the code sent to the person's email (src/flows/enrollment-email-code.ts). */
+export function emailCodePage(p: WizardPageBase & { email: string; why?: string; notice?: string }): string {
+  const { t } = p;
+  return page(
+    p,
+    t('wizard.email.title'),
+    html`${p.why ? html`<p id="why">${p.why}</p>` : ''}<p>${t('wizard.email.lead', { email: p.email })}</p>
+${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
+<form method="post" action="${p.base}/email" novalidate>${csrfField(p.csrf)}
+${input({ id: 'code', label: t('wizard.email.code_label'), hint: t('wizard.email.code_hint'), autocomplete: 'one-time-code', error: p.errors?.[0]?.message, required: true, autofocus: true, extra: html` inputmode="numeric" pattern="[0-9 ]*" maxlength="7"` })}
+<div class="actions"><button type="submit">${t('common.continue')}</button></div></form>
+<form method="post" action="${p.base}/email/resend">${csrfField(p.csrf)}<div class="actions"><button type="submit" class="secondary">${t('wizard.email.resend')}</button></div></form>
+${exits(p, `${p.base}/back`)}`,
+  );
+}
+
 /**
  * The authenticator-app step, phone first: on a small screen the otpauth:// link and the key lead
  * (the person usually reads this page on the phone that holds the app, and cannot scan its own

@@ -27,6 +27,10 @@ import { notify } from '../../flows/notify.ts';
 import { removalBlocked, secondFactorRequiredFor } from '../../policy/required-for.ts';
 import type { WizardState } from '../../flows/enrollment.ts';
 import { ACCOUNT_CLIENT_ID } from '../../policy/requirement-for.ts';
+import { emailCodeNeeded } from '../../policy/first-enrollment.ts';
+import { isKnownDevice } from '../../policy/known-devices.ts';
+import { clientAddress } from '../../security/client-address.ts';
+import { presentedDevice } from '../../security/device-cookie.ts';
 
 const SETTINGS = '/account/security';
 const ENROLL_PATH = '/account/security/enroll';
@@ -408,6 +412,13 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
         await deleteLoginFlow(db, key);
         return rep.redirect('/account/security?done=added', 303);
       },
+      emailCheck: async () =>
+        emailCodeNeeded(deps, {
+          user: s.user,
+          methodCount: (await listActiveMethods(db, s.user.id)).length,
+          ip: clientAddress(req.ip, undefined, []),
+          deviceKnown: () => isKnownDevice(db, s.user.id, presentedDevice(deps, s.user.id, req.cookies as Record<string, string | undefined>), s.user.sessions_valid_after),
+        }),
     };
   });
 }

@@ -5,8 +5,10 @@ import type { AuditContext } from '../../store/audit.ts';
 import { field } from '../request-context.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
 import { errorPage } from '../pages/error.ts';
-import { choosePage, donePage, introPage, pushSetupPage, recoveryCodesPage, totpSetupPage, webauthnSetupPage } from '../pages/wizard.ts';
-import { beginSetup, confirmSetup, ENROLL_KINDS, revealCodes, totpSetupDisplay, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
+import { choosePage, donePage, emailCodePage, introPage, pushSetupPage, recoveryCodesPage, totpSetupPage, webauthnSetupPage } from '../pages/wizard.ts';
+import { backToChoose, beginSetup, confirmSetup, ENROLL_KINDS, revealCodes, totpSetupDisplay, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
+import { checkEnrollmentCode, maskedEmail, sendEnrollmentCode } from '../../flows/enrollment-email-code.ts';
+import { whyAsked } from '../../policy/why.ts';
 import { listActiveMethods, removeMethod, renameMethod } from '../../methods/records.ts';
 import { remainingRecoveryCodes } from '../../methods/recovery/codes.ts';
 import { methodName } from '../../security/untrusted-text.ts';
@@ -43,6 +45,11 @@ export interface WizardHost {
   complete(reply: FastifyReply, state: WizardState): Promise<FastifyReply>;
   /** "Remind me later" (suggested mode only). */
   later?(reply: FastifyReply): Promise<FastifyReply>;
+  /**
+   * Whether a first method needs a code sent to the email as well (src/policy/first-enrollment.ts):
+   * the risk's reasons when it does, undefined when it does not.
+   */
+  emailCheck?(): Promise<string[] | undefined>;
 }
 
 /** Resolves the host of a request, or answers it (redirect, error) and returns undefined. */
@@ -68,7 +75,12 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     return { n, total };
   }
 
-  async function render(req: FastifyRequest, reply: FastifyReply, host: WizardHost, state: WizardState, errors: Array<{ field: string; message: string }> = [], status = 200, keyOpen?: boolean) {
+  /** The risk's reasons for the email step, for its "why" sentence (asked again: the page says what holds now). */
+  async function emailReasons(host: WizardHost): Promise<string[] | undefined> {
+    return host.emailCheck ? host.emailCheck() : undefined;
+  }
+
+  async function render(req: FastifyRequest, reply: FastifyReply, host: WizardHost, state: WizardState, errors: Array<{ field: string; message: string }> = [], status = 200, keyOpen?: boolean, notice?: string) {
     const base = { t, base: host.base, csrf: csrf.token(req, reply), errors, progress: await progress(host, state.step), cancelAction: host.cancelAction ?? `${host.base}/cancel` };
     let body: string;
     switch (state.step) {
@@ -78,11 +90,16 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
       case 'choose':
         body = choosePage({ ...base, kinds: host.kinds ?? ENROLL_KINDS });
         break;
+      case 'email': {
+        const reasons = (await emailReasons(host)) ?? [];
+        body = emailCodePage({ ...base, email: maskedEmail(host.user.email), why: whyAsked(t, reasons.map((r) => `risk_${r}`), { app: host.appName ?? '' }), notice: notice });
+        break;
+      }
       case 'setup': {
         if (state.kind === 'push') {
           const view = await pushSetupView(deps, req, host.user, state, host.appName);
           if (!view) {
-            await host.save({ step: 'choose' });
+            await host.save(backToChoose(state));
             return reply.redirect(host.base, 303);
           }
           if (view.state !== state) await host.save(view.state);
@@ -90,7 +107,7 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
         } else if (state.kind === 'totp') {
           const display = await totpSetupDisplay(ctx, host.user, state);
           if (!display) {
-            await host.save({ step: 'choose' });
+            await host.save(backToChoose(state));
             return reply.redirect(host.base, 303);
           }
           body = totpSetupPage({ ...base, ...display, keyOpen });
@@ -155,16 +172,56 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     const kind = field(req, 'method') as EnrollKind | undefined;
     const kinds = s.host.kinds ?? ENROLL_KINDS;
     if (!kind || !kinds.includes(kind)) return render(req, reply, s.host, s.state, [{ field: `m-${kinds[0]}`, message: t('error.bad_request') }], 400);
-    const name = kind === 'push' ? t('wizard.push.default_name') : kind === 'totp' ? t('wizard.totp.default_name') : kind === 'passkey' ? t('wizard.webauthn.default_passkey') : t('wizard.webauthn.default_key');
-    await s.host.save(await beginSetup(ctx, s.host.user, kind, name));
+    // A first method from a risky sign-in: the email proves the account is the person's before any
+    // authenticator of theirs is registered (issue 9; src/policy/first-enrollment.ts).
+    const reasons = s.state.emailProven ? undefined : await emailReasons(s.host);
+    if (reasons) {
+      const sent = await sendEnrollmentCode(deps, s.host.user, reasons, s.host.where);
+      if (!sent.ok) return render(req, reply, s.host, s.state, [{ field: `m-${kinds[0]}`, message: t('wizard.email.throttled') }], 429);
+      await s.host.save({ step: 'email', kind, emailCode: sent.code });
+      return reply.redirect(s.host.base, 303);
+    }
+    await s.host.save({ ...(await beginSetup(ctx, s.host.user, kind, defaultName(kind))), ...(s.state.emailProven ? { emailProven: true } : {}) });
     return reply.redirect(s.host.base, 303);
+  });
+
+  function defaultName(kind: EnrollKind): string {
+    return kind === 'push' ? t('wizard.push.default_name') : kind === 'totp' ? t('wizard.totp.default_name') : kind === 'passkey' ? t('wizard.webauthn.default_passkey') : t('wizard.webauthn.default_key');
+  }
+
+  app.post(`${prefix}/email`, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s || !expect('email', s, reply)) return reply;
+    const { kind, emailCode } = s.state;
+    if (!kind || !emailCode) {
+      await s.host.save(backToChoose(s.state));
+      return reply.redirect(s.host.base, 303);
+    }
+    const checked = await checkEnrollmentCode(deps, s.host.user, emailCode, field(req, 'code'), s.host.where);
+    if (!checked.ok) {
+      const state = { ...s.state, emailCode: checked.code };
+      await s.host.save(state);
+      return render(req, reply, s.host, state, [{ field: 'code', message: t(`wizard.email.${checked.reason}`) }], 400);
+    }
+    await s.host.save({ ...(await beginSetup(ctx, s.host.user, kind, defaultName(kind))), emailProven: true });
+    return reply.redirect(s.host.base, 303);
+  });
+
+  app.post(`${prefix}/email/resend`, async (req, reply) => {
+    const s = await open(req, reply);
+    if (!s || !expect('email', s, reply)) return reply;
+    const sent = await sendEnrollmentCode(deps, s.host.user, (await emailReasons(s.host)) ?? [], s.host.where);
+    if (!sent.ok) return render(req, reply, s.host, s.state, [{ field: 'code', message: t('wizard.email.throttled') }], 429);
+    const state = { ...s.state, emailCode: sent.code };
+    await s.host.save(state);
+    return render(req, reply, s.host, state, [], 200, undefined, t('wizard.email.resent'));
   });
 
   app.post(`${prefix}/back`, async (req, reply) => {
     const s = await open(req, reply);
-    if (!s || !expect('setup', s, reply)) return reply;
+    if (!s || !expect(s.state.step === 'email' ? 'email' : 'setup', s, reply)) return reply;
     if (s.state.methodId) await dropPending(s.host.user.id, s.state.methodId);
-    await s.host.save({ step: 'choose' });
+    await s.host.save(backToChoose(s.state));
     return reply.redirect(s.host.base, 303);
   });
 
@@ -175,13 +232,19 @@ export function registerWizard(app: FastifyInstance, deps: HttpDeps, prefix: str
     if (!s) return reply;
     if (s.host.cancelAction) return reply.redirect(s.host.base, 303);
     if (s.state.step === 'setup' && s.state.methodId) await dropPending(s.host.user.id, s.state.methodId);
-    await s.host.save({ step: 'choose' });
+    await s.host.save(backToChoose(s.state));
     return reply.redirect(s.host.exitTo ?? s.host.base.replace(/\/[^/]+$/, ''), 303);
   });
 
   app.post(`${prefix}/confirm`, async (req, reply) => {
     const s = await open(req, reply);
     if (!s || !expect('setup', s, reply)) return reply;
+    // The change happens here: a first method still needs the email proof where the risk asks for it.
+    if (!s.state.emailProven && (await emailReasons(s.host))) {
+      if (s.state.methodId) await dropPending(s.host.user.id, s.state.methodId);
+      await s.host.save(backToChoose(s.state));
+      return reply.redirect(s.host.base, 303);
+    }
     let state = s.state;
     let input: unknown;
     if (state.kind === 'push') {

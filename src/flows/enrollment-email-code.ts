@@ -1,0 +1,81 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Deps } from '../context.ts';
+import type { User } from '../store/users.ts';
+import type { AuditContext } from '../store/audit.ts';
+import { audit } from '../store/audit.ts';
+import { incrementCounter } from '../store/counters.ts';
+import { translator } from '../i18n/index.ts';
+
+/** The code sent for a first enrollment, kept sealed in the wizard's server-side state (never in clear). */
+export interface EmailCodeState {
+  sealed: string;
+  expiresAt: number;
+  /** Wrong codes typed against this one. */
+  attempts: number;
+}
+
+/** How long a code works. */
+export const EMAIL_CODE_TTL_MS = 10 * 60_000;
+/** Wrong codes a code survives; after them a new code must be sent. */
+export const EMAIL_CODE_ATTEMPTS = 5;
+/** Codes sent per person per hour: each is a mail to the owner, so a password holder cannot flood them. */
+export const EMAIL_CODES_PER_HOUR = 5;
+
+const context = (userId: string) => `wizard:${userId}:email-code`;
+
+/** Six digits, uniform (rejection sampling over 32 random bits). */
+function sixDigits(deps: Pick<Deps, 'random'>): string {
+  for (;;) {
+    const n = deps.random.bytes(4).readUInt32BE(0);
+    if (n < 4_294_000_000) return String(n % 1_000_000).padStart(6, '0');
+  }
+}
+
+/** "a•••@example.com": enough for the person to recognise their address, not enough to read it off a screen. */
+export function maskedEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return at <= 0 ? '•••' : `${email[0]}•••${email.slice(at)}`;
+}
+
+export type SendOutcome = { ok: true; code: EmailCodeState } | { ok: false; reason: 'throttled' };
+
+/**
+ * Sends a new code to the person's email for a first enrollment from a risky sign-in
+ * (src/policy/first-enrollment.ts). The mail says what the code is for, so an owner who did not ask
+ * for it learns that someone holds their password.
+ */
+export async function sendEnrollmentCode(deps: Deps, user: User, reasons: readonly string[], where: AuditContext): Promise<SendOutcome> {
+  const { db, clock } = deps;
+  if ((await incrementCounter(db, clock, `enroll-email:${user.id}`, 3600_000)) > EMAIL_CODES_PER_HOUR) {
+    await audit(db, clock, { ...where, event: 'mfa.enrollment.email_code_throttled', userId: user.id });
+    return { ok: false, reason: 'throttled' };
+  }
+  const code = sixDigits(deps);
+  const t = translator();
+  const link = new URL('/account/security', deps.config.issuer + '/').href;
+  try {
+    await deps.mailer.send({ to: user.email, subject: t('notice.enroll_code.subject'), text: t('notice.enroll_code.body', { code, minutes: EMAIL_CODE_TTL_MS / 60_000 }) + '\n\n' + t('notice.footer', { link }) });
+  } catch (err) {
+    console.error('[gatehouse] enrollment code not delivered:', (err as Error).message);
+  }
+  await audit(db, clock, { ...where, event: 'mfa.enrollment.email_code_sent', userId: user.id, details: { reasons } });
+  return { ok: true, code: { sealed: deps.box.seal(code, context(user.id)), expiresAt: clock.now() + EMAIL_CODE_TTL_MS, attempts: 0 } };
+}
+
+export type CheckOutcome = { ok: true } | { ok: false; reason: 'invalid' | 'expired' | 'spent'; code: EmailCodeState };
+
+/** Checks a typed code against the one sent: single code, ten minutes, five wrong tries. */
+export async function checkEnrollmentCode(deps: Deps, user: User, code: EmailCodeState, typed: string | undefined, where: AuditContext): Promise<CheckOutcome> {
+  const { db, clock } = deps;
+  if (code.attempts >= EMAIL_CODE_ATTEMPTS) return { ok: false, reason: 'spent', code };
+  if (code.expiresAt <= clock.now()) return { ok: false, reason: 'expired', code };
+  const given = Buffer.from((typed ?? '').replace(/\s+/g, ''));
+  const expected = Buffer.from(deps.box.openString(code.sealed, context(user.id)));
+  if (given.length === expected.length && timingSafeEqual(given, expected)) {
+    await audit(db, clock, { ...where, event: 'mfa.enrollment.email_code_verified', userId: user.id });
+    return { ok: true };
+  }
+  const next = { ...code, attempts: code.attempts + 1 };
+  await audit(db, clock, { ...where, event: 'mfa.enrollment.email_code_failed', userId: user.id, details: { attempts: next.attempts } });
+  return { ok: false, reason: next.attempts >= EMAIL_CODE_ATTEMPTS ? 'spent' : 'invalid', code: next };
+}
