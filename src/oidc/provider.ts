@@ -10,10 +10,7 @@ import { ACTION_PARAM } from './step-up-action.ts';
 import { cachedClientMetadata, cachedClientRow } from '../store/clients.ts';
 import { findResourceServer } from '../store/resource-servers.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
-import { translator } from '../i18n/index.ts';
-import { errorPage } from '../http/pages/error.ts';
-import { logoutPage, loggedOutPage } from '../http/pages/logout.ts';
-import { SECURITY_HEADERS } from '../http/security-headers.ts';
+import type { ProviderPages } from './pages.ts';
 
 /** Token and session lifetimes, seconds. */
 export const TTL = {
@@ -38,15 +35,17 @@ export const ROUTES = {
   pushed_authorization_request: '/par',
 } as const;
 
-function setPageHeaders(ctx: KoaContextWithOIDC): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) ctx.set(name, value);
+function setPageHeaders(ctx: KoaContextWithOIDC, pages: ProviderPages): void {
+  for (const [name, value] of Object.entries(pages.headers)) ctx.set(name, value);
   ctx.type = 'html';
 }
 
-/** Builds the oidc-provider instance: the protocol layer. Gatehouse's own code is the flows around it. */
-export function createProvider(deps: Deps, keys: JWK[]): Provider {
+/**
+ * Builds the oidc-provider instance: the protocol layer. Gatehouse's own code is the flows around it;
+ * the pages oidc-provider answers with itself come from the HTTP layer (`pages`).
+ */
+export function createProvider(deps: Deps, keys: JWK[], pages: ProviderPages): Provider {
   const { db, box, config, clock } = deps;
-  const t = translator();
   const StoreAdapter = storeAdapterFactory(db, clock);
 
   // Applications live in the `clients` table; every other model in `oidc_models`.
@@ -112,12 +111,12 @@ export function createProvider(deps: Deps, keys: JWK[]): Provider {
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
-          setPageHeaders(ctx);
-          ctx.body = logoutPage(t, form);
+          setPageHeaders(ctx, pages);
+          ctx.body = pages.logout(form);
         },
         async postLogoutSuccessSource(ctx) {
-          setPageHeaders(ctx);
-          ctx.body = loggedOutPage(t);
+          setPageHeaders(ctx, pages);
+          ctx.body = pages.loggedOut();
         },
       },
       resourceIndicators: {
@@ -165,9 +164,8 @@ export function createProvider(deps: Deps, keys: JWK[]): Provider {
       return { acr: source.acr, amr: source.amr, auth_time: source.authTime };
     },
     async renderError(ctx, out) {
-      setPageHeaders(ctx);
-      const described = typeof out.error_description === 'string' ? out.error_description : t('error.generic');
-      ctx.body = errorPage(t, described, String(out.error ?? 'server_error'));
+      setPageHeaders(ctx, pages);
+      ctx.body = pages.error(typeof out.error_description === 'string' ? out.error_description : undefined, String(out.error ?? 'server_error'));
     },
   };
 
