@@ -18,7 +18,8 @@ function walkSuite(part: TourPart, viewport: Viewport, label: string, setUp: (br
   let appServer: Awaited<ReturnType<typeof startAppServer>>;
   let demo: Awaited<ReturnType<typeof startTourDemo>>;
   before(async () => {
-    gh = await startTestGatehouse();
+    // The walk includes the email code of a first enrollment from a new browser (decision 0014).
+    gh = await startTestGatehouse({ GATEHOUSE_ENROLLMENT_EMAIL_CODE: '1' });
     browser = await launchBrowser({ viewport });
     await setUp(browser, gh);
     appServer = await startAppServer();
