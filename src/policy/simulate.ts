@@ -5,6 +5,7 @@ import { decide, type Decision } from '../gate/decide.ts';
 import { requestedAcrs } from '../gate/requirement.ts';
 import { clientAddress } from '../security/client-address.ts';
 import { signInRequirementFor } from './requirement-for.ts';
+import { emailCodeNeeded } from './first-enrollment.ts';
 
 export interface SimulationInput {
   email: string;
@@ -19,7 +20,14 @@ export interface SimulationInput {
 
 export type Simulation =
   | { found: false }
-  | { found: true; decision: Decision; reasons: string[]; methods: string[] };
+  | {
+      found: true;
+      decision: Decision;
+      reasons: string[];
+      methods: string[];
+      /** Where the decision is enrollment: whether a first method also needs the email code, and the risk's reasons (decision 0014). */
+      emailCode?: { needed: boolean; reasons: string[] };
+    };
 
 /**
  * "What would happen for this person, this app, this address, this device" — without signing anyone
@@ -41,5 +49,13 @@ export async function simulateSignIn(deps: Deps, i: SimulationInput): Promise<Si
     request: { acrs: requestedAcrs({ acr_values: i.acrValues }), reauthenticate: false },
   });
   const decision = decide({ requirement, evidence: { proofs: [{ source: 'password', amr: ['pwd'], at: now }], hadMethods: methods.length > 0 }, methodTypes: methods.map((m) => m.type), methods, now });
-  return { found: true, decision, reasons: decision.reasons, methods: methods.map((m) => m.type) };
+  const enrolling = decision.step === 'enroll' && methods.length === 0;
+  const emailReasons = enrolling ? await emailCodeNeeded(deps, { user, methodCount: 0, ip: clientAddress(i.ip, undefined, []), deviceKnown: async () => i.deviceKnown }) : undefined;
+  return {
+    found: true,
+    decision,
+    reasons: decision.reasons,
+    methods: methods.map((m) => m.type),
+    ...(enrolling ? { emailCode: { needed: emailReasons !== undefined, reasons: emailReasons ?? [] } } : {}),
+  };
 }

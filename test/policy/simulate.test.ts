@@ -46,7 +46,11 @@ test('each application behaviour, for a person with 2FA and one without', async 
   assert.equal((await sim('ada@acme.test', 'Expense', ['--device', 'known'])).step, 'satisfied', 'Expense skips a known browser');
   assert.equal((await sim('ada@acme.test', 'Expense', ['--device', 'known', '--acr-values', ACR.multiFactor])).step, 'second_factor', 'a step-up is always honoured');
   assert.equal((await sim('bob@acme.test', 'Expense')).step, 'enroll');
-  assert.equal((await sim('bob@acme.test', 'Payroll')).step, 'enroll');
+  const bob = await sim('bob@acme.test', 'Payroll');
+  assert.equal(bob.step, 'enroll');
+  // Decision 0014: his first method from a new browser also needs the code sent to his email.
+  assert.deepEqual(bob.emailCode, { needed: true, reasons: ['new_device'] });
+  assert.equal(payroll.emailCode, undefined, 'not asked of someone who is not enrolling');
 });
 
 test('a company policy reaches people only through a verified domain', async () => {

@@ -40,8 +40,20 @@ const simulate = command({
       await audit(deps.db, deps.clock, { event: 'policy.simulated', details: { via: 'cli', clientId: app.client_id, step: sim.decision.step, reasons: sim.reasons } });
       return { app: app.name, clientId: app.client_id, ...sim };
     });
-    const data = { email, app: result.app, clientId: result.clientId, ip, device, methods: result.methods, step: result.decision.step, ...(result.decision.step === 'second_factor' ? { choices: result.decision.choices } : {}), reasons: result.reasons };
-    out.result(data, `${email} → ${result.app} from ${ip} (${device} device): ${outcome(result.decision)}\nreasons: ${result.reasons.join(', ')}`);
+    const data = {
+      email,
+      app: result.app,
+      clientId: result.clientId,
+      ip,
+      device,
+      methods: result.methods,
+      step: result.decision.step,
+      ...(result.decision.step === 'second_factor' ? { choices: result.decision.choices } : {}),
+      reasons: result.reasons,
+      ...(result.emailCode ? { emailCode: result.emailCode } : {}),
+    };
+    const code = result.emailCode ? `\nfirst method: ${result.emailCode.needed ? `a code sent to the email first (${result.emailCode.reasons.join(', ')})` : 'no email code needed'}` : '';
+    out.result(data, `${email} → ${result.app} from ${ip} (${device} device): ${outcome(result.decision)}\nreasons: ${result.reasons.join(', ')}${code}`);
   },
 });
 
