@@ -205,13 +205,24 @@ test('Payroll (Required) always asks, and asks again before "Change bank details
   // max_age=300, "change bank details") and Gatehouse asks again — the password, then the code.
   clock.advance(6 * 60_000);
   await page.goto(`${url('Payroll')}/`);
+  const authorizationEndpoint = String(((await (await fetch(`${gh.issuer}/.well-known/openid-configuration`)).json()) as { authorization_endpoint: string }).authorization_endpoint);
+  const requests: URL[] = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(`${authorizationEndpoint}?`)) requests.push(new URL(r.url()));
+  });
   await page.getByRole('link', { name: 'Change bank details' }).click();
   await page.waitForURL((u) => u.href.startsWith(gh.issuer));
+  // What Payroll asked for is what its API's RFC 9470 challenge said, and what for.
+  assert.equal(requests.length, 1, 'one authorization request');
+  const asked = requests[0]!.searchParams;
+  assert.equal(asked.get('acr_values'), ACR.multiFactor);
+  assert.equal(asked.get('max_age'), '300');
+  assert.equal(asked.get('gatehouse_action'), 'change bank details');
+  // max_age passed: the person authenticates again (OpenID Connect Core §3.1.2.1), the email known.
   const password = page.getByLabel(t('common.password'), { exact: true });
-  if ((await password.count()) === 1) {
-    await password.fill(DEMO_USER.password);
-    await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
-  }
+  assert.equal(await password.count(), 1, `the password page first (at ${page.url()}, "${await heading(page)}")`);
+  await password.fill(DEMO_USER.password);
+  await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
   assert.ok(await atChallenge(page), `the step-up asks for the second step (at ${page.url()}, "${await heading(page)}")`);
   assert.equal((await page.locator('#purpose').textContent())?.trim(), 'Payroll asks you to confirm it is you to change bank details');
   await typeCode(page);
