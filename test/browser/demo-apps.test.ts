@@ -62,20 +62,22 @@ after(async () => {
   for (const b of browsers) await b.close();
   await demo?.close();
   await gh?.close();
+  Date.now = realNow;
 });
 
 /** A browser of its own (a fresh profile: no cookies, a device Gatehouse has never seen). */
 async function freshBrowser(): Promise<TestBrowser> {
+  // One Chromium at a time: the previous test's is done.
+  for (const old of browsers.splice(0)) await old.close();
   const b = await launchBrowser();
   browsers.push(b);
   return b;
 }
 
-/** What the authenticator app shows now for Dana; the step is then spent (a code is accepted once). */
+/** What Dana's authenticator app shows now (a code is accepted once: move to the next step after using it). */
 function danaCode(): string {
   assert.ok(danaSecret, 'Dana set up her authenticator app in the first test (README step 2)');
-  const code = new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(danaSecret) }).generate({ timestamp: clock.now() });
-  return code;
+  return new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(danaSecret) }).generate({ timestamp: clock.now() });
 }
 
 /** The app's "Sign in" button, then Gatehouse's email and password pages. */
@@ -99,6 +101,7 @@ async function atChallenge(page: Page): Promise<boolean> {
   return page.url().startsWith(gh.issuer) && (await heading(page)) === t('mfa.title') && (await page.getByLabel(t('mfa.totp.label')).count()) === 1;
 }
 
+/** Types the code of this step, then moves time to the next step before submitting (±1 step is accepted): the next sign-in gets a new code. */
 async function typeCode(page: Page): Promise<void> {
   await page.getByLabel(t('mfa.totp.label')).fill(danaCode());
   clock.nextStep();
