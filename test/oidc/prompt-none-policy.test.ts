@@ -139,3 +139,22 @@ test('an essential phishing-resistant acr of a person with only an authenticator
   }
   sameEvent(await silently(ua, 'required'), first, 'the session is untouched');
 });
+
+// An essential acr of values Gatehouse never issues cannot be met by any interaction: asked
+// interactively it ends at once in unmet_authentication_requirements (test/gate/auth-time.security);
+// asked silently it must say the same, not send the app round through an interactive request that
+// can only end that way (OpenID Connect Unmet Authentication Requirements 1.0: this code SHALL be used).
+test('an essential acr Gatehouse never issues: prompt=none ends in unmet_authentication_requirements, with or without a session', async () => {
+  const unknown = { claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['urn:example:never-issued'] } } }) };
+  const stranger = new UserAgent();
+  for (const app of ['required', 'adaptive', 'bypass'] as const) {
+    assert.deepEqual(await silently(stranger, app, unknown), { code: false, error: 'unmet_authentication_requirements' }, `${app}, no session`);
+  }
+  const ua = new UserAgent();
+  const { claims: first } = await signInWithTotp(ua, rp.required, cb.required, person.email, PASSWORD, person.secret, clock);
+  clock.nextStep();
+  for (const app of ['required', 'adaptive', 'bypass'] as const) {
+    assert.deepEqual(await silently(ua, app, unknown), { code: false, error: 'unmet_authentication_requirements' }, `${app}, a two-factor session`);
+  }
+  sameEvent(await silently(ua, 'required'), first, 'the session is untouched');
+});
