@@ -37,6 +37,16 @@ export function gatehouseInteractionPolicy(deps: Deps) {
   login.checks.remove('essential_acr');
   login.checks.remove('essential_acrs');
 
+  // An essential acr Gatehouse never issues: no interaction can meet it (the interaction page ends it
+  // at once in this error), so prompt=none says so too rather than login/interaction_required. First,
+  // so that it is the error oidc-provider reports; an interactive request goes on to that page as before.
+  login.checks.add(
+    new Check('essential_acr_unknown', 'the requested essential acr is not supported', 'unmet_authentication_requirements', (ctx: KoaContextWithOIDC) =>
+      unknownEssentialAcr((ctx.oidc.params ?? {}) as Record<string, unknown>) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+    0,
+  );
+
   // A session whose account was disabled or deleted meanwhile: sign in again (findAccount finds nothing).
   login.checks.add(
     new Check(LOGIN_REASONS.accountUnavailable, 'the account of the session is not available', (ctx: KoaContextWithOIDC) =>

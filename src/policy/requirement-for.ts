@@ -43,7 +43,9 @@ export async function signInRequirementFor(deps: Deps, c: SignInContext): Promis
   const now = deps.clock.now();
   if (behaviour === 'bypass' && !accountConsole) return withRequest(signInPolicy({ accountConsole, app: { behaviour, phishingResistantOnly: false }, company: undefined, person: { methodTypes: c.methodTypes, remindAfter: null }, rememberedDevice: false, risk: undefined, now }), c.request);
   const company = await companyOf(deps.db, c.user.email);
-  const adaptive = !accountConsole && behaviour === 'adaptive' && company?.policy.secondFactor !== 'required';
+  // The risk decides when an Adaptive app asks a person with 2FA, whether or not their company requires 2FA
+  // (the engine: a compliant person of such a company is asked by the risk like everyone else).
+  const adaptive = !accountConsole && behaviour === 'adaptive';
   const [rememberedDevice, snooze, risk] = await Promise.all([
     hasSecondFactor && !accountConsole ? isRememberedDevice(deps, c.user, c.deviceToken) : false,
     !accountConsole ? deps.db.selectFrom('mfa_state').select('remind_after').where('user_id', '=', c.user.id).executeTakeFirst() : undefined,
