@@ -43,9 +43,10 @@ export const DEMO_TEXT = {
 } as const;
 
 /**
- * What each policy really does at sign-in, as src/policy/prompt-rule.ts decides it: a remembered device
- * skips the second step under Adaptive and Required alike, Adaptive suggests set-up (which can be put
- * off) and Required insists on it; Bypass asks nothing even of people who have set it up.
+ * What each behaviour really does at sign-in, as the policy engine decides it (src/policy/engine.ts,
+ * decision 0013): Required asks every time unless the device is remembered; Adaptive asks by the risk
+ * (a browser that has not completed a two-factor sign-in, a new country…) and suggests set-up, which can
+ * be put off; Bypass asks nothing even of people who have set it up.
  */
 const POLICY_NAMES: Record<AppPolicy, string> = {
   bypass: 'Bypass: signs in with the password alone, even for people who have set up two-step verification',
