@@ -10,6 +10,7 @@ import { systemClock, systemRandom, type Clock, type Random } from './clock.ts';
 import { outboxMailer, smtpMailer, type Mailer } from './mail/mailer.ts';
 import { createProvider } from './oidc/provider.ts';
 import { providerPages } from './http/provider-pages.ts';
+import { gatehouseInteractionPolicy } from './flows/login-check.ts';
 import { translator } from './i18n/index.ts';
 import { purgeExpired } from './store/purge.ts';
 import { createHttpServer } from './http/server.ts';
@@ -55,7 +56,7 @@ export async function startGatehouse(config: Config, options: StartOptions = {})
   const keys = await ensureSigningKey(deps.db, deps.box, deps.clock);
   // The VAPID key is created at first start, sealed like the signing keys (RFC 8292).
   deps.pushSender = webPushSender({ vapid: await ensureVapidKeys(deps), subject: vapidSubject(config.issuer, config.mailFrom), agent: options.pushAgent });
-  const provider = createProvider(deps, keys, providerPages(translator()));
+  const provider = createProvider(deps, keys, { pages: providerPages(translator()), interactionPolicy: gatehouseInteractionPolicy(deps) });
   const http = await createHttpServer(deps, provider);
   await http.listen({ port: config.port, host: options.host ?? (config.production ? '0.0.0.0' : 'localhost') });
   const purge = setInterval(() => void purgeExpired(deps.db, deps.clock).catch(() => {}), 60_000);

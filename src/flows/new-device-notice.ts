@@ -35,7 +35,7 @@ function placeOf(ip: string | undefined): string {
 /**
  * The company policy's "new device" email (issue 9): a sign-in completed on a browser the person
  * never completed one on is mailed to them, when their organization turned it on. The caller decides
- * what is new (src/policy/known-devices.ts `noteDevice`); delivery problems never fail the sign-in.
+ * what is new (src/store/known-devices.ts `noteDevice`); delivery problems never fail the sign-in.
  */
 export async function noticeNewDevice(deps: Deps, user: User, s: NewDeviceSignIn, where: AuditContext): Promise<void> {
   const company = await companyOf(deps.db, user.email);

@@ -6,7 +6,7 @@ import { dummyHash, hashPassword, needsRehash, verifyPassword } from '../crypto/
 import { clearAccountFailures, passwordAccepted, reservePasswordAttempt } from '../security/password-attempts.ts';
 import { notePasswordCommon } from '../policy/risk/password-common.ts';
 import { issueDeviceCookie, presentedDevice, type DeviceCookie } from '../security/device-cookie.ts';
-import { renewKnownDevice } from '../policy/known-devices.ts';
+import { renewKnownDevice } from '../store/known-devices.ts';
 
 export type PasswordCheck =
   | { ok: true; user: User; deviceCookie: DeviceCookie }

@@ -6,7 +6,7 @@ import { audit } from '../store/audit.ts';
 import { removeAllMethods } from '../methods/records.ts';
 import { deleteRecoveryCodes } from '../methods/recovery/codes.ts';
 import { clearAttempts, clearFailuresAfterProof } from '../security/attempts.ts';
-import { forgetAllDevices } from './remembered-devices.ts';
+import { forgetAllDevices } from '../security/remembered-devices.ts';
 import { signOutEverywhere } from './sign-out.ts';
 import { notify } from './notify.ts';
 

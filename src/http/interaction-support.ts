@@ -11,11 +11,11 @@ import { deleteLoginFlow, loadLoginFlow, saveLoginFlow, type LoginFlow } from '.
 import { cachedClientRow } from '../store/clients.ts';
 import { findUserById } from '../store/users.ts';
 import { listActiveMethods, type MethodRecord } from '../methods/records.ts';
-import { deviceCookieName } from '../flows/remembered-devices.ts';
+import { deviceCookieName } from '../security/remembered-devices.ts';
 import { signInRequirementFor } from '../policy/requirement-for.ts';
 import { clientAddress } from '../security/client-address.ts';
 import { presentedDevice } from '../security/device-cookie.ts';
-import { isKnownDevice, noteDevice } from '../policy/known-devices.ts';
+import { isKnownDevice, noteDevice } from '../store/known-devices.ts';
 import { issueDeviceCookie } from '../security/device-cookie.ts';
 import { noticeNewDevice } from '../flows/new-device-notice.ts';
 import { describeUserAgent } from './user-agent-label.ts';

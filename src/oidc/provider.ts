@@ -5,7 +5,6 @@ import { storeAdapterFactory } from './adapter.ts';
 import { findAccountFactory } from './account.ts';
 import { ACR } from './acr.ts';
 import { auditProviderEvents } from './events.ts';
-import { gatehouseInteractionPolicy } from './interaction-policy.ts';
 import { ACTION_PARAM } from './step-up-action.ts';
 import { cachedClientMetadata, cachedClientRow } from '../store/clients.ts';
 import { findResourceServer } from '../store/resource-servers.ts';
@@ -40,11 +39,20 @@ function setPageHeaders(ctx: KoaContextWithOIDC, pages: ProviderPages): void {
   ctx.type = 'html';
 }
 
+/** What the product hands the protocol layer: the pages oidc-provider draws itself, and its login check. */
+export interface ProviderParts {
+  /** From the HTTP layer (src/http/provider-pages.ts). */
+  pages: ProviderPages;
+  /** oidc-provider's prompts with the gate as its login check (src/flows/login-check.ts). */
+  interactionPolicy: NonNullable<NonNullable<Configuration['interactions']>['policy']>;
+}
+
 /**
  * Builds the oidc-provider instance: the protocol layer. Gatehouse's own code is the flows around it;
- * the pages oidc-provider answers with itself come from the HTTP layer (`pages`).
+ * what it decides or draws comes in through `parts`, so this layer imports nothing above it.
  */
-export function createProvider(deps: Deps, keys: JWK[], pages: ProviderPages): Provider {
+export function createProvider(deps: Deps, keys: JWK[], parts: ProviderParts): Provider {
+  const { pages } = parts;
   const { db, box, config, clock } = deps;
   const StoreAdapter = storeAdapterFactory(db, clock);
 
@@ -138,7 +146,7 @@ export function createProvider(deps: Deps, keys: JWK[], pages: ProviderPages): P
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
-      policy: gatehouseInteractionPolicy(deps),
+      policy: parts.interactionPolicy,
     },
     // First-party apps are trusted: their grant is created without a consent page.
     async loadExistingGrant(ctx) {

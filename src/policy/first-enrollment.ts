@@ -9,7 +9,7 @@ export interface FirstEnrollment {
   methodCount: number;
   /** The client address through trusted proxies; undefined when it could not be parsed (fails closed). */
   ip: string | undefined;
-  /** Whether this browser completed a two-factor sign-in of this person (src/policy/known-devices.ts). */
+  /** Whether this browser completed a two-factor sign-in of this person (src/store/known-devices.ts). */
   deviceKnown: () => Promise<boolean>;
 }
 

@@ -1,7 +1,7 @@
 import type { Deps } from '../context.ts';
 import type { User } from '../store/users.ts';
 import { cachedClientRow, type AppPolicy } from '../store/clients.ts';
-import { isRememberedDevice } from '../flows/remembered-devices.ts';
+import { isRememberedDevice } from '../security/remembered-devices.ts';
 import { withRequest, type AuthenticationRequest, type Requirement } from '../gate/requirement.ts';
 import { companyOf } from './company-of.ts';
 import { signInPolicy, type RiskView } from './engine.ts';
@@ -19,7 +19,7 @@ export interface SignInContext {
   deviceToken: string | undefined;
   /** The client address through trusted proxies; undefined when it could not be parsed. */
   ip: string | undefined;
-  /** Whether this browser completed a sign-in of this person with a second factor (src/policy/known-devices.ts); read only when the risk is assessed. */
+  /** Whether this browser completed a sign-in of this person with a second factor (src/store/known-devices.ts); read only when the risk is assessed. */
   deviceKnown: () => Promise<boolean>;
   request: AuthenticationRequest;
 }

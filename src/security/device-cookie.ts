@@ -10,7 +10,7 @@ import { deriveKey } from '../crypto/secret-box.ts';
  * derived from the secret key. A browser that shows one for the account it signs in to is known
  * and has a password budget of its own (src/security/password-attempts.ts), so strangers' wrong
  * guesses do not keep it out. Not to be confused with "remember this device", which skips the
- * second factor (src/flows/remembered-devices.ts): this cookie skips nothing, it only keeps a budget.
+ * second factor (src/security/remembered-devices.ts): this cookie skips nothing, it only keeps a budget.
  */
 export const DEVICE_COOKIE_PREFIX = 'gh_dev_';
 
@@ -20,7 +20,7 @@ export const DEVICE_COOKIE_MS = 365 * 24 * 3600 * 1000;
 export interface DeviceCookie {
   name: string;
   value: string;
-  /** The nonce it carries (what a known browser is recorded by, src/policy/known-devices.ts). */
+  /** The nonce it carries (what a known browser is recorded by, src/store/known-devices.ts). */
   nonce: string;
   /** For Fastify's `reply.setCookie` (its `CookieSerializeOptions`); maxAge in seconds. */
   options: { path: '/'; httpOnly: true; sameSite: 'lax'; secure: boolean; maxAge: number };

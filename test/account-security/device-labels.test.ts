@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 import { FakeClock } from '../helpers/mfa.ts';
-import { rememberDevice } from '../../src/flows/remembered-devices.ts';
+import { rememberDevice } from '../../src/security/remembered-devices.ts';
 import { personWithTotp, securityUrl } from './support.ts';
 
 const clock = new FakeClock();

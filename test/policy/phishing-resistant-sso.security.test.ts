@@ -9,7 +9,7 @@ import { FakeClock, enrollTotp, finish } from '../helpers/mfa.ts';
 // Found by the break-in walk (issue 9, policy engine). An application set to accept only
 // phishing-resistant methods (`gatehouse app policy set --phishing-resistant-only`, the engine's
 // `app.phishingResistantOnly`) must not be entered with an authenticator-app code. The login check in
-// src/oidc/interaction-policy.ts answers "no need to prompt" for every session whose acr is at least
+// src/flows/login-check.ts answers "no need to prompt" for every session whose acr is at least
 // multi-factor before it reads the app's rule — so a session that proved TOTP at another app reaches
 // the phishing-resistant-only app by single sign-on, and the app gets acr multi-factor, amr otp.
 const PASSWORD = 'correct horse battery staple';

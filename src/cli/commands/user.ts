@@ -86,14 +86,15 @@ const disable = command({
       await updateUser(deps.db, deps.clock, u.id, { disabled: 1 });
       await audit(deps.db, deps.clock, { event: 'user.disabled', userId: u.id, details: { via: 'cli' } });
       // Loaded here only: oidc-provider is heavy, and no other user command needs it.
-      const [{ createProvider }, { signOutEverywhere }, { providerPages }, { translator }] = await Promise.all([
+      const [{ createProvider }, { signOutEverywhere }, { providerPages }, { translator }, { gatehouseInteractionPolicy }] = await Promise.all([
         import('../../oidc/provider.ts'),
         import('../../flows/sign-out.ts'),
         import('../../http/provider-pages.ts'),
         import('../../i18n/index.ts'),
+        import('../../flows/login-check.ts'),
       ]);
       // A provider that never listens: it signs the back-channel logout tokens the user's apps are sent.
-      const provider = createProvider(deps, await ensureSigningKey(deps.db, deps.box, deps.clock), providerPages(translator()));
+      const provider = createProvider(deps, await ensureSigningKey(deps.db, deps.box, deps.clock), { pages: providerPages(translator()), interactionPolicy: gatehouseInteractionPolicy(deps) });
       await signOutEverywhere(deps, provider, u.id, { reason: 'user_disabled' });
       return { ...u, disabled: 1 };
     });

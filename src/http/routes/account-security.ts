@@ -17,7 +17,7 @@ import { methodFor } from '../../methods/registry.ts';
 import { regenerateRecoveryCodes, remainingRecoveryCodes } from '../../methods/recovery/codes.ts';
 import { verifySecondFactor, type FactorChoice } from '../../flows/second-factor.ts';
 import { checkPassword } from '../../flows/password-login.ts';
-import { forgetDevice, listRememberedDevices } from '../../flows/remembered-devices.ts';
+import { forgetDevice, listRememberedDevices } from '../../security/remembered-devices.ts';
 import { hasFreshProof, recordEnrollment, recordProof, FRESH_PROOF_MS } from '../../flows/fresh-proof.ts';
 import { SECOND_FACTOR_AMR } from '../../gate/evidence.ts';
 import { resetSecondFactors } from '../../flows/reset-2fa.ts';
@@ -28,7 +28,7 @@ import { removalBlocked, secondFactorRequiredFor } from '../../policy/required-f
 import type { WizardState } from '../../flows/enrollment.ts';
 import { ACCOUNT_CLIENT_ID } from '../../policy/requirement-for.ts';
 import { emailCodeNeeded } from '../../policy/first-enrollment.ts';
-import { isKnownDevice } from '../../policy/known-devices.ts';
+import { isKnownDevice } from '../../store/known-devices.ts';
 import { clientAddress } from '../../security/client-address.ts';
 import { presentedDevice } from '../../security/device-cookie.ts';
 

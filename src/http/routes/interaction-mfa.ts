@@ -9,7 +9,7 @@ import type { MethodRecord } from '../../methods/records.ts';
 import { methodFor } from '../../methods/registry.ts';
 import { remainingRecoveryCodes } from '../../methods/recovery/codes.ts';
 import { verifySecondFactor, type FactorChoice } from '../../flows/second-factor.ts';
-import { deviceCookieName, rememberDevice, REMEMBER_DEVICE_MS } from '../../flows/remembered-devices.ts';
+import { deviceCookieName, rememberDevice, REMEMBER_DEVICE_MS } from '../../security/remembered-devices.ts';
 import { resetSecondFactors } from '../../flows/reset-2fa.ts';
 import { ENROLL_KINDS, typeOf, type EnrollKind, type WizardState } from '../../flows/enrollment.ts';
 import { audit } from '../../store/audit.ts';
@@ -24,7 +24,7 @@ import { pushDeniedPage, type PushChallengeView } from '../pages/push.ts';
 import { signInRef, type PushChallengeState } from '../../methods/push/index.ts';
 import { cancelPending, findChallenge } from '../../methods/push/challenges.ts';
 import { emailCodeNeeded } from '../../policy/first-enrollment.ts';
-import { isKnownDevice } from '../../policy/known-devices.ts';
+import { isKnownDevice } from '../../store/known-devices.ts';
 import { clientAddress } from '../../security/client-address.ts';
 import { presentedDevice } from '../../security/device-cookie.ts';
 

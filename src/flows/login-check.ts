@@ -3,14 +3,14 @@ import type { Deps } from '../context.ts';
 import { cachedClientRow } from '../store/clients.ts';
 import { findUserById } from '../store/users.ts';
 import { listActiveMethods } from '../methods/records.ts';
-import { deviceCookieName } from '../flows/remembered-devices.ts';
+import { deviceCookieName } from '../security/remembered-devices.ts';
 import { signInRequirementFor, ACCOUNT_CLIENT_ID } from '../policy/requirement-for.ts';
 import { clientAddress } from '../security/client-address.ts';
 import { presentedDevice } from '../security/device-cookie.ts';
-import { isKnownDevice } from '../policy/known-devices.ts';
+import { isKnownDevice } from '../store/known-devices.ts';
 import { companyLimitsMethods } from '../policy/company-of.ts';
 import { requestedAcrs, targetAcr, unknownEssentialAcr } from '../gate/requirement.ts';
-import { ACR, acrRank } from './acr.ts';
+import { ACR, acrRank } from '../oidc/acr.ts';
 import { sessionProof } from '../gate/evidence.ts';
 import { decide } from '../gate/decide.ts';
 

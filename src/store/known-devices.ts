@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../store/db.ts';
+import type { Db } from './db.ts';
 import type { Clock } from '../clock.ts';
 
 /** How many browsers a person keeps as known (and, apart, as seen); the oldest is forgotten first. */

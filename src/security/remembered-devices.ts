@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Deps } from '../context.ts';
-import { forgetKnownDevices } from '../policy/known-devices.ts';
+import { forgetKnownDevices } from '../store/known-devices.ts';
 import { randomId } from '../clock.ts';
 import type { User } from '../store/users.ts';
-import { deviceLabel } from '../security/untrusted-text.ts';
+import { deviceLabel } from './untrusted-text.ts';
 
 /** "Remember this device" lasts this long (DESIGN.md: default 30 days). */
 export const REMEMBER_DEVICE_MS = 30 * 24 * 3600 * 1000;
@@ -61,7 +61,7 @@ export async function listRememberedDevices(deps: Pick<Deps, 'db' | 'clock'>, us
 
 /**
  * "Forget": the browser is asked for the second step again — by Required apps (the remembered device
- * goes) and by Adaptive ones too: the person's known browsers (src/policy/known-devices.ts) are
+ * goes) and by Adaptive ones too: the person's known browsers (src/store/known-devices.ts) are
  * forgotten with it, since which of them is the forgotten one cannot be told.
  */
 export async function forgetDevice(deps: Pick<Deps, 'db'>, userId: string, id: string): Promise<boolean> {
