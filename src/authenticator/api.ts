@@ -21,6 +21,8 @@ export interface Inspection {
   issuer: string;
   account: { email: string; name: string | null };
   expiresAt: number;
+  /** The server's Web Push key. A terminal has no Web Push: read past, never required (older servers leave it out). */
+  vapidPublicKey?: string;
 }
 
 export interface Enrollment {

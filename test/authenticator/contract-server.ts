@@ -56,6 +56,8 @@ export async function startContractServer(): Promise<ContractServer> {
   const started = new EventEmitter();
   const timers = new Set<NodeJS.Timeout>();
   let issuer = '';
+  /** The server's Web Push key, given at inspect and at registration; a terminal has no use for it. */
+  const vapidPublicKey = randomBytes(65).toString('base64url');
   const base = () => `${issuer}/api/authenticator/v1`;
 
   const pendingFor = (email: string) => [...challenges.values()].filter((c) => c.email === email && c.status === 'pending' && c.expiresAt > Date.now());
@@ -101,7 +103,7 @@ export async function startContractServer(): Promise<ContractServer> {
       if (!l) throw new HttpError(400, 'enrollment_link_invalid');
       if (l.used) throw new HttpError(410, 'enrollment_link_used');
       if (l.expiresAt <= Date.now()) throw new HttpError(410, 'enrollment_link_expired');
-      if (path === '/enrollments/inspect') return [200, { issuer, account: { email: l.email, name: l.name }, expiresAt: l.expiresAt, userVerification: {} }];
+      if (path === '/enrollments/inspect') return [200, { issuer, account: { email: l.email, name: l.name }, expiresAt: l.expiresAt, vapidPublicKey, userVerification: {} }];
       const pk = body.publicKey;
       if (pk?.kty !== 'EC' || pk.crv !== 'P-256' || 'd' in pk) throw new HttpError(400, 'invalid_request');
       l.used = true;
@@ -109,7 +111,7 @@ export async function startContractServer(): Promise<ContractServer> {
       const totpSecret = new Secret({ size: 20 }).base32;
       keys.set(deviceId, { kty: 'EC', crv: 'P-256', x: pk.x, y: pk.y });
       devices.set(deviceId, { email: l.email, name: String(body.name), status: 'pending', removed: false, totpSecret });
-      return [201, { deviceId, status: 'pending', account: { issuer, email: l.email, name: l.name }, totp: { secret: totpSecret, algorithm: 'SHA1', digits: 6, period: 30, issuer: 'Gatehouse', label: l.email }, vapidPublicKey: 'unused' }];
+      return [201, { deviceId, status: 'pending', account: { issuer, email: l.email, name: l.name }, totp: { secret: totpSecret, algorithm: 'SHA1', digits: 6, period: 30, issuer: 'Gatehouse', label: l.email }, vapidPublicKey }];
     }
     if (req.method === 'GET' && path === '/challenges') {
       const { device } = await signed(req, path);
