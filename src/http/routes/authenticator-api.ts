@@ -10,6 +10,7 @@ import { authenticateDevice } from '../../methods/push/request-auth.ts';
 import { answerChallenge } from '../../methods/push/answer.ts';
 import { challengeJson, findChallenge, pendingForDevice } from '../../methods/push/challenges.ts';
 import { findDevice } from '../../methods/push/device.ts';
+import { removeSelf } from '../../methods/push/self-removal.ts';
 import { userChannel } from '../../methods/push/channels.ts';
 import { findUserById } from '../../store/users.ts';
 
@@ -100,6 +101,12 @@ export function registerAuthenticatorApi(app: FastifyInstance, deps: HttpDeps): 
         const d = await device(req);
         const user = await findUserById(deps.db, d.userId);
         return { deviceId: d.id, name: d.name, status: d.status, account: accountOf(deps, user) };
+      });
+
+      api.delete('/devices/self', async (req) => {
+        const d = await device(req);
+        await removeSelf(deps, deps.provider, d, auditContext(req));
+        return { deviceId: d.id, status: 'removed' };
       });
     },
     { prefix: AUTHENTICATOR_API },
