@@ -21,6 +21,8 @@ export interface Inspection {
   issuer: string;
   account: { email: string; name: string | null };
   expiresAt: number;
+  /** The server's Web Push key. A terminal has no Web Push: read past, never required (older servers leave it out). */
+  vapidPublicKey?: string;
 }
 
 export interface Enrollment {
@@ -41,10 +43,28 @@ const KNOWN: Partial<Record<string, { code: AuthenticatorErrorCode; message: str
   enrollment_link_invalid: { code: 'enrollment_link_invalid', message: 'this enrollment link is not valid; copy it again from the browser, or start a new enrollment there' },
   enrollment_link_used: { code: 'enrollment_link_used', message: 'this enrollment link was already used; start a new enrollment in the browser for a new link' },
   enrollment_link_expired: { code: 'enrollment_link_expired', message: 'this enrollment link expired (links last 10 minutes); start a new enrollment in the browser for a new link' },
-  // The API answers device_unknown for every failed signed request, a clock more than 60 s off included.
-  device_unknown: { code: 'device_unknown', message: 'the server does not accept this device: it was removed in Account settings (or this machine\'s clock is more than a minute off)' },
+  // A clock that is off is clock_skew (the server says so once the signature verified), so this is removal.
+  device_unknown: { code: 'device_unknown', message: 'the server does not accept this device: it was removed (in Account settings, or from here)' },
+  request_replayed: { code: 'request_replayed', message: 'the server had already seen this signed request; try again' },
+  last_method_required: { code: 'last_method_required', message: 'the server keeps this device: it is the last two-step verification method a policy allows for this account; add another method in Account settings first' },
   answer_refused: { code: 'answer_refused', message: 'the server refused the answer: the number was wrong, or the request had expired or was already answered' },
 };
+
+/**
+ * `clock_skew`: the server verified this device's signature but not its time. Says by how much and
+ * which way this machine's clock is off, from the server's `serverTime` (read as a number, or left out).
+ */
+function clockSkew(serverTime: unknown, status: number): AuthenticatorError {
+  const off = typeof serverTime === 'number' && Number.isFinite(serverTime) ? Math.round((Date.now() - serverTime) / 1000) : undefined;
+  const by = off === undefined ? 'more than a minute' : `${formatSeconds(Math.abs(off))} ${off > 0 ? 'fast' : 'slow'}`;
+  return new AuthenticatorError('clock_skew', `this machine's clock is ${by} compared with the server's, so the server refused the signed request; set the clock right (turn on automatic time / NTP) and try again`, status);
+}
+
+function formatSeconds(s: number): string {
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${Math.round(s / 3600)} h`;
+}
 
 /** Milliseconds a request may take, beyond any long-poll wait it asks for. */
 const TIMEOUT_MS = 15_000;
@@ -76,7 +96,12 @@ export class AuthenticatorApi {
     return this.call('GET', '/devices/self', { device });
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, o: { body?: object; device?: SigningDevice; query?: string; timeoutMs?: number; signal?: AbortSignal }): Promise<T> {
+  /** `DELETE /devices/self`: the server revokes this device at once. */
+  removeSelf(device: SigningDevice): Promise<{ deviceId: string; status: 'removed' }> {
+    return this.call('DELETE', '/devices/self', { device });
+  }
+
+  private async call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, o: { body?: object; device?: SigningDevice; query?: string; timeoutMs?: number; signal?: AbortSignal }): Promise<T> {
     const url = this.apiBase + path;
     const headers: Record<string, string> = { accept: 'application/json' };
     if (o.body) headers['content-type'] = 'application/json';
@@ -99,6 +124,7 @@ export class AuthenticatorApi {
     }
     if (res.ok && data !== undefined) return data as T;
     const apiError = (data as { error?: unknown } | undefined)?.error;
+    if (apiError === 'clock_skew') throw clockSkew((data as { serverTime?: unknown }).serverTime, res.status);
     const known = typeof apiError === 'string' && Object.hasOwn(KNOWN, apiError) ? KNOWN[apiError] : undefined;
     if (known) throw new AuthenticatorError(known.code, known.message, res.status);
     // The server's description is text from the network: shown, but bounded and without control characters.

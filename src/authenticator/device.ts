@@ -32,4 +32,8 @@ export class UnlockedDevice {
   self() {
     return this.api.self(this.signer);
   }
+
+  removeSelf() {
+    return this.api.removeSelf(this.signer);
+  }
 }

@@ -17,7 +17,7 @@ export const enMfa = {
   'mfa.push.no_notification': "Didn't get a notification?",
   'mfa.push.code_instead': 'Enter the 6-digit code shown in Gatehouse Authenticator instead:',
   'mfa.push.code_label': 'Code from Gatehouse Authenticator',
-  'mfa.push.busy': 'Another sign-in is waiting for approval on your phone. Finish or deny that one first, or use a code from the app.',
+  'mfa.push.busy': "Another sign-in is already waiting for approval on your phone. If it isn't yours, deny it there. To continue here, enter a code from the app instead.",
   'mfa.push.paused': 'Approvals on your phone are paused for a while after refused requests. Use a code from the app or another method.',
   'mfa.push.throttled': 'Too many approval requests were sent to your phone. Use a code from the app or another method.',
   'mfa.push.ended': 'That request ended (the number was wrong, or it timed out). A new request was sent: check the new number.',

@@ -1,6 +1,7 @@
 // The accounts on this device: each with its current 6-digit code (computed here, offline) and a
-// countdown; the requests waiting for approval; removing an account from this device.
+// countdown; the requests waiting for approval; removing an account (Gatehouse revokes the device).
 import { totpCode } from './totp.js';
+import { ApiError, removeDevice } from './api.js';
 import { deleteAccount, listAccounts } from './store.js';
 import { announce, h, hostOf, show } from './ui.js';
 
@@ -40,11 +41,15 @@ function accountRow(app, account) {
     'li',
     { class: 'account', 'data-account': account.id, 'aria-labelledby': headingId },
     h('h2', { id: headingId }, account.email, h('span', { class: 'server' }, ` on ${hostOf(account.issuer)}`)),
-    app.removed.has(account.id) && h('p', { class: 'error' }, "Gatehouse no longer accepts this device for this account: it was removed in your account settings, or this device's clock is wrong. If it was removed, remove the account here too."),
+    app.removed.has(account.id) && h('p', { class: 'error' }, 'Gatehouse no longer accepts this device for this account: it was removed in your account settings. Remove the account here too.'),
+    app.skewed.has(account.id) && h('p', { class: 'error' }, skewText(app.skewed.get(account.id))),
     account.totp && h('p', { class: 'code-line' }, h('span', { class: 'visually-hidden' }, 'Code: '), code, ' ', left, bar),
     h('p', { class: 'muted' }, `This device: ${account.deviceName}`),
-    h('details', { class: 'remove' }, h('summary', {}, 'Remove from this device'),
-      h('p', { class: 'hint' }, 'This device will stop showing codes and approving sign-ins for this account. It stays listed in your Gatehouse account settings: remove it there too.'),
+    h('details', { class: 'remove', open: app.removeProblems.has(account.id) }, h('summary', {}, 'Remove this account'),
+      h('p', { class: 'hint' }, app.removed.has(account.id)
+        ? 'This device will forget the account and stop showing its codes.'
+        : 'Gatehouse stops accepting this device for this account, and this device forgets it. As when you remove it in your account settings, you will be signed out of your apps and get an email.'),
+      problem(app, account),
       h('button', { type: 'button', class: 'danger', onclick: () => remove(app, account) }, `Remove ${account.email}`)),
   );
   let last = '';
@@ -60,10 +65,56 @@ function accountRow(app, account) {
   };
 }
 
+/** "Your clock is 12 minutes fast": what to fix, from how far the server said this device's clock is off. */
+function skewText(offsetMs) {
+  const minutes = offsetMs === undefined ? undefined : Math.round(Math.abs(offsetMs) / 60_000);
+  const by = minutes === undefined || minutes < 2 ? 'wrong' : `${minutes} minutes ${offsetMs > 0 ? 'fast' : 'slow'}`;
+  return `This device's clock is ${by}, so Gatehouse refuses its requests. Set the date and time to automatic, then open this app again.`;
+}
+
+const REMOVE_PROBLEMS = {
+  last_method_required: 'Gatehouse keeps this device: it is the last way to verify your sign-ins that your organization allows. Add another method in your account settings first.',
+  clock_skew: "This device's clock is wrong, so nothing was removed. Set the date and time to automatic, then try again.",
+  network: "Gatehouse couldn't be reached, so nothing was removed. Check your connection and try again.",
+};
+
+function problem(app, account) {
+  const code = app.removeProblems.get(account.id);
+  if (!code) return null;
+  return [
+    h('p', { class: 'error', role: 'alert' }, REMOVE_PROBLEMS[code] ?? REMOVE_PROBLEMS.network),
+    // The server may be gone for good: the person can still forget the account here.
+    code !== 'last_method_required' && h('button', { type: 'button', class: 'secondary', onclick: () => forget(app, account) }, `Remove from this device only`),
+  ];
+}
+
+/**
+ * Asks Gatehouse to revoke this device (`DELETE /devices/self`), then forgets the account here. A
+ * device Gatehouse no longer knows is simply forgotten; when Gatehouse refuses (a policy keeps the
+ * device) or can't be asked, the account stays and the row says why.
+ */
 async function remove(app, account) {
+  if (!app.removed.has(account.id)) {
+    try {
+      await removeDevice(account);
+    } catch (err) {
+      const code = err instanceof ApiError ? err.code : 'network';
+      if (code !== 'device_unknown') {
+        app.removeProblems.set(account.id, code === 'last_method_required' || code === 'clock_skew' ? code : 'network');
+        announce(REMOVE_PROBLEMS[app.removeProblems.get(account.id)]);
+        return showAccounts(app);
+      }
+    }
+  }
+  return forget(app, account);
+}
+
+async function forget(app, account) {
   await deleteAccount(account.id);
   app.requests.stop(account);
   app.removed.delete(account.id);
+  app.skewed.delete(account.id);
+  app.removeProblems.delete(account.id);
   announce(`${account.email} was removed from this device.`);
   await showAccounts(app);
 }

@@ -2,10 +2,12 @@
 import { deviceAuthorization } from './device-key.js';
 
 export class ApiError extends Error {
-  constructor(status, code) {
+  constructor(status, code, body = {}) {
     super(code);
     this.status = status;
     this.code = code;
+    /** `clock_skew` only: the server's time (ms), to say how far this device's clock is off. */
+    this.serverTime = typeof body.serverTime === 'number' ? body.serverTime : undefined;
   }
 }
 
@@ -21,7 +23,7 @@ async function call(url, init) {
     throw new ApiError(0, 'network');
   }
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError(res.status, typeof body.error === 'string' ? body.error : 'http_' + res.status);
+  if (!res.ok) throw new ApiError(res.status, typeof body.error === 'string' ? body.error : 'http_' + res.status, body);
   return body;
 }
 
@@ -51,6 +53,12 @@ export async function deviceSelf(account) {
   return call(url, init);
 }
 
+/** `DELETE /devices/self`: Gatehouse revokes this device for the account at once. */
+export async function removeDevice(account) {
+  const { url, init } = await signed(account, 'DELETE', '/devices/self');
+  return call(url, init);
+}
+
 /**
  * The server-sent events of `GET /challenges/wait`, read with fetch (EventSource cannot send the
  * Authorization header). Calls `onChallenge` for each `challenge` event until the stream ends or
@@ -69,7 +77,7 @@ export async function streamChallenges(account, onChallenge, signal) {
   }
   if (!res.ok) {
     const body = await res.json().catch(() => ({}));
-    throw new ApiError(res.status, body.error ?? 'http_' + res.status);
+    throw new ApiError(res.status, body.error ?? 'http_' + res.status, body);
   }
   if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream') || !res.body) throw new ApiError(res.status, 'not_streaming');
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();

@@ -11,8 +11,12 @@ let leaving = [];
 
 const app = {
   requests: new Requests(),
-  /** Accounts whose server answered `device_unknown`: removed there, or a clock more than 60 s off (the server does not say which). */
+  /** Accounts whose server answered `device_unknown`: the device was removed there. */
   removed: new Set(),
+  /** Accounts whose server refused this device's clock (`clock_skew`): account id → how far off, ms (undefined: unknown). */
+  skewed: new Map(),
+  /** Accounts whose removal Gatehouse refused or could not be asked: account id → why (shown in the account's row). */
+  removeProblems: new Map(),
   /** The screen now on show; what the previous one left running (timers) ends here. */
   setView(name) {
     for (const fn of leaving.splice(0)) fn();
@@ -33,6 +37,19 @@ app.requests.addEventListener('added', ({ detail: { account, challenge } }) => {
   announce(`New request: ${title(challenge)} for ${account.email}`);
   // Someone looking at their accounts (or who just added one) is waiting for exactly this.
   if (view === 'accounts' || view === 'added' || view === 'result') app.openRequest(account, challenge);
+});
+
+app.requests.addEventListener('clock-skew', ({ detail: { account, offsetMs } }) => {
+  const known = app.skewed.has(account.id);
+  app.skewed.set(account.id, offsetMs);
+  if (known) return;
+  announce(`This device's clock is wrong, so Gatehouse refuses its requests for ${account.email}.`);
+  if (view === 'accounts') void app.showAccounts();
+});
+
+app.requests.addEventListener('clock-ok', ({ detail: account }) => {
+  if (!app.skewed.delete(account.id)) return;
+  if (view === 'accounts') void app.showAccounts();
 });
 
 app.requests.addEventListener('device-removed', ({ detail: account }) => {

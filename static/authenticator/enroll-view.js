@@ -74,8 +74,8 @@ async function submit(app, token, info, values, form) {
       return confirmForm(app, token, info, values, { message: 'Your screen lock was not confirmed, so nothing was added. Try again.' });
     }
   }
-  // The doc gives the server's VAPID key only after enrolling: use it from inspect when the server
-  // sends it there, or from an account this app already has on the same server.
+  // The server's VAPID key comes with inspect, so the first account on this app subscribes too (a
+  // server older than that gave it only after registering: then an account already here tells it).
   const vapidPublicKey = info.vapidPublicKey ?? (await listAccounts()).find((a) => a.issuer === info.issuer && a.vapidPublicKey)?.vapidPublicKey;
   const pushSubscription = values.notify && (await askToNotify()) ? await subscribePush(vapidPublicKey) : null;
   const key = await createDeviceKey();

@@ -9,7 +9,8 @@ const sleep = (ms, signal) => new Promise((resolve) => {
 
 /**
  * Events: `added` (detail {account, challenge}) when a request arrives; `device-removed` (detail
- * account) when the server no longer knows an account's device.
+ * account) when the server no longer knows an account's device; `clock-skew` (detail {account,
+ * offsetMs}) when the server refused this device's time, `clock-ok` (detail account) once it no longer does.
  */
 export class Requests extends EventTarget {
   #pending = new Map();
@@ -69,6 +70,7 @@ export class Requests extends EventTarget {
       try {
         // A stream tells of requests that start from now on: first collect any already waiting.
         for (const c of await pendingChallenges(account)) this.add(account, c);
+        this.dispatchEvent(new CustomEvent('clock-ok', { detail: account }));
         if (streaming) {
           await streamChallenges(account, (c) => this.add(account, c), signal);
         } else {
@@ -84,6 +86,11 @@ export class Requests extends EventTarget {
         if (err instanceof ApiError && err.code === 'device_unknown') {
           this.dispatchEvent(new CustomEvent('device-removed', { detail: account }));
           return;
+        }
+        // The server verified this device but not its time: say so, and keep asking (with the back-off)
+        // until the person sets the clock.
+        if (err instanceof ApiError && err.code === 'clock_skew') {
+          this.dispatchEvent(new CustomEvent('clock-skew', { detail: { account, offsetMs: err.serverTime === undefined ? undefined : Date.now() - err.serverTime } }));
         }
         if (err instanceof ApiError && (err.code === 'not_streaming' || err.status === 404 || err.status === 406)) {
           if (streaming) {

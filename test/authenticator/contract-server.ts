@@ -19,6 +19,10 @@ export interface ContractServer {
   /** Starts one after `ms`, for the long-poll. */
   startChallengeLater(email: string, ms: number): void;
   removeDevice(deviceId: string): void;
+  /** `DELETE /devices/self` of this device answers `409 last_method_required` (a policy keeps it). */
+  keepDevice(deviceId: string): void;
+  /** How far the server's clock is from this machine's: signed requests are judged by it. */
+  clockOffsetMs: number;
   devices: Map<string, { email: string; name: string; status: 'pending' | 'active'; removed: boolean; totpSecret: string }>;
   /** Every verified answer, in order. */
   answers: Array<{ cid: string; decision: string; number?: string; outcome: string }>;
@@ -41,6 +45,7 @@ class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(code);
   }
@@ -53,9 +58,13 @@ export async function startContractServer(): Promise<ContractServer> {
   const challenges = new Map<string, Challenge>();
   const answers: ContractServer['answers'] = [];
   const seenJti = new Set<string>();
+  const kept = new Set<string>();
+  const serverNow = () => Date.now() + self.clockOffsetMs;
   const started = new EventEmitter();
   const timers = new Set<NodeJS.Timeout>();
   let issuer = '';
+  /** The server's Web Push key, given at inspect and at registration; a terminal has no use for it. */
+  const vapidPublicKey = randomBytes(65).toString('base64url');
   const base = () => `${issuer}/api/authenticator/v1`;
 
   const pendingFor = (email: string) => [...challenges.values()].filter((c) => c.email === email && c.status === 'pending' && c.expiresAt > Date.now());
@@ -78,19 +87,36 @@ export async function startContractServer(): Promise<ContractServer> {
     return { deviceId: kid!, device, payload };
   }
 
+  /**
+   * A signed request, in the contract's order: anything a stranger could send is device_unknown; only
+   * with the device's own signature, a time off by more than 60 s is clock_skew (with `serverTime`) and
+   * a jti seen before is request_replayed.
+   */
   async function signed(req: IncomingMessage, path: string) {
+    const unknown = new HttpError(401, 'device_unknown');
     const auth = req.headers.authorization ?? '';
-    if (!auth.startsWith('Device ')) throw new HttpError(401, 'device_unknown');
-    let v;
+    if (!auth.startsWith('Device ')) throw unknown;
+    const jws = auth.slice(7);
+    let kid: string | undefined;
     try {
-      v = await verifyDevice(auth.slice(7), 'gh-device+jwt');
-    } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw new HttpError(401, 'device_unknown');
+      kid = decodeProtectedHeader(jws).kid;
+    } catch {
+      throw unknown;
     }
-    // The contract's Errors table: every failure of a signed request is device_unknown.
-    if (v.payload.htm !== req.method || v.payload.htu !== base() + path) throw new HttpError(401, 'device_unknown');
-    return v;
+    const jwk = kid ? keys.get(kid) : undefined;
+    const device = kid ? devices.get(kid) : undefined;
+    if (!jwk || !device || device.removed) throw unknown;
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(jws, await importJWK(jwk, 'ES256'), { algorithms: ['ES256'], typ: 'gh-device+jwt', currentDate: new Date(serverNow()), clockTolerance: 3600 * 24 * 365 }));
+    } catch {
+      throw unknown;
+    }
+    if (payload.htm !== req.method || payload.htu !== base() + path || typeof payload.iat !== 'number' || typeof payload.jti !== 'string' || !/^[\w-]{16,128}$/.test(payload.jti)) throw unknown;
+    if (Math.abs(payload.iat * 1000 - serverNow()) > 60_000) throw new HttpError(401, 'clock_skew', { serverTime: serverNow() });
+    if (seenJti.has(payload.jti)) throw new HttpError(401, 'request_replayed');
+    seenJti.add(payload.jti);
+    return { deviceId: kid!, device, payload };
   }
 
   async function route(req: IncomingMessage, body: any, url: URL): Promise<[number, unknown]> {
@@ -101,7 +127,7 @@ export async function startContractServer(): Promise<ContractServer> {
       if (!l) throw new HttpError(400, 'enrollment_link_invalid');
       if (l.used) throw new HttpError(410, 'enrollment_link_used');
       if (l.expiresAt <= Date.now()) throw new HttpError(410, 'enrollment_link_expired');
-      if (path === '/enrollments/inspect') return [200, { issuer, account: { email: l.email, name: l.name }, expiresAt: l.expiresAt, userVerification: {} }];
+      if (path === '/enrollments/inspect') return [200, { issuer, account: { email: l.email, name: l.name }, expiresAt: l.expiresAt, vapidPublicKey, userVerification: {} }];
       const pk = body.publicKey;
       if (pk?.kty !== 'EC' || pk.crv !== 'P-256' || 'd' in pk) throw new HttpError(400, 'invalid_request');
       l.used = true;
@@ -109,7 +135,7 @@ export async function startContractServer(): Promise<ContractServer> {
       const totpSecret = new Secret({ size: 20 }).base32;
       keys.set(deviceId, { kty: 'EC', crv: 'P-256', x: pk.x, y: pk.y });
       devices.set(deviceId, { email: l.email, name: String(body.name), status: 'pending', removed: false, totpSecret });
-      return [201, { deviceId, status: 'pending', account: { issuer, email: l.email, name: l.name }, totp: { secret: totpSecret, algorithm: 'SHA1', digits: 6, period: 30, issuer: 'Gatehouse', label: l.email }, vapidPublicKey: 'unused' }];
+      return [201, { deviceId, status: 'pending', account: { issuer, email: l.email, name: l.name }, totp: { secret: totpSecret, algorithm: 'SHA1', digits: 6, period: 30, issuer: 'Gatehouse', label: l.email }, vapidPublicKey }];
     }
     if (req.method === 'GET' && path === '/challenges') {
       const { device } = await signed(req, path);
@@ -129,6 +155,12 @@ export async function startContractServer(): Promise<ContractServer> {
         list = pendingFor(device.email);
       }
       return [200, { challenges: list.slice(0, 1).map(view) }];
+    }
+    if (req.method === 'DELETE' && path === '/devices/self') {
+      const { deviceId, device } = await signed(req, path);
+      if (kept.has(deviceId)) throw new HttpError(409, 'last_method_required');
+      device.removed = true;
+      return [200, { deviceId, status: 'removed' }];
     }
     if (req.method === 'GET' && path === '/devices/self') {
       const { deviceId, device } = await signed(req, path);
@@ -171,7 +203,7 @@ export async function startContractServer(): Promise<ContractServer> {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(400, 'invalid_request');
-      res.writeHead(e.status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: e.code, error_description: e.code }));
+      res.writeHead(e.status, { 'content-type': 'application/json' }).end(JSON.stringify({ ...e.extra, error: e.code, error_description: e.code }));
     }
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
@@ -203,6 +235,10 @@ export async function startContractServer(): Promise<ContractServer> {
     removeDevice(deviceId) {
       devices.get(deviceId)!.removed = true;
     },
+    keepDevice(deviceId) {
+      kept.add(deviceId);
+    },
+    clockOffsetMs: 0,
     close() {
       for (const t of timers) clearTimeout(t);
       server.closeAllConnections();

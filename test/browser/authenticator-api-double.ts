@@ -33,6 +33,12 @@ export interface ApiDouble {
   refusals: string[];
   /** Removes the device, as its owner does in account settings: its open stream ends, its next request is `device_unknown`. */
   removeDevice(deviceId: string): void;
+  /** `DELETE /devices/self` of this device answers `409 last_method_required` (a policy keeps it). */
+  keepDevice(deviceId: string): void;
+  /** The devices that removed themselves with `DELETE /devices/self`. */
+  selfRemoved: string[];
+  /** How far the double's clock is from the browser's: a signed request's `iat` is judged by it (`clock_skew`). */
+  clockOffsetMs: number;
   /** Whether the device is waiting now (an open event stream, or a long poll). */
   isWaiting(deviceId: string): boolean;
   /** Off: `GET /challenges/wait` is not there (404), as behind a proxy that cannot stream; long-polls are answered. */
@@ -79,6 +85,13 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
   let streaming = true;
   const answers: ApiDouble['answers'] = new Map();
   const refusals: string[] = [];
+  const selfRemoved: string[] = [];
+  const kept = new Set<string>();
+  const seenJti = new Set<string>();
+  let clockOffsetMs = 0;
+  const now = () => Date.now() + clockOffsetMs;
+  /** The server's Web Push key, as inspect and registration give it (a link may name another). */
+  const vapidPublicKey = randomBytes(65).toString('base64url');
   const id = () => randomBytes(12).toString('base64url');
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
@@ -91,8 +104,12 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
   const publicChallenge = ({ number: _n, status: _s, deviceId: _d, ...c }: Challenge) => c;
   const pendingFor = (deviceId: string) => [...challenges.values()].filter((c) => c.deviceId === deviceId && c.status === 'pending' && c.expiresAt > Date.now());
 
-  /** `Authorization: Device <JWS>`: the device's signature over htm, htu and a fresh iat. */
-  async function device(req: IncomingMessage, url: URL): Promise<Device | string> {
+  /**
+   * `Authorization: Device <JWS>`: the device's signature over htm, htu and a fresh iat. A reason
+   * string for what a stranger could send (`device_unknown`); `{ clockSkew }` once the device's own
+   * signature verified but its time did not.
+   */
+  async function device(req: IncomingMessage, url: URL): Promise<Device | string | { clockSkew: true }> {
     const [scheme, jws] = (req.headers.authorization ?? '').split(' ');
     if (scheme !== 'Device' || !jws) return 'no Device authorization';
     const header = decodeProtectedHeader(jws);
@@ -104,8 +121,11 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
     const p = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
     if (p.htm !== req.method) return `htm ${String(p.htm)}`;
     if (p.htu !== origin + url.pathname) return `htu ${String(p.htu)}`;
-    if (typeof p.iat !== 'number' || Math.abs(p.iat - Date.now() / 1000) > 60) return 'iat';
-    if (typeof p.jti !== 'string' || !p.jti) return 'jti';
+    if (typeof p.jti !== 'string' || !/^[\w-]{16,128}$/.test(p.jti)) return 'jti';
+    if (typeof p.iat !== 'number') return 'iat';
+    if (Math.abs(p.iat * 1000 - now()) > 60_000) return { clockSkew: true };
+    if (seenJti.has(p.jti)) return 'replayed';
+    seenJti.add(p.jti);
     return d;
   }
 
@@ -132,7 +152,7 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
         authenticatorSelection: { authenticatorAttachment: 'platform', residentKey: 'discouraged', userVerification: 'required' },
       });
       l.regChallenge = options.challenge;
-      return send(res, 200, { issuer: origin, account: { email: l.email, name: l.name }, expiresAt: l.expiresAt, userVerification: options, ...(l.vapidPublicKey && { vapidPublicKey: l.vapidPublicKey }) });
+      return send(res, 200, { issuer: origin, account: { email: l.email, name: l.name }, expiresAt: l.expiresAt, vapidPublicKey: l.vapidPublicKey ?? vapidPublicKey, userVerification: options });
     }
     if (req.method === 'POST' && path === '/enrollments') {
       const body = await readJson(req);
@@ -157,11 +177,22 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
         status: 'pending',
         account: { issuer: origin, email: l.email, name: l.name },
         totp: { secret: d.totpSecret, algorithm: 'SHA1', digits: 6, period: 30, issuer: 'Gatehouse', label: l.email },
-        vapidPublicKey: randomBytes(65).toString('base64url'),
+        vapidPublicKey: l.vapidPublicKey ?? vapidPublicKey,
       });
     }
     const d = await device(req, url);
     if (typeof d === 'string') return refuse(res, 401, 'device_unknown', d);
+    if ('clockSkew' in d) {
+      refusals.push('clock_skew');
+      return send(res, 401, { error: 'clock_skew', error_description: 'clock', serverTime: now() });
+    }
+    if (req.method === 'DELETE' && path === '/devices/self') {
+      if (kept.has(d.id)) return refuse(res, 409, 'last_method_required', 'kept');
+      devices.delete(d.id);
+      selfRemoved.push(d.id);
+      for (const s of streams.get(d.id) ?? []) s.end();
+      return send(res, 200, { deviceId: d.id, status: 'removed' });
+    }
     if (req.method === 'GET' && path === '/challenges') {
       const wait = Number(url.searchParams.get('wait') ?? 0);
       if (wait > 0 && pendingFor(d.id).length === 0) {
@@ -249,6 +280,16 @@ export async function startApiDouble(gatehouse: string): Promise<ApiDouble> {
     devices,
     answers,
     refusals,
+    selfRemoved,
+    keepDevice(deviceId) {
+      kept.add(deviceId);
+    },
+    get clockOffsetMs() {
+      return clockOffsetMs;
+    },
+    set clockOffsetMs(ms) {
+      clockOffsetMs = ms;
+    },
     removeDevice(deviceId) {
       devices.delete(deviceId);
       for (const s of streams.get(deviceId) ?? []) s.end();

@@ -96,9 +96,10 @@ test('a device removed in Gatehouse is told so on its account, and removing it h
   await row.getByText('Gatehouse no longer accepts this device for this account: it was removed in your account settings').waitFor();
   await page.waitForFunction(() => document.getElementById('live')?.textContent === 'Gatehouse no longer accepts this device for removed@example.com.');
   assert.ok(api.refusals.includes('device_unknown: unknown kid'), 'the app asked again and was told');
-  await row.getByText('Remove from this device').click();
+  await row.getByText('Remove this account').click();
   await row.getByRole('button', { name: 'Remove removed@example.com' }).click();
   await page.getByRole('heading', { name: /^removed@example\.com/ }).waitFor({ state: 'detached' });
+  assert.ok(!api.selfRemoved.includes(deviceId), 'nothing left to revoke: Gatehouse had removed it already');
   assert.equal(api.isWaiting(deviceId), false);
   await page.close();
 });

@@ -152,11 +152,13 @@ test('enrolls two people from their links with the screen lock; codes equal otpa
     await page.context().setOffline(false);
   }
 
-  await page.getByText('Remove from this device').first().click();
+  await page.getByText('Remove this account').first().click();
   await page.getByRole('button', { name: 'Remove ada@example.com' }).click();
   // The list is drawn again (and the live region speaks) a moment after the tap: wait for both.
   await page.getByRole('heading', { level: 2, name: /^ada@example\.com/ }).waitFor({ state: 'detached' });
   await page.getByRole('heading', { level: 2, name: /^grace@example\.com/ }).waitFor();
   await page.waitForFunction(() => document.getElementById('live')?.textContent === 'ada@example.com was removed from this device.');
+  assert.deepEqual(api.selfRemoved, [ada.id], 'Gatehouse was asked to revoke the device (DELETE /devices/self), signed by it');
+  assert.ok(!api.devices.has(ada.id));
   await page.close();
 });

@@ -98,9 +98,19 @@ export class PushDevice {
   }
 
   async signedGet(path: string) {
+    return this.signed('GET', path);
+  }
+
+  /** A signed request; `authorization` sends a header made earlier (a replay) instead of a fresh one. */
+  async signed(method: 'GET' | 'DELETE', path: string, authorization?: string) {
     const url = this.api(path);
-    const res = await fetch(url, { headers: { authorization: await this.authorization('GET', url), accept: 'application/json' } });
+    const res = await fetch(url, { method, headers: { authorization: authorization ?? (await this.authorization(method, url)), accept: 'application/json' } });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  /** `DELETE /devices/self`: the device removes itself. */
+  async removeSelf() {
+    return this.signed('DELETE', '/devices/self');
   }
 
   async challenges(wait?: number): Promise<Challenge[]> {

@@ -51,7 +51,9 @@ test('One pending request per person: the same sign-in gets its request back, an
   assert.equal(pageNumber(again.body), number, 'the same sign-in, drawn again: the same request');
   const other = await challengePage(email);
   assert.ok(!other.lastBody.includes('data-testid="push-number"'), 'no second request');
-  assert.match(other.lastBody, /Another sign-in is waiting for approval/);
+  // Says what to do as the person would: deny the other one if it is not theirs, or use the app's code here.
+  assert.match(other.lastBody, /Another sign-in is already waiting for approval on your phone\. If it isn(&#39;|&#x27;|')t yours, deny it there\. To continue here, enter a code from the app instead\./);
+  assert.doesNotMatch(other.lastBody, /Finish or deny that one first/);
   assert.equal((await device.challenges()).length, 1, 'the device sees one request');
   assert.equal(await events(user.id, 'push.busy'), 1);
   // The other browser may still use the app's code.

@@ -99,3 +99,17 @@ test('A request started through A reaches a device waiting on B', { skip: !onPos
   assert.equal(c.app, 'Payroll');
   assert.equal(c.kind, 'sign_in');
 });
+
+test('A signed request used through A is refused through B: the jti is kept in the store, not in one process', { skip: !onPostgres && 'PostgreSQL only (DATABASE_URL=postgres://…)' }, async () => {
+  const email = 'two-jti@example.com';
+  await a.createUser(email, 'correct horse battery staple');
+  const device = await PushDevice.create(a.issuer);
+  await enrollPushAtSignIn(new UserAgent(), payroll, cb, email, device);
+  const bOrigin = `http://localhost:${(b.gh.http.server.address() as { port: number }).port}`;
+  const url = device.api('/devices/self');
+  const header = await device.authorization('GET', url);
+  assert.equal((await fetch(url, { headers: { authorization: header } })).status, 200, 'through A');
+  const replay = await fetch(url.replace(a.issuer, bOrigin), { headers: { authorization: header } });
+  assert.equal(replay.status, 401);
+  assert.equal(((await replay.json()) as { error: string }).error, 'request_replayed');
+});

@@ -4,10 +4,10 @@ import type * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
-import { FakeClock } from '../helpers/mfa.ts';
+import { FakeClock, passwordStep } from '../helpers/mfa.ts';
 import { PushDevice } from '../helpers/push-device.ts';
 import { startPushService } from '../helpers/push-service.ts';
-import { atApp, enrollPushAtSignIn, pushPage, signInWithPush } from './support.ts';
+import { atApp, enrollPushAtSignIn, openPushStep, PASSWORD, pushPage, signInWithPush } from './support.ts';
 
 const clock = new FakeClock();
 let t: TestGatehouse;
@@ -71,4 +71,25 @@ test('A push service that fails never breaks a sign-in; one that says 410 Gone d
   assert.equal(JSON.parse((await row()).data).subscribed, false, '410 Gone drops it');
   // And the device still gets its requests through the API.
   await signInWithPush(new UserAgent(), payroll, cb, email, device);
+});
+
+test('An app enrolling its first account learns the VAPID key at inspect, before it registers, and subscribes with it', async () => {
+  const email = 'first@example.com';
+  await t.createUser(email, PASSWORD);
+  const ua = new UserAgent();
+  await passwordStep(ua, payroll, cb, email, PASSWORD);
+  const link = await openPushStep(ua);
+  const device = await PushDevice.create(t.issuer, clock.now);
+  // No other account on the app, so nowhere else to learn the key from: inspect gives it (it is public).
+  const inspect = await device.inspect(link);
+  assert.equal(inspect.status, 200, JSON.stringify(inspect.body));
+  const stored = await t.gh.deps.db.selectFrom('vapid_keys').select('public_key').executeTakeFirstOrThrow();
+  assert.equal(inspect.body.vapidPublicKey, stored.public_key);
+  const sub = service.subscribe();
+  assert.equal((await device.enroll(link, { pushSubscription: sub })).status, 201);
+  assert.equal(device.enrolled!.vapidPublicKey, inspect.body.vapidPublicKey, 'the same key after registering');
+  // The wizard's test request is pushed, signed with the key the app subscribed with.
+  await ua.go(ua.lastUrl);
+  const push = await service.waitFor((p) => p.id === sub.id);
+  assert.equal(push.vapidKey, inspect.body.vapidPublicKey);
 });

@@ -10,6 +10,7 @@ import { authenticateDevice } from '../../methods/push/request-auth.ts';
 import { answerChallenge } from '../../methods/push/answer.ts';
 import { challengeJson, findChallenge, pendingForDevice } from '../../methods/push/challenges.ts';
 import { findDevice } from '../../methods/push/device.ts';
+import { removeSelf } from '../../methods/push/self-removal.ts';
 import { userChannel } from '../../methods/push/channels.ts';
 import { findUserById } from '../../store/users.ts';
 
@@ -31,14 +32,14 @@ export function registerAuthenticatorApi(app: FastifyInstance, deps: HttpDeps): 
   void app.register(
     async (api) => {
       api.setErrorHandler((err: { statusCode?: number; message?: string }, req, reply) => {
-        if (err instanceof PushError) return reply.code(err.status).send({ error: err.code, error_description: err.description });
+        if (err instanceof PushError) return reply.code(err.status).send({ ...err.extra, error: err.code, error_description: err.description });
         const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
         if (status === 500) console.error(`[gatehouse] ${req.method} ${req.url.split('?')[0]}:`, err);
         return reply.code(status).send(status === 500 ? { error: 'server_error', error_description: 'Something went wrong.' } : { error: 'invalid_request', error_description: 'The request could not be read.' });
       });
       api.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint.' }));
 
-      const device = (req: FastifyRequest) => authenticateDevice(deps, req.headers.authorization, req.method, req.url);
+      const device = (req: FastifyRequest) => authenticateDevice(deps, req.headers.authorization, req.method, req.url, auditContext(req));
 
       api.post('/enrollments/inspect', async (req) => inspectEnrollment(ctx, req.body));
 
@@ -100,6 +101,12 @@ export function registerAuthenticatorApi(app: FastifyInstance, deps: HttpDeps): 
         const d = await device(req);
         const user = await findUserById(deps.db, d.userId);
         return { deviceId: d.id, name: d.name, status: d.status, account: accountOf(deps, user) };
+      });
+
+      api.delete('/devices/self', async (req) => {
+        const d = await device(req);
+        await removeSelf(deps, deps.provider, d, auditContext(req));
+        return { deviceId: d.id, status: 'removed' };
       });
     },
     { prefix: AUTHENTICATOR_API },

@@ -29,6 +29,9 @@ export async function inspectEnrollment(ctx: CeremonyContext, body: unknown) {
     issuer: ctx.deps.config.issuer,
     account: { email: user.email, name: user.name },
     expiresAt: link.expiresAt,
+    // Public, and needed before registering: an app enrolling its first account subscribes to Web Push
+    // with it and sends the subscription in `POST /enrollments`.
+    vapidPublicKey: await vapidPublicKey(ctx.deps),
     // A platform credential with user verification: the phone's screen lock, proven at each approval.
     userVerification: {
       challenge: link.uvChallenge,

@@ -100,7 +100,7 @@ export async function explainDeviceUnknown<T>(accounts: Account[], fn: () => Pro
   } catch (err) {
     if (err instanceof AuthenticatorError && err.code === 'device_unknown' && accounts.length === 1) {
       const a = accounts[0]!;
-      throw new AuthenticatorError('device_unknown', `${a.email} at ${a.issuer} does not accept this device: it was removed in Account settings (forget it here with "gatehouse authenticator remove --account ${a.deviceId}"), or this machine's clock is more than a minute off`, err.status);
+      throw new AuthenticatorError('device_unknown', `${a.email} at ${a.issuer} does not accept this device: it was removed in Account settings (forget it here with "gatehouse authenticator remove --account ${a.deviceId}")`, err.status);
     }
     throw err;
   }
