@@ -156,13 +156,16 @@ export async function setDefaultMethod(db: Db, userId: string, id: string): Prom
 
 /** Removes one method; if it was the default, the oldest remaining one takes over. */
 export async function removeMethod(db: Db, userId: string, id: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const r = await trx.deleteFrom('mfa_methods').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
-    if (Number(r.numDeletedRows) !== 1) return false;
-    const rest = await trx.selectFrom('mfa_methods').select(['id', 'is_default']).where('user_id', '=', userId).where('status', '=', 'active').orderBy('created_at').execute();
-    if (rest.length && !rest.some((m) => m.is_default === 1)) await trx.updateTable('mfa_methods').set({ is_default: 1 }).where('id', '=', rest[0]!.id).execute();
-    return true;
-  });
+  return db.transaction().execute((trx) => deleteMethod(trx, userId, id));
+}
+
+/** Deletes the method inside the caller's transaction; the oldest remaining one becomes the default if it was. */
+export async function deleteMethod(trx: Db, userId: string, id: string): Promise<boolean> {
+  const r = await trx.deleteFrom('mfa_methods').where('user_id', '=', userId).where('id', '=', id).executeTakeFirst();
+  if (Number(r.numDeletedRows) !== 1) return false;
+  const rest = await trx.selectFrom('mfa_methods').select(['id', 'is_default']).where('user_id', '=', userId).where('status', '=', 'active').orderBy('created_at').execute();
+  if (rest.length && !rest.some((m) => m.is_default === 1)) await trx.updateTable('mfa_methods').set({ is_default: 1 }).where('id', '=', rest[0]!.id).execute();
+  return true;
 }
 
 export async function removeAllMethods(db: Db, userId: string): Promise<number> {

@@ -130,6 +130,20 @@ test('A company policy that keeps the last method it allows binds the device too
   assert.equal((await phone.removeSelf()).status, 200);
 });
 
+test('Two devices removing themselves at once cannot both go when a policy keeps the last one: one is removed, the other refused', async () => {
+  const db = t.gh.deps.db;
+  const org = await createOrganization(db, clock, t.gh.deps.random, 'Pair Corp');
+  await claimDomain(db, clock, t.gh.deps.random, org.id, 'pair.example');
+  assert.ok(await markVerified(db, clock, org.id, 'pair.example', 'admin'));
+  const { user, devices } = await person(2, 'pair.example');
+  // Only push is allowed: the two phones are the person's only allowed methods.
+  await saveCompanyPolicy(db, org.id, parseCompanyPolicy({ secondFactor: 'required', allowedMethods: ['push'] }));
+  const results = await Promise.all(devices.map((d) => d.removeSelf()));
+  assert.deepEqual(results.map((r) => r.status).sort(), [200, 409], JSON.stringify(results.map((r) => r.body)));
+  const left = await db.selectFrom('mfa_methods').select('type').where('user_id', '=', user.id).where('status', '=', 'active').where('type', '=', 'push').execute();
+  assert.equal(left.length, 1, 'one phone is left');
+});
+
 test('Only the device itself: a stranger, a forged signature or a replayed header removes nothing', async () => {
   const { devices } = await person(1);
   const [phone] = devices as [PushDevice];

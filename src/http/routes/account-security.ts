@@ -12,7 +12,7 @@ import { registerWizard, type WizardHost } from './wizard.ts';
 import { audit } from '../../store/audit.ts';
 import { waitText } from '../../i18n/duration.ts';
 import { deleteLoginFlow, loadLoginFlow, saveLoginFlow } from '../../store/login-flows.ts';
-import { findMethod, listActiveMethods, removeMethod, renameMethod, setDefaultMethod } from '../../methods/records.ts';
+import { findMethod, listActiveMethods, renameMethod, setDefaultMethod } from '../../methods/records.ts';
 import { methodFor } from '../../methods/registry.ts';
 import { regenerateRecoveryCodes, remainingRecoveryCodes } from '../../methods/recovery/codes.ts';
 import { verifySecondFactor, type FactorChoice } from '../../flows/second-factor.ts';
@@ -21,7 +21,8 @@ import { forgetDevice, listRememberedDevices } from '../../security/remembered-d
 import { hasFreshProof, recordEnrollment, recordProof, FRESH_PROOF_MS } from '../../flows/fresh-proof.ts';
 import { SECOND_FACTOR_AMR } from '../../gate/evidence.ts';
 import { resetSecondFactors } from '../../flows/reset-2fa.ts';
-import { signedInApps, signOutEverywhere } from '../../flows/sign-out.ts';
+import { signedInApps } from '../../flows/sign-out.ts';
+import { removeOwnMethod } from '../../flows/remove-method.ts';
 import { methodName, quoted } from '../../security/untrusted-text.ts';
 import { notify } from '../../flows/notify.ts';
 import { removalBlocked, secondFactorRequiredFor } from '../../policy/required-for.ts';
@@ -292,15 +293,12 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     const method = await removable(s, req.params.id, reply);
     if (!method || !(await requireProof(s, reply, CONFIRM.remove(method.id)))) return reply;
     if (!confirmed(req)) return reply.redirect(CONFIRM.remove(method.id), 303);
-    if (await lastRequired(s, method.id)) {
+    // One change, every app: every other session, token and remembered device stops working. The
+    // policy check runs again with the delete, in one transaction (two removals at once).
+    const removal = await removeOwnMethod(deps, provider, s.user, method, { where: auditContext(req), by: 'person', keepSessionId: s.sessionId });
+    if (!removal.ok && removal.reason === 'last_method_required') {
       return render(req, reply, s, undefined, [{ field: 'methods-heading', message: t('security.last_method_required') }], 409);
     }
-    await removeMethod(db, s.user.id, method.id);
-    const where = auditContext(req);
-    await audit(db, clock, { ...where, event: 'mfa.method.removed', userId: s.user.id, details: { methodId: method.id, type: method.type, name: method.name } });
-    // One change, every app: every other session, token and remembered device stops working.
-    await signOutEverywhere(deps, provider, s.user.id, { keepSessionId: s.sessionId, reason: '2fa_method_removed', where });
-    await notify(deps, s.user, 'method_removed', { name: method.name, type: method.type });
     return reply.redirect('/account/security?done=removed', 303);
   });
 

@@ -10,7 +10,7 @@ import { authenticateDevice } from '../../methods/push/request-auth.ts';
 import { answerChallenge } from '../../methods/push/answer.ts';
 import { challengeJson, findChallenge, pendingForDevice } from '../../methods/push/challenges.ts';
 import { findDevice } from '../../methods/push/device.ts';
-import { removeSelf } from '../../methods/push/self-removal.ts';
+import { removeOwnMethod } from '../../flows/remove-method.ts';
 import { userChannel } from '../../methods/push/channels.ts';
 import { findUserById } from '../../store/users.ts';
 
@@ -103,9 +103,16 @@ export function registerAuthenticatorApi(app: FastifyInstance, deps: HttpDeps): 
         return { deviceId: d.id, name: d.name, status: d.status, account: accountOf(deps, user) };
       });
 
+      // A device removes itself, signed with its own key — the factor itself, so no other proof is
+      // asked — the same way as a removal in Account settings (src/flows/remove-method.ts).
       api.delete('/devices/self', async (req) => {
         const d = await device(req);
-        await removeSelf(deps, deps.provider, d, auditContext(req));
+        const user = await findUserById(deps.db, d.userId);
+        const removal = user ? await removeOwnMethod(deps, deps.provider, user, d, { where: auditContext(req), by: 'device' }) : { ok: false as const, reason: 'gone' as const };
+        if (!removal.ok && removal.reason === 'last_method_required') {
+          throw new PushError('last_method_required', 'This is the last two-step verification method a policy allows for this account, so it cannot be removed. Add another method in Account settings first.');
+        }
+        if (!removal.ok) throw new PushError('device_unknown', 'This device is not enrolled, or the request was not signed by it.');
         return { deviceId: d.id, status: 'removed' };
       });
     },
