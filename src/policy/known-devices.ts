@@ -40,7 +40,8 @@ export async function noteDevice(db: Db, clock: Clock, userId: string, nonce: st
   // Each kind keeps its own latest few: browsers only seen (a password holder's, say) never push a known one out.
   const stale = await db.selectFrom('known_devices').select('device_hash').where('user_id', '=', userId).where('two_factor', '=', two_factor).orderBy('last_seen_at', 'desc').offset(KEEP).limit(100).execute();
   if (stale.length) await db.deleteFrom('known_devices').where('user_id', '=', userId).where('device_hash', 'in', stale.map((r) => r.device_hash)).execute();
-  return before === undefined;
+  // Forgotten is new again: the owner who just cut a browser off is told when it signs in.
+  return before === undefined || Number(before.last_seen_at) < validAfter;
 }
 
 /**
