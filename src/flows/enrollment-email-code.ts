@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Deps } from '../context.ts';
 import type { User } from '../store/users.ts';
 import type { AuditContext } from '../store/audit.ts';
@@ -64,18 +64,27 @@ export async function sendEnrollmentCode(deps: Deps, user: User, reasons: readon
 
 export type CheckOutcome = { ok: true } | { ok: false; reason: 'invalid' | 'expired' | 'spent'; code: EmailCodeState };
 
-/** Checks a typed code against the one sent: single code, ten minutes, five wrong tries. */
+/** The store's counter of tries against one code (the sealed code names it; nothing in clear). */
+const triesKey = (user: User, code: EmailCodeState) => `enroll-email-try:${user.id}:${createHash('sha256').update(code.sealed).digest('base64url')}`;
+
+/**
+ * Checks a typed code against the one sent: single code, ten minutes, five wrong tries. Each try is
+ * reserved in the store's atomic counter before the code is compared (SECURITY.md), so tries sent in
+ * parallel — which all read the same wizard state — are each counted, not one of them.
+ */
 export async function checkEnrollmentCode(deps: Deps, user: User, code: EmailCodeState, typed: string | undefined, where: AuditContext): Promise<CheckOutcome> {
   const { db, clock } = deps;
   if (code.attempts >= EMAIL_CODE_ATTEMPTS) return { ok: false, reason: 'spent', code };
   if (code.expiresAt <= clock.now()) return { ok: false, reason: 'expired', code };
+  const tries = await incrementCounter(db, clock, triesKey(user, code), EMAIL_CODE_TTL_MS);
+  if (tries > EMAIL_CODE_ATTEMPTS) return { ok: false, reason: 'spent', code: { ...code, attempts: EMAIL_CODE_ATTEMPTS } };
   const given = Buffer.from((typed ?? '').replace(/\s+/g, ''));
   const expected = Buffer.from(deps.box.openString(code.sealed, context(user.id)));
   if (given.length === expected.length && timingSafeEqual(given, expected)) {
     await audit(db, clock, { ...where, event: 'mfa.enrollment.email_code_verified', userId: user.id });
     return { ok: true };
   }
-  const next = { ...code, attempts: code.attempts + 1 };
+  const next = { ...code, attempts: Math.max(code.attempts + 1, tries) };
   await audit(db, clock, { ...where, event: 'mfa.enrollment.email_code_failed', userId: user.id, details: { attempts: next.attempts } });
   return { ok: false, reason: next.attempts >= EMAIL_CODE_ATTEMPTS ? 'spent' : 'invalid', code: next };
 }

@@ -208,7 +208,7 @@ export function interactionSupport(deps: HttpDeps) {
       }
       const twoFactor = hasSecondFactorAmr({ source: 'session', amr, at: 0 });
       if (device && (twoFactor || provenAt !== undefined)) {
-        const firstTime = await noteDevice(db, clock, e.user.id, device, twoFactor);
+        const firstTime = await noteDevice(db, clock, e.user.id, device, twoFactor, e.user.sessions_valid_after);
         if (firstTime && provenAt !== undefined) {
           const browser = describeUserAgent(t, req.headers['user-agent'] ?? '');
           await noticeNewDevice(deps, e.user, { browser, ip: clientAddress(req.ip, undefined, []), app: await support.appName(d.params.client_id) }, where);

@@ -47,7 +47,7 @@ export async function signInRequirementFor(deps: Deps, c: SignInContext): Promis
   // (the engine: a compliant person of such a company is asked by the risk like everyone else).
   const adaptive = !accountConsole && behaviour === 'adaptive';
   const [rememberedDevice, snooze, risk] = await Promise.all([
-    hasSecondFactor && !accountConsole ? isRememberedDevice(deps, c.user, c.deviceToken) : false,
+    hasSecondFactor && !accountConsole ? isRememberedDevice(deps, c.user, c.deviceToken, company ? company.policy.rememberDeviceDays * 24 * 3600 * 1000 : undefined) : false,
     !accountConsole ? deps.db.selectFrom('mfa_state').select('remind_after').where('user_id', '=', c.user.id).executeTakeFirst() : undefined,
     adaptive && hasSecondFactor ? assess(deps, c, company?.policy.trustedNetworks ?? []) : undefined,
   ]);

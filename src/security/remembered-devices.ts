@@ -30,10 +30,11 @@ export async function rememberDevice(deps: Deps, userId: string, label: string, 
 }
 
 /**
- * Whether the cookie is a live remembered device of this person: unexpired, not revoked, and
- * created after the last "sign out everywhere" (a 2FA change or password change forgets devices).
+ * Whether the cookie is a live remembered device of this person: unexpired, not revoked, created
+ * after the last "sign out everywhere" (a 2FA change or password change forgets devices), and — when
+ * `maxAgeMs` is given (the company policy's `rememberDeviceDays`) — no older than that.
  */
-export async function isRememberedDevice(deps: Deps, user: User, token: string | undefined): Promise<boolean> {
+export async function isRememberedDevice(deps: Deps, user: User, token: string | undefined, maxAgeMs?: number): Promise<boolean> {
   if (!token) return false;
   const now = deps.clock.now();
   const row = await deps.db
@@ -44,6 +45,8 @@ export async function isRememberedDevice(deps: Deps, user: User, token: string |
     .where('expires_at', '>', now)
     .executeTakeFirst();
   if (!row || row.created_at < user.sessions_valid_after) return false;
+  // The company policy says how long remembering lasts now: a cookie made under a longer one counts only that long.
+  if (maxAgeMs !== undefined && row.created_at + maxAgeMs <= now) return false;
   await deps.db.updateTable('remembered_devices').set({ last_used_at: now }).where('id', '=', row.id).execute();
   return true;
 }

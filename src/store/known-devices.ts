@@ -20,14 +20,18 @@ export async function recordKnownDevice(db: Db, clock: Clock, userId: string, no
 /**
  * Notes a browser that completed a sign-in: known when it was with a second factor, otherwise only
  * *seen* (a seen browser never lowers a risk; it only keeps the company's "new device" email from
- * repeating, migration 0008). A row once known stays known. Returns true when the person had never
+ * repeating, migration 0008). A row known stays known until the person's browsers are forgotten
+ * (`validAfter`, their "sessions valid after"): only a second factor makes it known again. Returns true when the person had never
  * completed a sign-in on this browser (since their browsers were last forgotten).
  */
-export async function noteDevice(db: Db, clock: Clock, userId: string, nonce: string, twoFactor: boolean): Promise<boolean> {
+export async function noteDevice(db: Db, clock: Clock, userId: string, nonce: string, twoFactor: boolean, validAfter = 0): Promise<boolean> {
   const now = clock.now();
   const device_hash = hash(nonce);
-  const before = await db.selectFrom('known_devices').select('two_factor').where('user_id', '=', userId).where('device_hash', '=', device_hash).executeTakeFirst();
-  const two_factor = twoFactor || before?.two_factor === 1 ? 1 : 0;
+  const before = await db.selectFrom('known_devices').select(['two_factor', 'last_seen_at']).where('user_id', '=', userId).where('device_hash', '=', device_hash).executeTakeFirst();
+  // Known only while still known: a row last seen before "sessions valid after" (a password change,
+  // sign-out everywhere, a 2FA change) was forgotten, and a password alone must not bring it back.
+  const stillKnown = before?.two_factor === 1 && Number(before.last_seen_at) >= validAfter;
+  const two_factor = twoFactor || stillKnown ? 1 : 0;
   await db
     .insertInto('known_devices')
     .values({ user_id: userId, device_hash, created_at: now, last_seen_at: now, two_factor })
@@ -36,7 +40,8 @@ export async function noteDevice(db: Db, clock: Clock, userId: string, nonce: st
   // Each kind keeps its own latest few: browsers only seen (a password holder's, say) never push a known one out.
   const stale = await db.selectFrom('known_devices').select('device_hash').where('user_id', '=', userId).where('two_factor', '=', two_factor).orderBy('last_seen_at', 'desc').offset(KEEP).limit(100).execute();
   if (stale.length) await db.deleteFrom('known_devices').where('user_id', '=', userId).where('device_hash', 'in', stale.map((r) => r.device_hash)).execute();
-  return before === undefined;
+  // Forgotten is new again: the owner who just cut a browser off is told when it signs in.
+  return before === undefined || Number(before.last_seen_at) < validAfter;
 }
 
 /**
