@@ -20,6 +20,11 @@ export const EMAIL_CODE_TTL_MS = 10 * 60_000;
 export const EMAIL_CODE_ATTEMPTS = 5;
 /** Codes sent per person per hour: each is a mail to the owner, so a password holder cannot flood them. */
 export const EMAIL_CODES_PER_HOUR = 5;
+/**
+ * And per day: codes of separate sign-ins are each good for five tries, so this bounds the guesses a
+ * password holder gets at the code space (50 a day of 1,000,000).
+ */
+export const EMAIL_CODES_PER_DAY = 10;
 
 const context = (userId: string) => `wizard:${userId}:email-code`;
 
@@ -46,7 +51,9 @@ export type SendOutcome = { ok: true; code: EmailCodeState } | { ok: false; reas
  */
 export async function sendEnrollmentCode(deps: Deps, user: User, reasons: readonly string[], where: AuditContext): Promise<SendOutcome> {
   const { db, clock } = deps;
-  if ((await incrementCounter(db, clock, `enroll-email:${user.id}`, 3600_000)) > EMAIL_CODES_PER_HOUR) {
+  const hour = await incrementCounter(db, clock, `enroll-email:${user.id}`, 3600_000);
+  const day = hour > EMAIL_CODES_PER_HOUR ? 0 : await incrementCounter(db, clock, `enroll-email-day:${user.id}`, 24 * 3600_000);
+  if (hour > EMAIL_CODES_PER_HOUR || day > EMAIL_CODES_PER_DAY) {
     await audit(db, clock, { ...where, event: 'mfa.enrollment.email_code_throttled', userId: user.id });
     return { ok: false, reason: 'throttled' };
   }

@@ -121,7 +121,22 @@ test('a new code replaces the old one, codes expire after ten minutes, and sendi
   const refused = await ua.submit('/enroll/email/resend');
   assert.equal(refused.status, 429);
   assert.match(refused.body, /too many codes/);
+  await t.smtp.waitFor(() => mailsTo(email, /turn on/).length === 5);
   assert.equal(mailsTo(email, /turn on/).length, 5);
+  // And ten a day, whichever sign-in asks: an hour later five more, then none until the day is over.
+  clock.advance(3600_000 + 1);
+  const later = new UserAgent();
+  await toChoose(later, email);
+  assert.equal((await later.submit('/enroll/choose', { method: 'totp' })).status, 200);
+  for (let i = 0; i < 4; i++) assert.equal((await later.submit('/enroll/email/resend')).status, 200);
+  clock.advance(3600_000 + 1);
+  const third = new UserAgent();
+  await toChoose(third, email);
+  const refused2 = await third.submit('/enroll/choose', { method: 'totp' });
+  assert.equal(refused2.status, 429, 'the eleventh code of the day is refused');
+  assert.doesNotMatch(refused2.body, /data-testid="totp-secret"/);
+  await t.smtp.waitFor(() => mailsTo(email, /turn on/).length === 10);
+  assert.equal(mailsTo(email, /turn on/).length, 10);
 });
 
 test('inside the company’s trusted networks, or with 2FA already on, no code is needed', async () => {
