@@ -236,7 +236,10 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
     const where = auditContext(req, String(d.params.client_id));
     const appName = await s.appName(d.params.client_id);
     // Only what the requirement accepts: phishing-resistant kinds, and the company policy's methods.
-    const kinds: readonly EnrollKind[] = ENROLL_KINDS.filter((k) => (!enroll?.phishingResistantOnly || typeOf(k) === 'webauthn') && (!enroll?.allowed || enroll.allowed.includes(typeOf(k))));
+    // After a reset with a recovery code the gate may already be satisfied: the requirement still says what counts.
+    const phishingOnly = enroll ? enroll.phishingResistantOnly : e.requirement.phishingResistant;
+    const allowed = enroll ? enroll.allowed : e.requirement.allowedMethods;
+    const kinds: readonly EnrollKind[] = ENROLL_KINDS.filter((k) => (!phishingOnly || typeOf(k) === 'webauthn') && (!allowed || allowed.includes(typeOf(k))));
     return {
       base: `/interaction/${d.uid}/enroll`,
       user,
