@@ -21,12 +21,14 @@ import { summarizeProfile } from './lib/profile.ts';
 import { BENCH_PASSWORD, BENCH_REDIRECT_URI, type PasswordFixture } from './lib/fixtures.ts';
 import type { BenchContext, BenchOptions, Row, Scenario } from './lib/scenario.ts';
 import type { JWK } from 'jose';
+import type { Started } from './servers/gatehouse.ts';
 import { passwordSignIn } from './scenarios/password-sign-in.ts';
 import { refreshRotation } from './scenarios/refresh-rotation.ts';
 import { totpSignIn } from './scenarios/totp-sign-in.ts';
 import { passkeySignIn } from './scenarios/passkey-sign-in.ts';
+import { pushSignIn } from './scenarios/push-sign-in.ts';
 
-const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn];
+const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn, pushSignIn];
 /** Accounts seeded for password sign-in: more than virtual users, so none is shared at once. */
 const USERS = 64;
 
@@ -52,19 +54,20 @@ async function main(): Promise<number> {
   const log = (line: string) => process.stderr.write(`  ${line}\n`);
   const started = performance.now();
 
-  const gatehouseChild = Child.start('gatehouse', 'gatehouse');
+  // --expose-gc: the memory probes force a collection before each reading.
+  const gatehouseChild = Child.start('gatehouse', 'gatehouse', { execArgv: ['--expose-gc'] });
   const argon2 = Child.start('argon2', 'argon2');
   let referenceChild: Child | undefined;
   let es256Child: Child | undefined;
   try {
-    const gatehouse = await gatehouseChild.call<{ issuer: string; database: string }>('start');
+    const gatehouse = await gatehouseChild.call<Started>('start');
     log(`Gatehouse at ${gatehouse.issuer} on ${gatehouse.database} (pid ${gatehouseChild.pid})`);
     const sections: string[] = [];
     let fixture: Promise<PasswordFixture> | undefined;
     let reference: Promise<{ child: Child; issuer: string }> | undefined;
     const ctx: BenchContext = {
       options,
-      gatehouse: { child: gatehouseChild, issuer: gatehouse.issuer },
+      gatehouse: { child: gatehouseChild, issuer: gatehouse.issuer, started: gatehouse },
       argon2,
       es256: () => (es256Child ??= Child.start('es256', 'es256')),
       log,
