@@ -10,6 +10,8 @@
  *   BENCH_SECONDS=3            length of a round
  *   BENCH_ROUNDS=5             recorded rounds per side (plus one warm-up)
  *   BENCH_SCENARIOS=a,b        only these scenario ids
+ *   BENCH_PUSH_PENDING=10000   push requests pending at once during the wake-latency measurement
+ *   BENCH_PUSH_STREAMS=200     browsers waiting with an open event stream among them (the timed sample)
  *   BENCH_PROFILE=1            profile Gatehouse's main thread during each scenario and print where the time goes
  */
 import { mkdtempSync } from 'node:fs';
@@ -27,8 +29,9 @@ import { refreshRotation } from './scenarios/refresh-rotation.ts';
 import { totpSignIn } from './scenarios/totp-sign-in.ts';
 import { passkeySignIn } from './scenarios/passkey-sign-in.ts';
 import { pushSignIn } from './scenarios/push-sign-in.ts';
+import { pushWake } from './scenarios/push-wake.ts';
 
-const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn, pushSignIn];
+const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn, pushSignIn, pushWake];
 /** Accounts seeded for password sign-in: more than virtual users, so none is shared at once. */
 const USERS = 64;
 
@@ -46,6 +49,8 @@ async function main(): Promise<number> {
     seconds: intEnv('BENCH_SECONDS', 3, 1, 60),
     rounds: intEnv('BENCH_ROUNDS', 5, 1, 50),
     profile: process.env.BENCH_PROFILE === '1',
+    pushPending: intEnv('BENCH_PUSH_PENDING', 10_000, 0, 100_000),
+    pushStreams: intEnv('BENCH_PUSH_STREAMS', 200, 1, 5_000),
   };
   const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
   const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;

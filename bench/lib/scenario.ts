@@ -22,6 +22,10 @@ export interface BenchOptions {
   rounds: number;
   /** Diagnose where Gatehouse's time goes: CPU profiles and per-step anatomies. @default false */
   profile: boolean;
+  /** Push requests pending at once while the wake latency is measured. @default 10000 */
+  pushPending: number;
+  /** Browsers waiting on a push request with an open event stream (the sample timed). @default 200 */
+  pushStreams: number;
 }
 
 /** What a scenario is given: the processes under measurement, started once and shared. */
