@@ -30,8 +30,9 @@ import { totpSignIn } from './scenarios/totp-sign-in.ts';
 import { passkeySignIn } from './scenarios/passkey-sign-in.ts';
 import { pushSignIn } from './scenarios/push-sign-in.ts';
 import { pushWake } from './scenarios/push-wake.ts';
+import { policyDecision } from './scenarios/policy-decision.ts';
 
-const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn, pushSignIn, pushWake];
+const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn, pushSignIn, pushWake, policyDecision];
 /** Accounts seeded for password sign-in: more than virtual users, so none is shared at once. */
 const USERS = 64;
 

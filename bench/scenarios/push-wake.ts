@@ -24,7 +24,10 @@ interface Sample {
   heap: number;
   rss: number;
   waiting: number;
+  /** Approvals whose waiting page was not told (or told something else). */
   errors: string[];
+  /** Sign-ins that failed before reaching the challenge page (not part of the timing). */
+  unreached: string[];
 }
 
 /**
@@ -52,7 +55,7 @@ async function wakeSample(ctx: BenchContext, prefix: string, n: number, streamOr
   const before = await memory(ctx.gatehouse.child);
   const held = await holdWaitingBrowsers(rp, phones, BENCH_PASSWORD, ctx.options.vus, streamOrigin);
   const after = await memory(ctx.gatehouse.child);
-  const sample: Sample = { wake: [], answer: [], heap: after.heapUsed - before.heapUsed, rss: after.rss - before.rss, waiting: held.waiting.length, errors: [...held.errors] };
+  const sample: Sample = { wake: [], answer: [], heap: after.heapUsed - before.heapUsed, rss: after.rss - before.rss, waiting: held.waiting.length, errors: [], unreached: [...held.errors] };
   ctx.log(`${held.waiting.length} browsers wait with an open stream${streamOrigin ? ` on ${streamOrigin}` : ''}`);
   for (const w of held.waiting) {
     try {
@@ -74,6 +77,9 @@ async function wakeSample(ctx: BenchContext, prefix: string, n: number, streamOr
   return sample;
 }
 
+const failures = (measurement: string, errors: string[]): Row[] =>
+  errors.length ? [{ measurement, value: `${errors.length}`, reference: errors[0]!.replace(/\s+/g, ' ').replace(/\|/g, '/').slice(0, 120), ratio: '', target: '0', result: 'FAIL' }] : [];
+
 function wakeRow(what: string, s: Sample, pending: number, targetMs: number): Row[] {
   const p99 = percentile(s.wake, 0.99);
   return [
@@ -85,9 +91,8 @@ function wakeRow(what: string, s: Sample, pending: number, targetMs: number): Ro
       target: `p99 < ${targetMs} ms`,
       result: s.errors.length || s.wake.length === 0 ? 'FAIL' : verdict(p99 < targetMs),
     },
-    ...(s.errors.length
-      ? [{ measurement: `Failed push wake-ups, ${what}`, value: `${s.errors.length}`, reference: s.errors[0]!.replace(/\s+/g, ' ').replace(/\|/g, '/').slice(0, 120), ratio: '', target: '0', result: 'FAIL' as const }]
-      : []),
+    ...failures(`Failed push wake-ups, ${what}`, s.errors),
+    ...failures(`Sign-ins that never reached the push page, ${what}`, s.unreached),
   ];
 }
 
