@@ -31,8 +31,9 @@ import { passkeySignIn } from './scenarios/passkey-sign-in.ts';
 import { pushSignIn } from './scenarios/push-sign-in.ts';
 import { pushWake } from './scenarios/push-wake.ts';
 import { policyDecision } from './scenarios/policy-decision.ts';
+import { stepUp } from './scenarios/step-up.ts';
 
-const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn, pushSignIn, pushWake, policyDecision];
+const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn, pushSignIn, pushWake, policyDecision, stepUp];
 /** Accounts seeded for password sign-in: more than virtual users, so none is shared at once. */
 const USERS = 64;
 
