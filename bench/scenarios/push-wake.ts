@@ -73,7 +73,8 @@ async function wakeSample(ctx: BenchContext, prefix: string, n: number, streamOr
   }
   for (const w of held.waiting) w.release();
   const completed = await held.finished;
-  if (completed < n) ctx.log(`${n - completed} of ${n} sign-ins did not complete after the approval: ${sample.errors[0] ?? ''}`);
+  if (sample.unreached.length) ctx.log(`${sample.unreached.length} of ${n} sign-ins never reached the push page: ${sample.unreached[0]!.slice(0, 160)}`);
+  if (completed < held.waiting.length) ctx.log(`${held.waiting.length - completed} of ${held.waiting.length} waiting sign-ins did not complete after the approval`);
   return sample;
 }
 
