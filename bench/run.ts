@@ -10,6 +10,8 @@
  *   BENCH_SECONDS=3            length of a round
  *   BENCH_ROUNDS=5             recorded rounds per side (plus one warm-up)
  *   BENCH_SCENARIOS=a,b        only these scenario ids
+ *   BENCH_PUSH_PENDING=10000   push requests pending at once during the wake-latency measurement
+ *   BENCH_PUSH_STREAMS=200     browsers waiting with an open event stream among them (the timed sample)
  *   BENCH_PROFILE=1            profile Gatehouse's main thread during each scenario and print where the time goes
  */
 import { mkdtempSync } from 'node:fs';
@@ -21,12 +23,17 @@ import { summarizeProfile } from './lib/profile.ts';
 import { BENCH_PASSWORD, BENCH_REDIRECT_URI, type PasswordFixture } from './lib/fixtures.ts';
 import type { BenchContext, BenchOptions, Row, Scenario } from './lib/scenario.ts';
 import type { JWK } from 'jose';
+import type { Started } from './servers/gatehouse.ts';
 import { passwordSignIn } from './scenarios/password-sign-in.ts';
 import { refreshRotation } from './scenarios/refresh-rotation.ts';
 import { totpSignIn } from './scenarios/totp-sign-in.ts';
 import { passkeySignIn } from './scenarios/passkey-sign-in.ts';
+import { pushSignIn } from './scenarios/push-sign-in.ts';
+import { pushWake } from './scenarios/push-wake.ts';
+import { policyDecision } from './scenarios/policy-decision.ts';
+import { stepUp } from './scenarios/step-up.ts';
 
-const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn];
+const SCENARIOS: Scenario[] = [passwordSignIn, refreshRotation, totpSignIn, passkeySignIn, pushSignIn, pushWake, policyDecision, stepUp];
 /** Accounts seeded for password sign-in: more than virtual users, so none is shared at once. */
 const USERS = 64;
 
@@ -44,6 +51,8 @@ async function main(): Promise<number> {
     seconds: intEnv('BENCH_SECONDS', 3, 1, 60),
     rounds: intEnv('BENCH_ROUNDS', 5, 1, 50),
     profile: process.env.BENCH_PROFILE === '1',
+    pushPending: intEnv('BENCH_PUSH_PENDING', 10_000, 0, 100_000),
+    pushStreams: intEnv('BENCH_PUSH_STREAMS', 200, 1, 5_000),
   };
   const only = process.env.BENCH_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
   const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.id)) : SCENARIOS;
@@ -52,19 +61,20 @@ async function main(): Promise<number> {
   const log = (line: string) => process.stderr.write(`  ${line}\n`);
   const started = performance.now();
 
-  const gatehouseChild = Child.start('gatehouse', 'gatehouse');
+  // --expose-gc: the memory probes force a collection before each reading.
+  const gatehouseChild = Child.start('gatehouse', 'gatehouse', { execArgv: ['--expose-gc'] });
   const argon2 = Child.start('argon2', 'argon2');
   let referenceChild: Child | undefined;
   let es256Child: Child | undefined;
   try {
-    const gatehouse = await gatehouseChild.call<{ issuer: string; database: string }>('start');
+    const gatehouse = await gatehouseChild.call<Started>('start');
     log(`Gatehouse at ${gatehouse.issuer} on ${gatehouse.database} (pid ${gatehouseChild.pid})`);
     const sections: string[] = [];
     let fixture: Promise<PasswordFixture> | undefined;
     let reference: Promise<{ child: Child; issuer: string }> | undefined;
     const ctx: BenchContext = {
       options,
-      gatehouse: { child: gatehouseChild, issuer: gatehouse.issuer },
+      gatehouse: { child: gatehouseChild, issuer: gatehouse.issuer, started: gatehouse },
       argon2,
       es256: () => (es256Child ??= Child.start('es256', 'es256')),
       log,

@@ -28,10 +28,10 @@ export class Child {
   /**
    * Starts `bench/servers/<entry>.ts` in its own Node process, through tsx like `npm start`.
    */
-  static start(name: string, entry: string, opts: { env?: Record<string, string> } = {}): Child {
+  static start(name: string, entry: string, opts: { env?: Record<string, string>; execArgv?: string[] } = {}): Child {
     const file = fileURLToPath(new URL(`../servers/${entry}.ts`, import.meta.url));
     const proc = fork(file, [], {
-      execArgv: ['--import', 'tsx'],
+      execArgv: ['--import', 'tsx', ...(opts.execArgv ?? [])],
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -22,3 +22,10 @@ export interface TotpFixture {
 export interface PasskeyFixture {
   userIds: string[];
 }
+
+/** What the push-users seed returns: an app whose policy is Required, and each account's device id, in the order of the keys given. */
+export interface PushFixture {
+  clientId: string;
+  clientSecret: string;
+  users: { id: string; email: string; deviceId: string }[];
+}

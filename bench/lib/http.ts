@@ -15,13 +15,13 @@ export interface HttpResponse {
 export function request(
   method: 'GET' | 'POST',
   url: string,
-  opts: { headers?: Record<string, string>; form?: Record<string, string> } = {},
+  opts: { headers?: Record<string, string>; form?: Record<string, string>; json?: unknown } = {},
 ): Promise<HttpResponse> {
   const u = new URL(url);
-  const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
+  const body = opts.form ? new URLSearchParams(opts.form).toString() : opts.json !== undefined ? JSON.stringify(opts.json) : undefined;
   const headers: Record<string, string> = { ...opts.headers };
   if (body !== undefined) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
+    headers['content-type'] = opts.form ? 'application/x-www-form-urlencoded' : 'application/json';
     headers['content-length'] = String(Buffer.byteLength(body));
   }
   return new Promise((resolve, reject) => {

@@ -17,6 +17,19 @@ export interface Credentials {
   totp?: () => string;
   /** A passkey: signs an assertion for the challenge of the sign-in page ("Sign in with a passkey", no email typed). */
   passkey?: (challenge: string) => Record<string, unknown>;
+  /**
+   * The Gatehouse Authenticator: called once when the challenge page shows a push request's number,
+   * with the page's event stream (absolute URL) and this browser's cookies; resolves when the browser
+   * may press Continue (the phone approved). The challenge page's "Continue" form is posted after it.
+   */
+  push?: (page: PushPage) => Promise<void>;
+}
+
+/** What the challenge page shows for a push request: the number to type on the phone and where it waits. */
+export interface PushPage {
+  number: string;
+  waitUrl: string;
+  jar: CookieJar;
 }
 
 export interface TokenSet {
@@ -44,7 +57,7 @@ function fail(what: string, res: HttpResponse, url: string): never {
 function fieldsFor(action: string, creds: Credentials, body: string): Record<string, string> | undefined {
   if (action.endsWith('/email')) return creds.passkey || creds.email === undefined ? undefined : { email: creds.email };
   if (action.endsWith('/password')) return creds.password === undefined ? undefined : { password: creds.password };
-  if (action.endsWith('/mfa')) return creds.totp ? { code: creds.totp() } : undefined;
+  if (action.endsWith('/mfa')) return creds.totp ? { code: creds.totp() } : creds.push ? {} : undefined;
   if (action.endsWith('/passkey')) {
     if (!creds.passkey) return undefined;
     const options = PASSKEY_OPTIONS.exec(body)?.[1];
@@ -57,6 +70,9 @@ function fieldsFor(action: string, creds: Credentials, body: string): Record<str
 
 /** The WebAuthn request options the sign-in page embeds for "Sign in with a passkey". */
 const PASSKEY_OPTIONS = /<script type="application\/json" id="passkey-options">([\s\S]*?)<\/script>/;
+const PUSH_NUMBER = /data-testid="push-number">(\d+)</;
+const PUSH_WAIT = /data-push-wait="([^"]+)"/;
+const PUSH_SWITCH = /href="([^"]*\?method=push)"/;
 const FORM = /<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g;
 const HIDDEN = /<input\b[^>]*type="hidden"[^>]*>/g;
 
@@ -89,8 +105,8 @@ const label = (method: string, url: string) => `${method} ${new URL(url).pathnam
  * forms, the redirect back with the code (state and RFC 9207 `iss` checked), and the token
  * exchange. Returns the tokens; throws on anything unexpected.
  */
-export async function signIn(rp: RelyingParty, creds: Credentials, extra: Record<string, string> = {}, trace?: Trace): Promise<TokenSet> {
-  const jar = new CookieJar();
+export async function signIn(rp: RelyingParty, creds: Credentials, extra: Record<string, string> = {}, trace?: Trace, jar = new CookieJar()): Promise<TokenSet> {
+  let pushed = false;
   const verifier = b64url(randomBytes(32));
   const state = b64url(randomBytes(12));
   const auth = new URL(`${rp.issuer}/authorize`);
@@ -124,6 +140,23 @@ export async function signIn(rp: RelyingParty, creds: Credentials, extra: Record
       await trace?.(label('GET', url));
       res = await browse(jar, 'GET', url);
     } else if (res.status === 200) {
+      if (creds.push && !pushed) {
+        const number = PUSH_NUMBER.exec(res.body)?.[1];
+        const wait = PUSH_WAIT.exec(res.body)?.[1];
+        const other = PUSH_SWITCH.exec(res.body)?.[1];
+        if (number && wait) {
+          pushed = true;
+          await creds.push({ number, waitUrl: new URL(wait.replace(/&amp;/g, '&'), url).href, jar });
+        } else if (other) {
+          // The challenge page offers push among other ways: pick it, as the person would.
+          url = new URL(other.replace(/&amp;/g, '&'), url).href;
+          await trace?.(label('GET', url));
+          res = await browse(jar, 'GET', url);
+          continue;
+        } else if (res.body.includes('name="method" value="push"')) {
+          fail('push request not sent (busy, paused or throttled)', res, url);
+        }
+      }
       const filled = fillForm(res.body, creds);
       if (!filled) fail('no sign-in form', res, url);
       url = new URL(filled.action, url).href;

@@ -1,5 +1,6 @@
 import type { Child } from './child.ts';
 import type { PasswordFixture } from './fixtures.ts';
+import type { Started } from '../servers/gatehouse.ts';
 
 /** One line of the result table. */
 export interface Row {
@@ -21,12 +22,17 @@ export interface BenchOptions {
   rounds: number;
   /** Diagnose where Gatehouse's time goes: CPU profiles and per-step anatomies. @default false */
   profile: boolean;
+  /** Push requests pending at once while the wake latency is measured. @default 10000 */
+  pushPending: number;
+  /** Browsers waiting on a push request with an open event stream (the sample timed). @default 200 */
+  pushStreams: number;
 }
 
 /** What a scenario is given: the processes under measurement, started once and shared. */
 export interface BenchContext {
   options: BenchOptions;
-  gatehouse: { child: Child; issuer: string };
+  /** `started` tells a scenario how to start a second instance on the same store (PostgreSQL). */
+  gatehouse: { child: Child; issuer: string; started: Started };
   /** The raw argon2id verify loop (see servers/argon2.ts). */
   argon2: Child;
   /** The raw ES256 verify loop (see servers/es256.ts), started on first use. */

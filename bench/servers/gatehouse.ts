@@ -2,7 +2,10 @@
  * Gatehouse under measurement, in a process of its own: the real server (`startGatehouse`, as
  * `gatehouse start` runs it) on an SQLite file in a temporary directory, or — when DATABASE_URL is
  * a postgres:// URL — on a fresh schema in that database, dropped afterwards.
- * Scenarios ask it for their fixtures with `seed` (one module per fixture in ./seeds/).
+ * Scenarios ask it for their fixtures with `seed` (one module per fixture in ./seeds/) and run
+ * measurements inside it with `probe` (./probes/: timings of internal functions, memory).
+ * A second instance (`start` with `join`) serves the same PostgreSQL schema under the same issuer
+ * and secret on a port of its own, as two instances behind a load balancer do.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -19,6 +22,23 @@ import { serve } from '../lib/ipc.ts';
 
 /** A seed module prepares what one scenario needs and returns what the load generator must know. */
 export type Seed = (gh: Gatehouse, args: any) => Promise<unknown>;
+/** A probe measures inside this process (same signature as a seed). */
+export type Probe = Seed;
+
+/** What another instance needs to join this one (PostgreSQL only). */
+export interface JoinInfo {
+  issuer: string;
+  secretKey: string;
+  schema: string;
+}
+
+export interface Started {
+  issuer: string;
+  /** Where this process listens (the issuer's origin, except for a joining instance). */
+  url: string;
+  database: string;
+  join?: JoinInfo;
+}
 
 let gh: Gatehouse | undefined;
 let cleanup = async () => {};
@@ -64,17 +84,19 @@ function firstTable(node: { kind: string }): string | undefined {
   }
 }
 
-async function start(): Promise<{ issuer: string; database: string }> {
+async function start(args: { join?: JoinInfo } = {}): Promise<Started> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
   const port = await freePort();
   const pgUrl = process.env.DATABASE_URL && isPostgresUrl(process.env.DATABASE_URL) ? process.env.DATABASE_URL : undefined;
-  const schema = pgUrl ? `bench_${randomBytes(6).toString('hex')}` : undefined;
-  if (pgUrl) await adminQuery(pgUrl, `create schema ${schema}`);
+  if (args.join && !pgUrl) throw new Error('a second instance needs DATABASE_URL=postgres://…');
+  const schema = args.join?.schema ?? (pgUrl ? `bench_${randomBytes(6).toString('hex')}` : undefined);
+  if (pgUrl && !args.join) await adminQuery(pgUrl, `create schema ${schema}`);
+  const secretKey = args.join?.secretKey ?? randomBytes(32).toString('hex');
   const config = loadConfig({
     NODE_ENV: 'production',
     PORT: String(port),
-    GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`,
-    GATEHOUSE_SECRET_KEY: randomBytes(32).toString('hex'),
+    GATEHOUSE_ISSUER: args.join?.issuer ?? `http://127.0.0.1:${port}`,
+    GATEHOUSE_SECRET_KEY: secretKey,
     GATEHOUSE_DATA_DIR: dir,
     GATEHOUSE_DEMO: '0',
     // Production needs a relay; no mail is sent during the measured sign-ins (nothing listens here).
@@ -87,10 +109,16 @@ async function start(): Promise<{ issuer: string; database: string }> {
   gh = await startGatehouse(config, { host: '127.0.0.1', db });
   cleanup = async () => {
     await gh?.close();
-    if (pgUrl) await adminQuery(pgUrl, `drop schema ${schema} cascade`);
+    // The first instance owns the schema; a joining one leaves it.
+    if (pgUrl && !args.join) await adminQuery(pgUrl, `drop schema ${schema} cascade`);
     rmSync(dir, { recursive: true, force: true });
   };
-  return { issuer: config.issuer, database: pgUrl ? `PostgreSQL (schema ${schema})` : 'SQLite file' };
+  return {
+    issuer: config.issuer,
+    url: `http://127.0.0.1:${port}`,
+    database: pgUrl ? `PostgreSQL (schema ${schema})` : 'SQLite file',
+    ...(pgUrl ? { join: { issuer: config.issuer, secretKey, schema: schema! } } : {}),
+  };
 }
 
 async function adminQuery(url: string, sql: string): Promise<void> {
@@ -114,6 +142,10 @@ serve(
     async seed({ module, args }: { module: string; args: unknown }) {
       const { default: seed } = (await import(`./seeds/${module}.ts`)) as { default: Seed };
       return seed(running(), args);
+    },
+    async probe({ module, args }: { module: string; args: unknown }) {
+      const { default: probe } = (await import(`./probes/${module}.ts`)) as { default: Probe };
+      return probe(running(), args);
     },
     /** The private signing keys, so that the reference provider signs with the very same ES256 key. */
     signingKeys: () => loadSigningKeys(running().deps.db, running().deps.box, running().deps.clock),

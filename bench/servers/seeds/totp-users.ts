@@ -13,14 +13,14 @@ import type { TotpFixture } from '../../lib/fixtures.ts';
  * accounts than virtual users (see scenarios/totp-sign-in.ts). One password hash serves every
  * account: the hash's cost is per verify, not per account.
  */
-const seed: Seed = async (gh, { count, password, redirectUri }: { count: number; password: string; redirectUri: string }): Promise<TotpFixture> => {
+const seed: Seed = async (gh, { count, password, redirectUri, prefix = 'totp' }: { count: number; password: string; redirectUri: string; prefix?: string }): Promise<TotpFixture> => {
   const { db, box, clock, random } = gh.deps;
-  const app = await createApp(db, box, clock, random, { name: 'Bench app (2FA required)', redirectUris: [redirectUri], firstParty: true, policy: 'required' });
+  const app = await createApp(db, box, clock, random, { name: `Bench app (${prefix}, 2FA required)`, redirectUris: [redirectUri], firstParty: true, policy: 'required' });
   const passwordHash = await hashPassword(password);
   const users: TotpFixture['users'] = [];
   for (let i = 0; i < count; i++) {
-    const email = `bench-totp-${i}@example.com`;
-    const user = await createUser(db, clock, random, { email, name: `Bench TOTP ${i}`, passwordHash, emailVerified: true });
+    const email = `bench-${prefix}-${i}@example.com`;
+    const user = await createUser(db, clock, random, { email, name: `Bench ${prefix} ${i}`, passwordHash, emailVerified: true });
     const id = randomId(random, 12);
     const totpSeed = newTotpSeed();
     await db

@@ -1,0 +1,106 @@
+import { alternate, runLoad, type RoundResult } from '../lib/rounds.ts';
+import { errorRows, storeRow } from '../lib/rows.ts';
+import { anatomy } from '../lib/anatomy.ts';
+import { signIn, type PushPage, type RelyingParty, type Trace } from '../lib/oidc.ts';
+import { EventStreamClient } from '../lib/sse.ts';
+import { newDevices, Phone, PhonePool } from '../lib/push-phone.ts';
+import { BENCH_PASSWORD, BENCH_REDIRECT_URI, type PushFixture } from '../lib/fixtures.ts';
+import { fmt, verdict, type Scenario } from '../lib/scenario.ts';
+import { SECOND_FACTOR_BUDGET_MS } from './totp-sign-in.ts';
+
+/**
+ * The browser and the phone of one push approval: the challenge page's event stream opens (as
+ * static/push-wait.js does), the phone fetches the pending request (`GET /challenges`, signed) and
+ * posts its signed approval with the number the page shows, the stream says `answered`; then the
+ * sign-in posts the page's Continue form (in signIn).
+ */
+export async function approveOnPhone(phone: Phone, page: PushPage): Promise<void> {
+  const stream = await EventStreamClient.open(page.waitUrl, page.jar.header());
+  try {
+    const [challenge] = await phone.pending();
+    if (!challenge) throw new Error('the phone found no pending request');
+    await phone.approve(challenge.id, page.number);
+    const e = await stream.next(10_000);
+    if (e.event !== 'answered' || !e.data.includes('approved')) throw new Error(`the waiting page was told ${e.event} ${e.data}`);
+  } finally {
+    stream.close();
+  }
+}
+
+/**
+ * Password + push approval sign-ins through the code flow, at an app whose policy is Required:
+ * /authorize, email, password, the challenge page with push picked, the phone's signed fetch and
+ * signed approval, the page's stream, Continue, the token exchange. Beside it, in the same
+ * alternating rounds, the password-only sign-in (so the CPU push adds is a difference of two
+ * measurements under the same conditions), argon2id verify and ES256 verify (the push path's own
+ * cryptography is two ES256 verifies: the signed fetch and the signed answer).
+ */
+export const pushSignIn: Scenario = {
+  id: 'push-sign-in',
+  title: 'Password + push approval sign-in (authorization code + PKCE)',
+  async run(ctx) {
+    const { vus, seconds, rounds } = ctx.options;
+    const password = await ctx.passwordFixture();
+    const es256 = ctx.es256();
+    // 5 requests per person per 15 minutes: accounts for about 60 push sign-ins a second over every round.
+    const count = Math.max(vus * 4, Math.ceil(((rounds + 1) * seconds * 60) / 5));
+    const devices = await newDevices(ctx.gatehouse.issuer, count);
+    const seeded = await ctx.gatehouse.child.call<PushFixture>('seed', { module: 'push-users', args: { keys: devices.map((d) => d.publicJwk), prefix: 'push', password: BENCH_PASSWORD, redirectUri: BENCH_REDIRECT_URI } });
+    const phones = seeded.users.map((u, i) => {
+      devices[i]!.deviceId = u.deviceId;
+      return new Phone(devices[i]!, u.email);
+    });
+    const pool = new PhonePool(phones);
+    const pushRp: RelyingParty = { issuer: ctx.gatehouse.issuer, clientId: seeded.clientId, clientSecret: seeded.clientSecret, redirectUri: BENCH_REDIRECT_URI };
+    const passwordRp: RelyingParty = { ...pushRp, clientId: password.clientId, clientSecret: password.clientSecret };
+    const withPush = async (trace?: Trace) => {
+      const { phone, release } = pool.take();
+      try {
+        await signIn(pushRp, { email: phone.email, password: BENCH_PASSWORD, push: (page) => approveOnPhone(phone, page) }, {}, trace);
+      } finally {
+        release();
+      }
+    };
+    const turn = new Array<number>(vus).fill(0);
+    const account = (vu: number) => ({ email: password.emails[(vu + vus * turn[vu]!++) % password.emails.length]!, password: BENCH_PASSWORD });
+
+    const s = await alternate(
+      {
+        'password + push': () => runLoad(ctx.gatehouse.child, vus, seconds, () => withPush()),
+        'password only': () => runLoad(ctx.gatehouse.child, vus, seconds, async (vu) => void (await signIn(passwordRp, account(vu)))),
+        'argon2id verify': () => ctx.argon2.call<RoundResult>('run', { seconds, concurrency: vus }),
+        'ES256 verify': () => es256.call<RoundResult>('run', { seconds, concurrency: vus }),
+      },
+      rounds,
+      ctx.log,
+    );
+    if (ctx.options.profile) {
+      ctx.report(`### One password + push sign-in, step by step (Gatehouse, 20 sequential sign-ins; the phone's requests and the stream are outside the steps)\n\n${await anatomy(ctx.gatehouse.child, 20, (trace) => withPush(trace))}`);
+    }
+    const k = s['password + push'];
+    const p = s['password only'];
+    const a = s['argon2id verify'];
+    const e = s['ES256 verify'];
+    const added = k.serverCpuMsPerOp - p.serverCpuMsPerOp;
+    return [
+      {
+        measurement: 'Password + push sign-ins, code flow + PKCE (Gatehouse, Required app)',
+        value: fmt.rate(k.perSecond),
+        reference: `argon2id verifies ${fmt.rate(a.perSecond)}`,
+        ratio: fmt.ratio(k.perSecond / a.perSecond),
+        target: 'context',
+        result: 'info',
+      },
+      {
+        measurement: 'CPU the push approval adds per sign-in (phone fetch + signed answer + page stream + Continue)',
+        value: fmt.ms(added),
+        reference: `password-only ${fmt.ms(p.serverCpuMsPerOp)} CPU (${fmt.rate(p.perSecond)}), same rounds; crypto: 2 ES256 verifies = ${fmt.ms(2 * e.serverCpuMsPerOp)}`,
+        ratio: fmt.ratio(added / (2 * e.serverCpuMsPerOp)),
+        target: `≤ ${SECOND_FACTOR_BUDGET_MS} ms`,
+        result: k.errors ? 'FAIL' : verdict(added <= SECOND_FACTOR_BUDGET_MS),
+      },
+      storeRow('password + push sign-in', k),
+      ...errorRows('sign-in', { 'password + push': k, 'password only': p }),
+    ];
+  },
+};
