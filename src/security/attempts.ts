@@ -109,7 +109,8 @@ export async function reserveAttempt(db: Db, clock: Clock, userId: string, kind:
   // Typed parameters: PostgreSQL cannot infer a CASE of bare parameters and takes them as text.
   const at = (ms: number) => sql<number>`cast(${now + ms} as bigint)`;
   const ladder = sql.join(
-    budget.ladder.map((ms, i) => sql`when consecutive_failures + 1 = ${i} then ${at(ms)}`),
+    // A free step leaves no wait (0), not this request's own clock, which would refuse a parallel request that read the clock a moment earlier.
+    budget.ladder.map((ms, i) => sql`when consecutive_failures + 1 = ${i} then ${ms === 0 ? sql<number>`cast(0 as bigint)` : at(ms)}`),
     sql` `,
   );
   const reserve = () =>

@@ -53,9 +53,12 @@ async function count(deps: Pick<Deps, 'db' | 'clock' | 'config'>, slots: Slot[])
   const perAddress = sql<boolean>`password_attempts.scope in (${'address'}, ${'passkey'})`;
   const free = sql<number>`(case when ${perAddress} then cast(${config.loginMaxFailuresPerIp} as integer) else cast(${config.loginMaxFailuresPerAccount} as integer) end)`;
   const wait = waitSql(failures, free, windowMs);
+  // While a budget's failures are free there is no wait, and `next_allowed_at` stays 0: set to this
+  // request's own clock, it refused a parallel request that read the clock a moment earlier but ran
+  // its statement later (seen on PostgreSQL, people behind one address signing in at once).
   const rows = slots.map((s) => {
-    const first = now + waitAfter(1, freeFailures(config, s.scope), windowMs);
-    return { scope: s.scope, subject: s.subject, failures: 1, next_allowed_at: first, expires_at: first + windowMs };
+    const firstWait = waitAfter(1, freeFailures(config, s.scope), windowMs);
+    return { scope: s.scope, subject: s.subject, failures: 1, next_allowed_at: firstWait === 0 ? 0 : now + firstWait, expires_at: now + firstWait + windowMs };
   });
   const counted = await db
     .insertInto('password_attempts')
@@ -65,7 +68,7 @@ async function count(deps: Pick<Deps, 'db' | 'clock' | 'config'>, slots: Slot[])
         .columns(['scope', 'subject'])
         .doUpdateSet({
           failures,
-          next_allowed_at: sql<number>`${at} + ${wait}`,
+          next_allowed_at: sql<number>`case when ${wait} = 0 then cast(0 as bigint) else ${at} + ${wait} end`,
           expires_at: sql<number>`${at} + ${wait} + cast(${windowMs} as bigint)`,
         })
         .where(sql<boolean>`${expired} or (password_attempts.next_allowed_at <= ${at} and (${perAddress} or password_attempts.failures < ${MAX_CONSECUTIVE_FAILURES}))`),

@@ -5,7 +5,7 @@ import { createOrganization } from '../../../src/store/organizations.ts';
 import { claimDomain, markVerified } from '../../../src/store/org-domains.ts';
 import { saveCompanyPolicy } from '../../../src/policy/company-of.ts';
 import { DEFAULT_COMPANY_POLICY } from '../../../src/policy/company-policy.ts';
-import { recordKnownDevice, isKnownDevice } from '../../../src/policy/known-devices.ts';
+import { recordKnownDevice, isKnownDevice } from '../../../src/store/known-devices.ts';
 import { recordSignIn } from '../../../src/policy/risk/history.ts';
 import { assessRisk } from '../../../src/policy/risk/assess.ts';
 import { signInRequirementFor } from '../../../src/policy/requirement-for.ts';
