@@ -111,6 +111,7 @@ test(`a second attempt answered "This wasn't me": the computer says it was denie
   await desk.goto(`${gh.issuer}/account`);
   await enterPassword(desk, DEMO_USER.email, DEMO_USER.password);
   assert.ok(((await desk.locator('main').textContent()) ?? '').includes(t('mfa.push.paused')), 'the page says approvals are paused');
+  assert.equal(await heading(desk), t('mfa.title'), 'and does not ask to approve on the phone');
   await ph.getByRole('button', { name: 'Back to my accounts' }).click();
   await desk.getByLabel(t('mfa.push.code_label')).fill(await shownCode(ph, DEMO_USER.email));
   await desk.getByRole('button', { name: t('mfa.verify') }).click();
