@@ -70,3 +70,9 @@ test('codes: the 6-digit code of the secret the server gave, with seconds left, 
   assert.ok(!human.stdout.includes(secret) && !readFileSync(join(a.home, 'accounts.json'), 'utf8').includes(secret));
   api = await startContractServer();
 });
+
+test('the command enroll suggests next carries the same --home: without it, approve would look in the default directory', async () => {
+  const r = await a.run(['enroll', api.link('bea@example.com', { name: 'Bea' }), '--name', "Bea's laptop"]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stdout.includes(`gatehouse authenticator approve --home '${a.home}'`), r.stdout);
+});

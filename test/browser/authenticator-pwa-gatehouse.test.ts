@@ -1,11 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { addVirtualAuthenticator } from '../helpers/virtual-authenticator.ts';
 import { browserApp, enterPassword, heading as desktopHeading, scriptErrors, startAppServer, t, type BrowserApp } from './webauthn-support.ts';
-import { PHONE } from './authenticator-pwa-support.ts';
+import { approveOnPhone, numberOn, PHONE } from './authenticator-pwa-support.ts';
 
 // Issue 8, "Done when", with the real server: a computer signs in to an app that requires 2FA and
 // chooses the Gatehouse Authenticator in the wizard; the web app in a second browser (the phone,
@@ -33,20 +32,6 @@ after(async () => {
   await appServer?.close();
   await gh?.close();
 });
-
-/** The number the computer's page shows, once it shows one. */
-async function numberOn(page: Page): Promise<string> {
-  const n = page.getByTestId('push-number');
-  await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid=push-number]')?.textContent?.trim() ?? ''), undefined, { timeout: 20_000 });
-  return ((await n.textContent()) ?? '').trim();
-}
-
-async function approveOnPhone(page: Page, title: string, number: string): Promise<void> {
-  await page.getByRole('heading', { level: 1, name: title }).waitFor({ timeout: 20_000 });
-  await page.getByLabel('Type the number shown on the sign-in page').fill(number);
-  await page.getByRole('button', { name: 'Approve' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Sign-in approved' }).waitFor();
-}
 
 test('enroll the web app from the wizard\'s link, approve the test request, then approve a sign-in with the number and the screen lock', async () => {
   const email = 'ada@example.com';

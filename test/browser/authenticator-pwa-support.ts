@@ -65,3 +65,18 @@ export async function waitUntil(ok: () => boolean, what: string): Promise<void> 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** The number the computer's page shows, once it shows one. */
+export async function numberOn(page: Page): Promise<string> {
+  const n = page.getByTestId('push-number');
+  await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid=push-number]')?.textContent?.trim() ?? ''), undefined, { timeout: 20_000 });
+  return ((await n.textContent()) ?? '').trim();
+}
+
+/** On the phone: waits for the request titled `title`, types `number`, approves; waits for "Sign-in approved". */
+export async function approveOnPhone(page: Page, title: string, number: string): Promise<void> {
+  await page.getByRole('heading', { level: 1, name: title }).waitFor({ timeout: 20_000 });
+  await page.getByLabel('Type the number shown on the sign-in page').fill(number);
+  await page.getByRole('button', { name: 'Approve' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Sign-in approved' }).waitFor();
+}

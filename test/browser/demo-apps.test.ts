@@ -6,7 +6,8 @@ import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts'
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { freePort } from '../helpers/ports.ts';
 import { addVirtualAuthenticator } from '../helpers/virtual-authenticator.ts';
-import { enterPassword, finishWizard, heading, scriptErrors, t } from './webauthn-support.ts';
+import { finishWizard, heading, scriptErrors, t, typeEmailCode } from './webauthn-support.ts';
+import { signInToDemoApp, signOutOfDemoApp } from './demo-support.ts';
 import { startDemo, DEMO_USER, type Demo } from '../../src/demo/index.ts';
 import { DEMO_APPS } from '../../src/demo/catalog.ts';
 import { createOrganization } from '../../src/store/organizations.ts';
@@ -43,14 +44,6 @@ const clock: Clock & { advance(ms: number): void; nextStep(): void } = {
 let gh: TestGatehouse;
 let demo: Demo;
 
-/** The wizard's "Check your email" step: the newest code mailed to `email`, typed in. */
-async function typeEmailCode(page: Page, email: string) {
-  assert.equal(await heading(page), t('wizard.email.title'));
-  const mails = gh.smtp.mails.filter((m) => m.to.includes(email) && m.subject === t('notice.enroll_code.subject'));
-  const mail = mails.at(-1) ?? (await gh.smtp.waitFor((m) => m.to.includes(email) && m.subject === t('notice.enroll_code.subject')));
-  await page.getByLabel(t('wizard.email.code_label')).fill(/^\s+(\d{6})\s*$/m.exec(mail.text)![1]!);
-  await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
-}
 const browsers: TestBrowser[] = [];
 /** Dana's authenticator app, once she set it up at Payroll (README step 2). */
 let danaSecret: string | undefined;
@@ -91,12 +84,7 @@ function danaCode(): string {
 }
 
 /** The app's "Sign in" button, then Gatehouse's email and password pages. */
-async function signIn(page: Page, app: string, email: string = DEMO_USER.email, password: string = DEMO_USER.password): Promise<void> {
-  await page.goto(`${url(app)}/`);
-  await page.getByRole('link', { name: 'Sign in', exact: true }).click();
-  await page.waitForURL((u) => u.href.startsWith(gh.issuer));
-  await enterPassword(page, email, password);
-}
+const signIn = (page: Page, app: string, email?: string, password?: string) => signInToDemoApp(page, url(app), gh.issuer, email, password);
 
 /** Signed in at the app's home page, as it shows the ID token: the methods used (`amr`) and the acr. */
 async function assertAtHome(page: Page, app: string, amr: string): Promise<void> {
@@ -119,13 +107,7 @@ async function typeCode(page: Page): Promise<void> {
 }
 
 /** The app's "Sign out", then Gatehouse's confirmation: signed out of the app and of Gatehouse. */
-async function signOut(page: Page, app: string): Promise<void> {
-  await page.goto(`${url(app)}/`);
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await page.getByRole('button', { name: t('logout.yes') }).click();
-  await page.waitForURL(`${url(app)}/`);
-  await page.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
-}
+const signOut = (page: Page, app: string) => signOutOfDemoApp(page, url(app));
 
 test('README "Try it": Expense with "Remind me later", Payroll by single sign-on sets up an authenticator app, Directory by single sign-on', async () => {
   const { page, consoleErrors } = await freshBrowser();
@@ -145,7 +127,7 @@ test('README "Try it": Expense with "Remind me later", Payroll by single sign-on
   await page.getByLabel(t('method.totp')).check();
   await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
   // This browser never completed a two-step sign-in: the code from Dana's email comes first (README step 2).
-  await typeEmailCode(page, DEMO_USER.email);
+  await typeEmailCode(page, gh, DEMO_USER.email);
   assert.equal(await heading(page), t('wizard.totp.title'));
   const key = page.getByTestId('totp-secret');
   if (!(await key.isVisible())) await page.getByText(t('wizard.totp.cant_scan')).click();
@@ -277,7 +259,7 @@ test('a company that accepts only phishing-resistant methods: the wizard offers 
   // And a passkey set up there signs Kim in to Expense, phishing-resistant.
   await page.getByLabel(t('wizard.choose.passkey')).check();
   await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
-  await typeEmailCode(page, email);
+  await typeEmailCode(page, gh, email);
   assert.equal(await heading(page), t('wizard.webauthn.passkey_title'));
   await page.locator('form[data-webauthn=register] button[type=submit]').click();
   await page.getByRole('heading', { name: t('wizard.recovery.title') }).waitFor();

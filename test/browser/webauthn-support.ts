@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as client from 'openid-client';
 import type { Page } from 'playwright-core';
 import type { TestGatehouse } from '../helpers/gatehouse.ts';
+import type { ReceivedMail } from '../helpers/smtp.ts';
 import { buildAuthorization, relyingParty, type AuthStart } from '../helpers/oidc-client.ts';
 import { translator } from '../../src/i18n/index.ts';
 import type { AppPolicy } from '../../src/store/clients.ts';
@@ -83,6 +84,15 @@ export async function enrollWebAuthn(page: Page, kind: 'passkey' | 'security-key
   await page.locator('form[data-webauthn=register] button[type=submit]').click();
   await page.getByRole('heading', { name: t('wizard.recovery.title') }).waitFor();
   return finishWizard(page);
+}
+
+/** The wizard's "Check your email" step (decision 0014): the newest code mailed to `email`, typed in. */
+export async function typeEmailCode(page: Page, gh: TestGatehouse, email: string): Promise<void> {
+  assert.equal(await heading(page), t('wizard.email.title'));
+  const sent = (m: ReceivedMail) => m.to.includes(email) && m.subject === t('notice.enroll_code.subject');
+  const mail = gh.smtp.mails.filter(sent).at(-1) ?? (await gh.smtp.waitFor(sent));
+  await page.getByLabel(t('wizard.email.code_label')).fill(/^\s+(\d{6})\s*$/m.exec(mail.text)![1]!);
+  await page.getByRole('button', { name: t('common.continue'), exact: true }).click();
 }
 
 /** The recovery codes and done: store the codes, tick the box, continue to the app. Returns the codes. */

@@ -85,7 +85,8 @@ ${rememberBox(t, p.offerRemember && !isRecovery)}
     t,
     title: t('mfa.title'),
     scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js', 'push-wait.js'],
-    body: html`<h1>${p.choice === 'push' ? t('mfa.push.title') : t('mfa.title')}</h1>
+    // "Approve the sign-in on your phone" only when a request went to it: paused, busy or throttled, there is nothing to approve.
+    body: html`<h1>${p.choice === 'push' && !p.push?.unavailable ? t('mfa.push.title') : t('mfa.title')}</h1>
 <p class="sub" id="purpose">${p.purpose ? t('mfa.step_up_for', { app: p.appName, action: p.purpose }) : p.stepUp ? t('mfa.step_up', { app: p.appName }) : t('login.to_app', { app: p.appName })}</p>
 ${p.notice ? html`<p class="notice" role="status">${p.notice}</p>` : ''}
 ${p.why ? html`<p class="muted" id="why">${p.why}</p>` : ''}

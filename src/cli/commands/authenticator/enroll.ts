@@ -18,7 +18,8 @@ export const enroll = command({
     out.result(publicAccount(account), [
       `Enrolled "${account.deviceName}" for ${account.email} at ${account.issuer} (device ${account.deviceId}).`,
       'The browser now sends a test request: approve it with the number it shows:',
-      '  gatehouse authenticator approve',
+      // The same --home, or the suggested command would look for the key in the default directory.
+      `  gatehouse authenticator approve${values.home ? ` --home '${values.home.replace(/'/g, `'\\''`)}'` : ''}`,
     ].join('\n'));
   },
 });
