@@ -23,6 +23,8 @@ export const enMfa = {
   'mfa.push.ended': 'That request ended (the number was wrong, or it timed out). A new request was sent: check the new number.',
   'mfa.push.denied.title': 'Sign-in denied',
   'mfa.push.denied.body': 'The sign-in was denied on your phone, so it stops here. If it was you, start again.',
+  'mfa.push.denied.restart': 'Start again',
+  'mfa.push.denied.return': 'Return to the application',
   'mfa.push.failed': 'That request was not approved. Try again, or try another way.',
   'wizard.push.title': 'Set up Gatehouse Authenticator',
   'wizard.push.step1': 'On your phone, scan this QR code with the camera, or open the link below. It opens Gatehouse Authenticator.',

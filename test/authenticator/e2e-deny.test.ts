@@ -30,6 +30,11 @@ test('a wrong number is answer_refused and ends that request; deny ends the next
   const denied = await ua.submit('/mfa', { method: 'push' }, atApp(cb));
   assert.equal(denied.status, 403);
   assert.match(denied.body, /Sign-in denied/);
+  // Returning to the app tells it the sign-in was denied, not that the person cancelled it.
+  const back = await ua.submit('/abort', {}, atApp(cb));
+  assert.ok(atApp(cb)(back.url), back.url);
+  const params = new URL(back.url).searchParams;
+  assert.deepEqual([params.get('error'), params.get('error_description')], ['access_denied', "The sign-in was denied on the person's phone."]);
 });
 
 test('deny --fraud: reported, audited, emailed; the browser is told', async () => {

@@ -44,14 +44,15 @@ ${rememberWithCode}
 </form></details>`;
 }
 
-/** Deny ends the attempt: a page that says so, and the way back to the app. */
-export function pushDeniedPage(t: T, p: { csrf: string; abortAction?: string }): string {
+/** Deny ends the attempt: a page that says so, a way to start again, and the way back to the app (told it was denied). */
+export function pushDeniedPage(t: T, p: { csrf: string; uid?: string }): string {
   return layout({
     t,
     title: t('mfa.push.denied.title'),
     body: html`<h1>${t('mfa.push.denied.title')}</h1>
 <p role="alert">${t('mfa.push.denied.body')}</p>
-${p.abortAction ? html`<form method="post" action="${p.abortAction}">${csrfField(p.csrf)}<div class="actions"><button type="submit">${t('login.abort')}</button></div></form>` : ''}`,
+${p.uid ? html`<form method="post" action="/interaction/${p.uid}/restart">${csrfField(p.csrf)}<div class="actions"><button type="submit">${t('mfa.push.denied.restart')}</button></div></form>
+<form method="post" action="/interaction/${p.uid}/abort" class="links">${csrfField(p.csrf)}<button type="submit" class="secondary">${t('mfa.push.denied.return')}</button></form>` : ''}`,
   });
 }
 

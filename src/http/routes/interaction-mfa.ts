@@ -136,7 +136,11 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
       // "Continue" before the phone answered changes nothing and counts nothing; a denial ends the attempt.
       const pending = await pushAnswerState(deps, user.id, state as PushChallengeState, d.uid);
       if (pending === 'pending') return renderChallenge(deps, s, req, reply, d, flow, { ...e, decision: e.decision }, { pushNotice: t('mfa.push.not_yet') });
-      if (pending === 'denied') return reply.code(403).type('text/html').send(pushDeniedPage(t, { csrf: deps.csrf.token(req, reply), abortAction: `/interaction/${d.uid}/abort` }));
+      if (pending === 'denied') {
+        // The app is told it was denied, not cancelled, if the person returns to it from here.
+        await s.saveFlow({ ...flow, data: { ...flow.data, pushDenied: true } });
+        return reply.code(403).type('text/html').send(pushDeniedPage(t, { csrf: deps.csrf.token(req, reply), uid: d.uid }));
+      }
       if (pending === 'ended') return renderChallenge(deps, s, req, reply, d, flow, { ...e, decision: e.decision }, { pushNotice: t('mfa.push.ended') });
     }
     // A WebAuthn challenge answers once: it is dropped before the answer is checked.

@@ -193,7 +193,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     if (e && e !== 'stale' && e.decision.step === 'enroll' && e.decision.afterProof) {
       return s.finish(req, reply, { error: 'unmet_authentication_requirements', error_description: 'The person has no method that meets the requested authentication.' });
     }
-    return s.finish(req, reply, { error: 'access_denied', error_description: 'The person cancelled the sign-in.' });
+    const denied = (flow.data as { pushDenied?: boolean }).pushDenied === true;
+    return s.finish(req, reply, { error: 'access_denied', error_description: denied ? "The sign-in was denied on the person's phone." : 'The person cancelled the sign-in.' });
   });
 
   registerSecondFactorRoutes(app, deps, s);
