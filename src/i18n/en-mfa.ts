@@ -211,7 +211,8 @@ export const enMfa = {
   'security.reset_done.start': 'Set up two-step verification now',
   'security.reset_done.later': 'Leave it off for now',
   'account.security_section': 'Two-step verification',
-  'account.security_on': 'On, with {n} method(s).',
+  'account.security_on': 'On, with {n} methods.',
+  'account.security_on_one': 'On, with 1 method.',
   'account.security_off': 'Off.',
   'account.security_manage': 'Manage two-step verification',
 

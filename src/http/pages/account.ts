@@ -56,7 +56,7 @@ ${input({ id: 'name', label: t('common.name'), value: p.name, autocomplete: 'nam
 
 <section aria-labelledby="security-heading">
 <h2 id="security-heading">${t('account.security_section')}</h2>
-<p>${p.secondFactorCount > 0 ? t('account.security_on', { n: p.secondFactorCount }) : t('account.security_off')}</p>
+<p>${p.secondFactorCount === 1 ? t('account.security_on_one') : p.secondFactorCount > 1 ? t('account.security_on', { n: p.secondFactorCount }) : t('account.security_off')}</p>
 <p><a class="button secondary" href="/account/security">${p.secondFactorCount > 0 ? t('account.security_manage') : t('security.enable')}</a></p>
 </section>
 
