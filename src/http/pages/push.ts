@@ -30,7 +30,7 @@ ${p.remember}
 <p class="muted" role="status" aria-live="polite" data-push-status>${v.notice ?? t('mfa.push.waiting')}</p>
 <div class="actions"><button type="submit">${t('mfa.push.continue')}</button></div>
 </form>`
-    : html`<p class="notice" role="status">${v.unavailable ?? ''}</p>`;
+    : html`<p class="notice warn" role="status">${v.unavailable ?? ''}</p>`;
   // "Remember this device" goes with the approval form; with no request there, with the code form.
   const rememberWithCode = v.number ? html`` : p.remember;
   return html`${approve}
