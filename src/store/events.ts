@@ -76,11 +76,16 @@ export function postgresBus(connectionString: string): EventBus {
     return ready;
   };
 
+  // One query at a time on the listening client: pg queues overlapping ones but warns (and pg 9
+  // refuses them), and a push sign-in publishes several events at once.
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     async publish(channel, payload) {
       if (closed) return;
       const c = await connect();
-      await c.query('select pg_notify($1, $2)', [PG_CHANNEL, JSON.stringify({ c: channel, p: payload })]);
+      const sent = queue.then(() => c.query('select pg_notify($1, $2)', [PG_CHANNEL, JSON.stringify({ c: channel, p: payload })]));
+      queue = sent.catch(() => {});
+      await sent;
     },
     subscribe(channel, listener) {
       // Listening starts with the first subscriber; a notification before it is read from the store.
