@@ -63,16 +63,21 @@ test('a push message shows "Approve sign-in to Payroll?"; tapping it opens that 
   await page.goto(`${api.origin}/authenticator/#enroll=none`);
   await page.getByRole('heading', { level: 1, name: "This link doesn't work" }).waitFor();
   const c = api.startChallenge(deviceId);
-  await cdp.send('ServiceWorker.deliverPushMessage', { origin: api.origin, registrationId, data: JSON.stringify({ type: 'challenge', id: c.id, app: 'Payroll', expiresAt: Date.now() + 60_000 }) });
+  const message = { origin: api.origin, registrationId, data: JSON.stringify({ type: 'challenge', id: c.id, app: 'Payroll', expiresAt: Date.now() + 60_000 }) };
   let shown: { title: string; body: string; id: string }[] = [];
-  // The worker shows it when it gets to it: on a loaded two-core machine that took over 5 s.
-  for (const until = Date.now() + 20_000; shown.length === 0 && Date.now() < until; ) {
-    // Evaluated in the service worker (lib "DOM" has no worker types: the scope is typed by hand).
-    shown = await worker.evaluate(async () => {
-      const sw = self as unknown as { registration: { getNotifications(): Promise<Notification[]> } };
-      return (await sw.registration.getNotifications()).map((n) => ({ title: n.title, body: n.body, id: (n.data as { id: string }).id }));
-    });
-    if (!shown.length) await page.waitForTimeout(100);
+  // DevTools' deliverPushMessage is sometimes lost while it (re)starts the worker (about one run in
+  // ten on a loaded machine, even with 20 s of waiting): the same message is delivered again, as a
+  // push service redelivers what was not acknowledged. One notification is expected either way (its tag).
+  for (let delivery = 1; shown.length === 0 && delivery <= 3; delivery++) {
+    await cdp.send('ServiceWorker.deliverPushMessage', message);
+    for (const until = Date.now() + 5_000; shown.length === 0 && Date.now() < until; ) {
+      // Evaluated in the service worker (lib "DOM" has no worker types: the scope is typed by hand).
+      shown = await worker.evaluate(async () => {
+        const sw = self as unknown as { registration: { getNotifications(): Promise<Notification[]> } };
+        return (await sw.registration.getNotifications()).map((n) => ({ title: n.title, body: n.body, id: (n.data as { id: string }).id }));
+      });
+      if (!shown.length) await page.waitForTimeout(100);
+    }
   }
   assert.deepEqual(shown, [{ title: 'Approve sign-in to Payroll?', body: 'Tap to review it and type the number shown on the sign-in page.', id: c.id }]);
 
