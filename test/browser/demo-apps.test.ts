@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { verifiedCompany } from '../helpers/company.ts';
 import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { freePort } from '../helpers/ports.ts';
 import { addVirtualAuthenticator } from '../helpers/virtual-authenticator.ts';
@@ -10,10 +11,6 @@ import { finishWizard, heading, scriptErrors, t, typeEmailCode } from './webauth
 import { signInToDemoApp, signOutOfDemoApp } from './demo-support.ts';
 import { startDemo, DEMO_USER, type Demo } from '../../src/demo/index.ts';
 import { DEMO_APPS } from '../../src/demo/catalog.ts';
-import { createOrganization } from '../../src/store/organizations.ts';
-import { claimDomain, markVerified } from '../../src/store/org-domains.ts';
-import { saveCompanyPolicy } from '../../src/policy/company-of.ts';
-import { parseCompanyPolicy } from '../../src/policy/company-policy.ts';
 import { ACR } from '../../src/oidc/acr.ts';
 import type { Clock } from '../../src/clock.ts';
 
@@ -234,11 +231,7 @@ test('Payroll (Required) always asks, and asks again before "Change bank details
 
 test('a company that accepts only phishing-resistant methods: the wizard offers only a passkey and a security key', async () => {
   // Keys Only Ltd verified keys.example and requires 2FA with WebAuthn only (as `gatehouse org policy set` stores it).
-  const { db, clock: c, random } = gh.gh.deps;
-  const org = await createOrganization(db, c, random, 'Keys Only Ltd');
-  await claimDomain(db, c, random, org.id, 'keys.example');
-  await markVerified(db, c, org.id, 'keys.example', 'admin');
-  await saveCompanyPolicy(db, org.id, parseCompanyPolicy({ secondFactor: 'required', allowedMethods: ['webauthn'] }));
+  await verifiedCompany(gh, 'Keys Only Ltd', 'keys.example', { secondFactor: 'required', allowedMethods: ['webauthn'] });
   const email = 'kim@keys.example';
   const password = 'a long walk on the quiet beach';
   await gh.createUser(email, password, { name: 'Kim Keys' });

@@ -2,13 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { verifiedCompany } from '../helpers/company.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, parseManualKey, parseRecoveryCodes, passwordStep, submitCode, totpCode, finish } from '../helpers/mfa.ts';
-import { createOrganization } from '../../src/store/organizations.ts';
-import { claimDomain, markVerified } from '../../src/store/org-domains.ts';
-import { saveCompanyPolicy } from '../../src/policy/company-of.ts';
-import { parseCompanyPolicy } from '../../src/policy/company-policy.ts';
 import { EMAIL_CODE_ATTEMPTS } from '../../src/flows/enrollment-email-code.ts';
 import type { ReceivedMail } from '../helpers/smtp.ts';
 import { isProofPage, securityUrl, signInToAccount } from '../account-security/support.ts';
@@ -140,10 +137,7 @@ test('a new code replaces the old one, codes expire after ten minutes, and sendi
 });
 
 test('inside the company’s trusted networks, or with 2FA already on, no code is needed', async () => {
-  const org = await createOrganization(t.gh.deps.db, t.gh.deps.clock, t.gh.deps.random, 'Example Corp');
-  await claimDomain(t.gh.deps.db, t.gh.deps.clock, t.gh.deps.random, org.id, 'corp.example');
-  await markVerified(t.gh.deps.db, t.gh.deps.clock, org.id, 'corp.example', 'admin');
-  await saveCompanyPolicy(t.gh.deps.db, org.id, parseCompanyPolicy({ trustedNetworks: ['127.0.0.0/8', '::1/128'] }));
+  await verifiedCompany(t, 'Example Corp', 'corp.example', { trustedNetworks: ['127.0.0.0/8', '::1/128'] });
   const email = 'office@corp.example';
   await t.createUser(email, PASSWORD);
   const ua = new UserAgent();

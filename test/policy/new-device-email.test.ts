@@ -2,13 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { verifiedCompany } from '../helpers/company.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, enrollTotp, passwordStep, submitCode, totpCode } from '../helpers/mfa.ts';
-import { createOrganization } from '../../src/store/organizations.ts';
-import { claimDomain, markVerified } from '../../src/store/org-domains.ts';
-import { saveCompanyPolicy } from '../../src/policy/company-of.ts';
-import { parseCompanyPolicy } from '../../src/policy/company-policy.ts';
 import { ACR } from '../../src/oidc/acr.ts';
 
 // Issue 9, company policy: "whether a sign-in from a new device emails the person". A browser is new
@@ -28,12 +25,8 @@ before(async () => {
   payroll = await relyingParty(t.issuer, a.clientId, a.clientSecret);
   const d = await t.createApp({ name: 'Directory', redirectUris: [DIRECTORY_CB], policy: 'bypass' });
   directory = await relyingParty(t.issuer, d.clientId, d.clientSecret);
-  const { db, random } = t.gh.deps;
   for (const [name, domain, newDeviceEmail] of [['Watchful Corp', 'watchful.example', true], ['Quiet Corp', 'quiet.example', false]] as const) {
-    const org = await createOrganization(db, clock, random, name);
-    await claimDomain(db, clock, random, org.id, domain);
-    await markVerified(db, clock, org.id, domain, 'admin');
-    await saveCompanyPolicy(db, org.id, parseCompanyPolicy({ newDeviceEmail }));
+    await verifiedCompany(t, name, domain, { newDeviceEmail });
   }
 });
 after(() => t.close());

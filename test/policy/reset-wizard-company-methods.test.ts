@@ -2,13 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { verifiedCompany } from '../helpers/company.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, enrollTotp, passwordStep, submitCode } from '../helpers/mfa.ts';
-import { createOrganization } from '../../src/store/organizations.ts';
-import { claimDomain, markVerified } from '../../src/store/org-domains.ts';
-import { saveCompanyPolicy } from '../../src/policy/company-of.ts';
-import { parseCompanyPolicy } from '../../src/policy/company-policy.ts';
 
 // Found by the break-in walk: after "Reset two-step verification" with a recovery code, the wizard
 // inside the sign-in offered every kind of method, the company's excluded ones included (the gate then
@@ -23,11 +20,7 @@ before(async () => {
   t = await startTestGatehouse({}, { clock });
   const a = await t.createApp({ name: 'Payroll', redirectUris: [CB], policy: 'required' });
   payroll = await relyingParty(t.issuer, a.clientId, a.clientSecret);
-  const { db, random } = t.gh.deps;
-  const org = await createOrganization(db, clock, random, 'No Push Corp');
-  await claimDomain(db, clock, random, org.id, 'nopush.example');
-  await markVerified(db, clock, org.id, 'nopush.example', 'admin');
-  await saveCompanyPolicy(db, org.id, parseCompanyPolicy({ secondFactor: 'required', allowedMethods: ['totp', 'webauthn'] }));
+  await verifiedCompany(t, 'No Push Corp', 'nopush.example', { secondFactor: 'required', allowedMethods: ['totp', 'webauthn'] });
 });
 after(() => t.close());
 

@@ -2,15 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { verifiedCompany } from '../helpers/company.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, passwordStep } from '../helpers/mfa.ts';
 import { PushDevice } from '../helpers/push-device.ts';
 import { confirmWithCode, personWithTotp, securityUrl } from '../account-security/support.ts';
-import { createOrganization } from '../../src/store/organizations.ts';
-import { claimDomain, markVerified } from '../../src/store/org-domains.ts';
-import { saveCompanyPolicy } from '../../src/policy/company-of.ts';
-import { parseCompanyPolicy } from '../../src/policy/company-policy.ts';
 import { enrollInWizard, openPushStep, pageNumber, PASSWORD } from './support.ts';
 
 // DELETE /devices/self: a device removes itself, signed with its key, the way Account settings removes
@@ -112,13 +109,11 @@ test("A device still pending in the wizard removes itself: its test request ends
 
 test('A company policy that keeps the last method it allows binds the device too: 409 last_method_required, audited, the device still works', async () => {
   const db = t.gh.deps.db;
-  const org = await createOrganization(db, clock, t.gh.deps.random, 'Corp');
-  await claimDomain(db, clock, t.gh.deps.random, org.id, 'corp.example');
-  assert.ok(await markVerified(db, clock, org.id, 'corp.example', 'admin'));
+  const org = await verifiedCompany(t, 'Corp', 'corp.example');
   const { user, devices } = await person(1, 'corp.example');
   const [phone] = devices as [PushDevice];
   // The authenticator app is no longer allowed: the phone is the last method the company accepts.
-  await saveCompanyPolicy(db, org.id, parseCompanyPolicy({ secondFactor: 'required', allowedMethods: ['push', 'webauthn'] }));
+  await org.setPolicy({ secondFactor: 'required', allowedMethods: ['push', 'webauthn'] });
   const r = await phone.removeSelf();
   assert.equal(r.status, 409);
   assert.equal(r.body.error, 'last_method_required');
@@ -126,18 +121,16 @@ test('A company policy that keeps the last method it allows binds the device too
   assert.equal((await phone.signedGet('/devices/self')).body.status, 'active');
   assert.deepEqual((await eventsOf(user.id)).find((e) => e.event === 'mfa.method.removal_refused')?.details, { methodId: phone.deviceId, type: 'push', by: 'device', reason: 'last_method_required' });
   // Once the company allows the app again, the phone may go.
-  await saveCompanyPolicy(db, org.id, parseCompanyPolicy({ secondFactor: 'required', allowedMethods: ['push', 'totp', 'webauthn'] }));
+  await org.setPolicy({ secondFactor: 'required', allowedMethods: ['push', 'totp', 'webauthn'] });
   assert.equal((await phone.removeSelf()).status, 200);
 });
 
 test('Two devices removing themselves at once cannot both go when a policy keeps the last one: one is removed, the other refused', async () => {
   const db = t.gh.deps.db;
-  const org = await createOrganization(db, clock, t.gh.deps.random, 'Pair Corp');
-  await claimDomain(db, clock, t.gh.deps.random, org.id, 'pair.example');
-  assert.ok(await markVerified(db, clock, org.id, 'pair.example', 'admin'));
+  const org = await verifiedCompany(t, 'Pair Corp', 'pair.example');
   const { user, devices } = await person(2, 'pair.example');
   // Only push is allowed: the two phones are the person's only allowed methods.
-  await saveCompanyPolicy(db, org.id, parseCompanyPolicy({ secondFactor: 'required', allowedMethods: ['push'] }));
+  await org.setPolicy({ secondFactor: 'required', allowedMethods: ['push'] });
   const results = await Promise.all(devices.map((d) => d.removeSelf()));
   assert.deepEqual(results.map((r) => r.status).sort(), [200, 409], JSON.stringify(results.map((r) => r.body)));
   const left = await db.selectFrom('mfa_methods').select('type').where('user_id', '=', user.id).where('status', '=', 'active').where('type', '=', 'push').execute();

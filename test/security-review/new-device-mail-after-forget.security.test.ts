@@ -2,14 +2,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { verifiedCompany } from '../helpers/company.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { passwordStep } from '../helpers/mfa.ts';
 import { clockBehind } from '../account-security/support.ts';
-import { createOrganization } from '../../src/store/organizations.ts';
-import { claimDomain, markVerified } from '../../src/store/org-domains.ts';
-import { saveCompanyPolicy } from '../../src/policy/company-of.ts';
-import { parseCompanyPolicy } from '../../src/policy/company-policy.ts';
 import { signOutEverywhere } from '../../src/flows/sign-out.ts';
 
 // The company's new-device mail (decision 0014) goes out when noteDevice says the browser is new:
@@ -28,11 +25,7 @@ before(async () => {
   t = await startTestGatehouse({}, { clock });
   const d = await t.createApp({ name: 'Directory', redirectUris: [DIRECTORY_CB], policy: 'bypass' });
   directory = await relyingParty(t.issuer, d.clientId, d.clientSecret);
-  const { db, random } = t.gh.deps;
-  const org = await createOrganization(db, clock, random, 'Watchful Corp');
-  await claimDomain(db, clock, random, org.id, 'watchful.example');
-  await markVerified(db, clock, org.id, 'watchful.example', 'admin');
-  await saveCompanyPolicy(db, org.id, parseCompanyPolicy({ newDeviceEmail: true }));
+  await verifiedCompany(t, 'Watchful Corp', 'watchful.example', { newDeviceEmail: true });
 });
 after(() => t.close());
 
