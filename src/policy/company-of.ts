@@ -1,5 +1,4 @@
 import type { Db } from '../store/db.ts';
-import { verifiedOwnerOf } from '../store/org-domains.ts';
 import { emailDomain } from './domain-name.ts';
 import { parseCompanyPolicy, POLICY_METHODS, type CompanyPolicy } from './company-policy.ts';
 
@@ -17,9 +16,14 @@ export interface Company {
 export async function companyOf(db: Db, email: string): Promise<Company | undefined> {
   const domain = emailDomain(email);
   if (!domain) return undefined;
-  const orgId = await verifiedOwnerOf(db, domain);
-  if (!orgId) return undefined;
-  const org = await db.selectFrom('organizations').select(['id', 'name', 'policy']).where('id', '=', orgId).executeTakeFirst();
+  // One statement: it runs at every sign-in that reads a policy.
+  const org = await db
+    .selectFrom('org_domains')
+    .innerJoin('organizations', 'organizations.id', 'org_domains.org_id')
+    .select(['organizations.id', 'organizations.name', 'organizations.policy'])
+    .where('org_domains.domain', '=', domain)
+    .where('org_domains.verified_at', 'is not', null)
+    .executeTakeFirst();
   if (!org) return undefined;
   return { orgId: org.id, name: org.name, domain, policy: readStoredPolicy(org.policy) };
 }
