@@ -34,7 +34,7 @@ export const enMfa = {
   'wizard.push.terminal': 'No phone at hand? Run: gatehouse authenticator enroll followed by this link.',
   'wizard.push.waiting_device': 'Waiting for your phone…',
   'wizard.push.test_title': 'Approve the test request',
-  'wizard.push.test_body': 'Your phone is registered. In the app, type this number and tap Approve:',
+  'wizard.push.test_body': 'Your device is registered. In the app, type this number and tap Approve (in the terminal: approve, then the number):',
   'wizard.push.check': 'Continue',
   'wizard.push.not_yet': 'Not done yet. Register the app with the link, then approve the test request with the number shown.',
   'wizard.push.expired': 'The link or the test request expired. A new one is shown.',
