@@ -15,10 +15,14 @@ import { SECOND_FACTOR_BUDGET_MS } from './totp-sign-in.ts';
  * sign-in posts the page's Continue form (in signIn).
  */
 export async function approveOnPhone(phone: Phone, page: PushPage): Promise<void> {
+  await page.trace?.('GET /interaction/:uid/push/wait (stream opens)');
   const stream = await EventStreamClient.open(page.waitUrl, page.jar.header());
   try {
+    await page.trace?.('phone: signed GET /challenges');
     const [challenge] = await phone.pending();
     if (!challenge) throw new Error('the phone found no pending request');
+    // The answer's step includes the stream's wake-up (its read and its `answered` event).
+    await page.trace?.('phone: signed POST /challenges/:id/answer (+ stream wakes)');
     await phone.approve(challenge.id, page.number);
     const e = await stream.next(10_000);
     if (e.event !== 'answered' || !e.data.includes('approved')) throw new Error(`the waiting page was told ${e.event} ${e.data}`);
@@ -75,7 +79,7 @@ export const pushSignIn: Scenario = {
       ctx.log,
     );
     if (ctx.options.profile) {
-      ctx.report(`### One password + push sign-in, step by step (Gatehouse, 20 sequential sign-ins; the phone's requests and the stream are outside the steps)\n\n${await anatomy(ctx.gatehouse.child, 20, (trace) => withPush(trace))}`);
+      ctx.report(`### One password + push sign-in, step by step (Gatehouse, 20 sequential sign-ins; the stream and the phone's requests are steps of their own)\n\n${await anatomy(ctx.gatehouse.child, 20, (trace) => withPush(trace))}`);
     }
     const k = s['password + push'];
     const p = s['password only'];
