@@ -55,8 +55,7 @@ const started = (r: Row): StartedChallenge => ({ id: r.id, number: r.number, sta
  * Requests of the person that ran out unanswered become `expired`; a sign-in's time-out counts
  * towards the pause like a denial (someone was sent a request nobody answered).
  */
-export async function expireStale(deps: Deps, userId: string, where: AuditContext = {}): Promise<void> {
-  const now = deps.clock.now();
+export async function expireStale(deps: Deps, userId: string, where: AuditContext = {}, now = deps.clock.now()): Promise<void> {
   const rows = await deps.db.updateTable('push_challenges').set({ status: 'expired', answered_at: now }).where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '<=', now).returning(['id', 'kind']).execute();
   for (const r of rows) {
     await deps.events.publish(challengeChannel(r.id), { status: 'expired' }).catch(() => {});
@@ -72,6 +71,20 @@ export async function challengeForFlow(deps: Deps, userId: string, flowRef: stri
   return deps.db.selectFrom('push_challenges').selectAll().where('user_id', '=', userId).where('flow_ref', '=', flowRef).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
 }
 
+/**
+ * What starting a request needs to know, in one read: the person's pending requests (at most one, by
+ * the unique index; expired ones included) and the requests of this flow, newest first.
+ */
+async function requestsAtStart(deps: Deps, userId: string, flowRef: string): Promise<Row[]> {
+  return deps.db
+    .selectFrom('push_challenges')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('status', '=', 'pending'), eb('flow_ref', '=', flowRef)]))
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
 export async function findChallenge(deps: Deps, id: unknown): Promise<Row | undefined> {
   if (typeof id !== 'string' || !/^[\w-]{1,64}$/.test(id)) return undefined;
   return deps.db.selectFrom('push_challenges').selectAll().where('id', '=', id).executeTakeFirst();
@@ -82,12 +95,16 @@ export async function findChallenge(deps: Deps, id: unknown): Promise<Row | unde
  * request back, any other flow `busy`), a budget per window, and the pause. The number stays here.
  */
 export async function startPushChallenge(deps: Deps, user: User, req: StartRequest, devices: MethodRecord[], where: AuditContext): Promise<StartOutcome> {
-  await expireStale(deps, user.id, where);
   const now = deps.clock.now();
-  const mine = await challengeForFlow(deps, user.id, req.flowRef);
+  // One read instead of three (expire, this flow's latest, the person's pending one): the conditional
+  // UPDATE that expires stale requests runs only when one was seen, and the rows read are judged as
+  // they stand after it (a pending row past its expiry counts as expired).
+  const rows = await requestsAtStart(deps, user.id, req.flowRef);
+  if (rows.some((r) => r.status === 'pending' && r.expires_at <= now)) await expireStale(deps, user.id, where, now);
+  const mine = rows.find((r) => r.flow_ref === req.flowRef);
   // An approval not yet used by its browser is shown again, not replaced by a new request.
   if (mine && ((mine.status === 'pending' && mine.expires_at > now) || mine.status === 'approved')) return { ok: true, challenge: started(mine), reused: true };
-  const pending = await deps.db.selectFrom('push_challenges').select('id').where('user_id', '=', user.id).where('status', '=', 'pending').executeTakeFirst();
+  const pending = rows.some((r) => r.status === 'pending' && r.expires_at > now);
   if (pending) {
     await audit(deps.db, deps.clock, { ...where, event: 'push.busy', userId: user.id });
     return { ok: false, reason: 'busy' };
