@@ -19,23 +19,33 @@ async function ensureRow(deps: Deps, userId: string) {
 }
 
 /**
- * Takes one request from the person's budget, in one conditional UPDATE (two instances cannot both
- * take the last one): refused while push is paused or when the window's budget is spent.
+ * Takes one request from the person's budget, in one statement (two instances cannot both take the
+ * last one): an upsert that creates the person's row with this request counted, or — unless push is
+ * paused or the window's budget is spent — starts a window that has passed again with this request,
+ * or counts it in the current one. Refused, the row is read to say how long to wait.
  */
 export async function takeRequest(deps: Deps, userId: string): Promise<StartVerdict> {
   const now = deps.clock.now();
   const windowFrom = now - PUSH_LIMITS.windowMs;
-  await ensureRow(deps, userId);
-  // A window that has passed starts again (harmless when two instances both do it).
-  await deps.db.updateTable('push_state').set({ window_start: now, window_count: 0 }).where('user_id', '=', userId).where('window_start', '<=', windowFrom).execute();
+  // Typed parameters: PostgreSQL cannot infer a parameter's type from a CASE.
+  const at = (ms: number) => sql<number>`cast(${ms} as bigint)`;
+  const passed = sql<boolean>`push_state.window_start <= ${at(windowFrom)}`;
   const taken = await deps.db
-    .updateTable('push_state')
-    .set({ window_count: sql<number>`window_count + 1` })
-    .where('user_id', '=', userId)
-    .where('paused_until', '<=', now)
-    .where('window_count', '<', PUSH_LIMITS.perWindow)
+    .insertInto('push_state')
+    .values({ user_id: userId, paused_until: 0, consecutive_refusals: 0, window_start: now, window_count: 1, last_fraud_at: null })
+    .onConflict((oc) =>
+      oc
+        .column('user_id')
+        .doUpdateSet({
+          window_start: sql<number>`case when ${passed} then ${at(now)} else push_state.window_start end`,
+          window_count: sql<number>`case when ${passed} then 1 else push_state.window_count + 1 end`,
+        })
+        .where('push_state.paused_until', '<=', now)
+        .where((eb) => eb.or([eb('push_state.window_start', '<=', windowFrom), eb('push_state.window_count', '<', PUSH_LIMITS.perWindow)])),
+    )
+    .returning('window_count')
     .executeTakeFirst();
-  if (Number(taken.numUpdatedRows) === 1) return { ok: true };
+  if (taken) return { ok: true };
   const row = await deps.db.selectFrom('push_state').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
   if (row.paused_until > now) return { ok: false, reason: 'paused', retryAfterMs: row.paused_until - now };
   return { ok: false, reason: 'throttled', retryAfterMs: Math.max(0, row.window_start + PUSH_LIMITS.windowMs - now) };
