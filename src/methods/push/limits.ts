@@ -71,9 +71,9 @@ export async function recordRefusal(deps: Deps, userId: string): Promise<boolean
   return true;
 }
 
-/** An approval: the run of refusals ends. */
+/** An approval: the run of refusals ends (a row with no refusals counted is left unwritten). */
 export async function recordApproval(deps: Deps, userId: string): Promise<void> {
-  await deps.db.updateTable('push_state').set({ consecutive_refusals: 0 }).where('user_id', '=', userId).execute();
+  await deps.db.updateTable('push_state').set({ consecutive_refusals: 0 }).where('user_id', '=', userId).where('consecutive_refusals', '>', 0).execute();
 }
 
 /** "This wasn't me": push pauses for the cooling period and the signal is kept for the policies. */
