@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Deps } from '../../context.ts';
+import { param, perStore, precompile } from '../../store/precompiled.ts';
 
 /** Push-bombing limits (SECURITY.md "Push approvals"); all counted in the store, per person. */
 export const PUSH_LIMITS = {
@@ -14,6 +15,32 @@ export const PUSH_LIMITS = {
 
 export type StartVerdict = { ok: true } | { ok: false; reason: 'paused' | 'throttled'; retryAfterMs: number };
 
+/** Run on every push sign-in: built and compiled once per store (src/store/precompiled.ts). */
+const statements = perStore((db: Deps['db']) => ({
+  take: precompile<{ window_count: number }, { userId: string; now: number; windowFrom: number }>(db, () => {
+    // Typed parameters: PostgreSQL cannot infer a parameter's type from a CASE.
+    const at = (name: string) => sql<number>`cast(${param<number>(name)} as bigint)`;
+    const passed = sql<boolean>`push_state.window_start <= ${at('windowFrom')}`;
+    return db
+      .insertInto('push_state')
+      .values({ user_id: param<string>('userId'), paused_until: 0, consecutive_refusals: 0, window_start: param<number>('now'), window_count: 1, last_fraud_at: null })
+      .onConflict((oc) =>
+        oc
+          .column('user_id')
+          .doUpdateSet({
+            window_start: sql<number>`case when ${passed} then ${at('now')} else push_state.window_start end`,
+            window_count: sql<number>`case when ${passed} then 1 else push_state.window_count + 1 end`,
+          })
+          .where('push_state.paused_until', '<=', param<number>('now'))
+          .where((eb) => eb.or([eb('push_state.window_start', '<=', param<number>('windowFrom')), eb('push_state.window_count', '<', PUSH_LIMITS.perWindow)])),
+      )
+      .returning('window_count');
+  }),
+  approval: precompile<unknown, { userId: string }>(db, () =>
+    db.updateTable('push_state').set({ consecutive_refusals: 0 }).where('user_id', '=', param<string>('userId')).where('consecutive_refusals', '>', 0),
+  ),
+}));
+
 async function ensureRow(deps: Deps, userId: string) {
   await deps.db.insertInto('push_state').values({ user_id: userId, paused_until: 0, consecutive_refusals: 0, window_start: 0, window_count: 0, last_fraud_at: null }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
 }
@@ -26,25 +53,7 @@ async function ensureRow(deps: Deps, userId: string) {
  */
 export async function takeRequest(deps: Deps, userId: string): Promise<StartVerdict> {
   const now = deps.clock.now();
-  const windowFrom = now - PUSH_LIMITS.windowMs;
-  // Typed parameters: PostgreSQL cannot infer a parameter's type from a CASE.
-  const at = (ms: number) => sql<number>`cast(${ms} as bigint)`;
-  const passed = sql<boolean>`push_state.window_start <= ${at(windowFrom)}`;
-  const taken = await deps.db
-    .insertInto('push_state')
-    .values({ user_id: userId, paused_until: 0, consecutive_refusals: 0, window_start: now, window_count: 1, last_fraud_at: null })
-    .onConflict((oc) =>
-      oc
-        .column('user_id')
-        .doUpdateSet({
-          window_start: sql<number>`case when ${passed} then ${at(now)} else push_state.window_start end`,
-          window_count: sql<number>`case when ${passed} then 1 else push_state.window_count + 1 end`,
-        })
-        .where('push_state.paused_until', '<=', now)
-        .where((eb) => eb.or([eb('push_state.window_start', '<=', windowFrom), eb('push_state.window_count', '<', PUSH_LIMITS.perWindow)])),
-    )
-    .returning('window_count')
-    .executeTakeFirst();
+  const taken = (await statements(deps.db).take({ userId, now, windowFrom: now - PUSH_LIMITS.windowMs })).rows[0];
   if (taken) return { ok: true };
   const row = await deps.db.selectFrom('push_state').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
   if (row.paused_until > now) return { ok: false, reason: 'paused', retryAfterMs: row.paused_until - now };
@@ -73,7 +82,7 @@ export async function recordRefusal(deps: Deps, userId: string): Promise<boolean
 
 /** An approval: the run of refusals ends (a row with no refusals counted is left unwritten). */
 export async function recordApproval(deps: Deps, userId: string): Promise<void> {
-  await deps.db.updateTable('push_state').set({ consecutive_refusals: 0 }).where('user_id', '=', userId).where('consecutive_refusals', '>', 0).execute();
+  await statements(deps.db).approval({ userId });
 }
 
 /** "This wasn't me": push pauses for the cooling period and the signal is kept for the policies. */
