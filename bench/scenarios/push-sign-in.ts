@@ -46,8 +46,9 @@ export const pushSignIn: Scenario = {
     const { vus, seconds, rounds } = ctx.options;
     const password = await ctx.passwordFixture();
     const es256 = ctx.es256();
-    // 5 requests per person per 15 minutes: accounts for about 60 push sign-ins a second over every round.
-    const count = Math.max(vus * 4, Math.ceil(((rounds + 1) * seconds * 60) / 5));
+    // 5 requests per person per 15 minutes: accounts for about 150 push sign-ins a second over every
+    // round (the warm-up included), and the anatomy's 20.
+    const count = Math.max(vus * 4, Math.ceil(((rounds + 1) * seconds * 150 + 20) / 5));
     const devices = await newDevices(ctx.gatehouse.issuer, count);
     const seeded = await ctx.gatehouse.child.call<PushFixture>('seed', { module: 'push-users', args: { keys: devices.map((d) => d.publicJwk), prefix: 'push', password: BENCH_PASSWORD, redirectUri: BENCH_REDIRECT_URI } });
     const phones = seeded.users.map((u, i) => {
