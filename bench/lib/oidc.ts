@@ -30,6 +30,8 @@ export interface PushPage {
   number: string;
   waitUrl: string;
   jar: CookieJar;
+  /** The anatomy's step marker, so the stream and the phone's requests are steps of their own. */
+  trace?: Trace;
 }
 
 export interface TokenSet {
@@ -146,7 +148,7 @@ export async function signIn(rp: RelyingParty, creds: Credentials, extra: Record
         const other = PUSH_SWITCH.exec(res.body)?.[1];
         if (number && wait) {
           pushed = true;
-          await creds.push({ number, waitUrl: new URL(wait.replace(/&amp;/g, '&'), url).href, jar });
+          await creds.push({ number, waitUrl: new URL(wait.replace(/&amp;/g, '&'), url).href, jar, trace });
         } else if (other) {
           // The challenge page offers push among other ways: pick it, as the person would.
           url = new URL(other.replace(/&amp;/g, '&'), url).href;

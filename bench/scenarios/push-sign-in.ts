@@ -15,10 +15,14 @@ import { SECOND_FACTOR_BUDGET_MS } from './totp-sign-in.ts';
  * sign-in posts the page's Continue form (in signIn).
  */
 export async function approveOnPhone(phone: Phone, page: PushPage): Promise<void> {
+  await page.trace?.('GET /interaction/:uid/push/wait (stream opens)');
   const stream = await EventStreamClient.open(page.waitUrl, page.jar.header());
   try {
+    await page.trace?.('phone: signed GET /challenges');
     const [challenge] = await phone.pending();
     if (!challenge) throw new Error('the phone found no pending request');
+    // The answer's step includes the stream's wake-up (its read and its `answered` event).
+    await page.trace?.('phone: signed POST /challenges/:id/answer (+ stream wakes)');
     await phone.approve(challenge.id, page.number);
     const e = await stream.next(10_000);
     if (e.event !== 'answered' || !e.data.includes('approved')) throw new Error(`the waiting page was told ${e.event} ${e.data}`);
@@ -42,8 +46,9 @@ export const pushSignIn: Scenario = {
     const { vus, seconds, rounds } = ctx.options;
     const password = await ctx.passwordFixture();
     const es256 = ctx.es256();
-    // 5 requests per person per 15 minutes: accounts for about 60 push sign-ins a second over every round.
-    const count = Math.max(vus * 4, Math.ceil(((rounds + 1) * seconds * 60) / 5));
+    // 5 requests per person per 15 minutes: accounts for about 150 push sign-ins a second over every
+    // round (the warm-up included), and the anatomy's 20.
+    const count = Math.max(vus * 4, Math.ceil(((rounds + 1) * seconds * 150 + 20) / 5));
     const devices = await newDevices(ctx.gatehouse.issuer, count);
     const seeded = await ctx.gatehouse.child.call<PushFixture>('seed', { module: 'push-users', args: { keys: devices.map((d) => d.publicJwk), prefix: 'push', password: BENCH_PASSWORD, redirectUri: BENCH_REDIRECT_URI } });
     const phones = seeded.users.map((u, i) => {
@@ -75,7 +80,7 @@ export const pushSignIn: Scenario = {
       ctx.log,
     );
     if (ctx.options.profile) {
-      ctx.report(`### One password + push sign-in, step by step (Gatehouse, 20 sequential sign-ins; the phone's requests and the stream are outside the steps)\n\n${await anatomy(ctx.gatehouse.child, 20, (trace) => withPush(trace))}`);
+      ctx.report(`### One password + push sign-in, step by step (Gatehouse, 20 sequential sign-ins; the stream and the phone's requests are steps of their own)\n\n${await anatomy(ctx.gatehouse.child, 20, (trace) => withPush(trace))}`);
     }
     const k = s['password + push'];
     const p = s['password only'];

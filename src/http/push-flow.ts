@@ -49,14 +49,15 @@ export async function pushRequestFor(
  */
 export function streamRequest(app: FastifyInstance, deps: HttpDeps, req: FastifyRequest, reply: Parameters<typeof openEventStream>[2], challengeId: string | undefined, extra?: { channel: string; ready: () => Promise<boolean> }) {
   const stream = openEventStream(app, req, reply);
-  const check = async () => {
+  /** `known`: the request's row as just read (the stream's first check), so it is not read twice. */
+  const check = async (known?: { row: Awaited<ReturnType<typeof findChallenge>> }) => {
     if (stream.closed) return;
     if (extra && (await extra.ready())) {
       stream.send('changed', { status: 'registered' });
       return stream.close();
     }
     if (!challengeId) return;
-    const row = await findChallenge(deps, challengeId);
+    const row = known ? known.row : await findChallenge(deps, challengeId);
     if (!row) return stream.close();
     if (row.status === 'approved' || row.status === 'denied' || row.status === 'reported') {
       stream.send('answered', { status: row.status });
@@ -70,13 +71,16 @@ export function streamRequest(app: FastifyInstance, deps: HttpDeps, req: Fastify
   const run = () => void check().catch(() => stream.close());
   if (challengeId) stream.onClose(deps.events.subscribe(challengeChannel(challengeId), run));
   if (extra) stream.onClose(deps.events.subscribe(extra.channel, run));
-  // The request's expiry is noticed without an event: one check just after it.
-  const row = challengeId ? findChallenge(deps, challengeId) : Promise.resolve(undefined);
-  void row.then((r) => {
-    if (!r || stream.closed) return;
-    const timer = setTimeout(run, Math.max(0, r.expires_at - deps.clock.now()) + 250);
-    stream.onClose(() => clearTimeout(timer));
-  });
-  run();
+  // The first check and the expiry timer share one read of the request (subscribed before it, so an
+  // answer in between still wakes the stream). The expiry is noticed without an event: one check just after it.
+  const first = async () => {
+    const row = challengeId ? await findChallenge(deps, challengeId) : undefined;
+    if (row && !stream.closed) {
+      const timer = setTimeout(run, Math.max(0, row.expires_at - deps.clock.now()) + 250);
+      stream.onClose(() => clearTimeout(timer));
+    }
+    await check({ row });
+  };
+  void first().catch(() => stream.close());
   return stream;
 }

@@ -1,5 +1,6 @@
 import type { Db } from './db.ts';
 import type { Clock } from '../clock.ts';
+import { param, perStore, precompile } from './precompiled.ts';
 
 /** Where an event happened: the request that caused it. */
 export interface AuditContext {
@@ -16,19 +17,33 @@ export interface AuditEvent extends AuditContext {
 
 /** Writes one audit event. Secrets never go in `details`. */
 export async function audit(db: Db, clock: Clock, e: AuditEvent): Promise<void> {
-  await db
-    .insertInto('audit_events')
-    .values({
-      at: clock.now(),
-      event: e.event,
-      user_id: e.userId ?? null,
-      client_id: e.clientId ?? null,
-      ip: e.ip ?? null,
-      user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
-      details: e.details ? JSON.stringify(e.details) : null,
-    })
-    .execute();
+  await insertEvent(db)({
+    at: clock.now(),
+    event: e.event,
+    user_id: e.userId ?? null,
+    client_id: e.clientId ?? null,
+    ip: e.ip ?? null,
+    user_agent: e.userAgent ? e.userAgent.slice(0, 512) : null,
+    details: e.details ? JSON.stringify(e.details) : null,
+  });
 }
+
+type EventRow = { at: number; event: string; user_id: string | null; client_id: string | null; ip: string | null; user_agent: string | null; details: string | null };
+
+/** Several events per sign-in: the insert is built and compiled once per store (precompiled.ts). */
+const insertEvent = perStore((db: Db) =>
+  precompile<unknown, EventRow>(db, () =>
+    db.insertInto('audit_events').values({
+      at: param<number>('at'),
+      event: param<string>('event'),
+      user_id: param<string | null>('user_id'),
+      client_id: param<string | null>('client_id'),
+      ip: param<string | null>('ip'),
+      user_agent: param<string | null>('user_agent'),
+      details: param<string | null>('details'),
+    }),
+  ),
+);
 
 /** A person's latest audit events, newest first; only the `events` named, when given. */
 export async function recentEventsForUser(db: Db, userId: string, limit = 20, events?: readonly string[]) {

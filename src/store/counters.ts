@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from './db.ts';
 import type { Clock } from '../clock.ts';
+import { param, perStore, precompile } from './precompiled.ts';
 
 /**
  * Atomic fixed-window counters. One statement increments and returns the new value, so 200
@@ -8,19 +9,26 @@ import type { Clock } from '../clock.ts';
  */
 export async function incrementCounter(db: Db, clock: Clock, key: string, windowMs: number): Promise<number> {
   const now = clock.now();
-  const row = await db
-    .insertInto('counters')
-    .values({ key, count: 1, expires_at: now + windowMs })
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet({
-        count: sql<number>`case when counters.expires_at <= ${now} then 1 else counters.count + 1 end`,
-        expires_at: sql<number>`case when counters.expires_at <= ${now} then ${now + windowMs} else counters.expires_at end`,
-      }),
-    )
-    .returning('count')
-    .executeTakeFirstOrThrow();
+  const row = (await increment(db)({ key, now, until: now + windowMs })).rows[0];
+  if (!row) throw new Error('counter not returned');
   return Number(row.count);
 }
+
+/** Built and compiled once per store: it runs on every signed push request (its jti) and every limit. */
+const increment = perStore((db: Db) =>
+  precompile<{ count: number }, { key: string; now: number; until: number }>(db, () =>
+    db
+      .insertInto('counters')
+      .values({ key: param<string>('key'), count: 1, expires_at: param<number>('until') })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          count: sql<number>`case when counters.expires_at <= ${param<number>('now')} then 1 else counters.count + 1 end`,
+          expires_at: sql<number>`case when counters.expires_at <= ${param<number>('now')} then ${param<number>('until')} else counters.expires_at end`,
+        }),
+      )
+      .returning('count'),
+  ),
+);
 
 export async function readCounter(db: Db, clock: Clock, key: string): Promise<number> {
   const row = await db.selectFrom('counters').select(['count', 'expires_at']).where('key', '=', key).executeTakeFirst();

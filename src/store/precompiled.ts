@@ -26,3 +26,19 @@ export function precompile<R, P extends Record<string, unknown>>(db: Db, build: 
     return db.executeQuery<R>({ ...compiled, parameters });
   };
 }
+
+/**
+ * A set of precompiled statements made once per store (a `Db`; a transaction is a store of its own),
+ * for modules whose statements run on every sign-in.
+ */
+export function perStore<T>(make: (db: Db) => T): (db: Db) => T {
+  const made = new WeakMap<Db, T>();
+  return (db) => {
+    let s = made.get(db);
+    if (!s) {
+      s = make(db);
+      made.set(db, s);
+    }
+    return s;
+  };
+}

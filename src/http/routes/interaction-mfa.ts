@@ -164,7 +164,11 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
     }
 
     // Proven (by any method): a push request of this sign-in still waiting has nothing left to approve.
-    if (methods.some((m) => m.type === 'push')) await cancelPending(deps, user.id, signInRef(d.uid));
+    // Proven by this sign-in's own approval, none is waiting: while its request was pending or approved,
+    // every drawing of the page showed that request again instead of starting another, and the approval
+    // was just consumed — the UPDATE would match nothing, so it is not sent.
+    const byOwnApproval = choice === 'push' && code === undefined && (state as PushChallengeState).flowRef === signInRef(d.uid);
+    if (!byOwnApproval && methods.some((m) => m.type === 'push')) await cancelPending(deps, user.id, signInRef(d.uid));
     let proven = s.prove(flow, { source: 'second_factor', amr: result.amr, methodId: result.method?.id });
     // "Remember this device" skips sign-in prompts, never a step-up: not offered there.
     if (field(req, 'remember') === '1' && !e.requirement.stepUp && e.requirement.rememberDeviceDays !== 0 && choice !== 'recovery') {

@@ -36,13 +36,14 @@ export async function answerChallenge(ctx: CeremonyContext, challengeId: string,
   if (!iatFresh(deps, payload.iat)) throw refused();
   const decision = payload.decision;
   if (decision !== 'approve' && decision !== 'deny' && decision !== 'fraud') throw refused();
-  const user = await findUserById(deps.db, row.user_id);
-  if (!user) throw refused();
-  const base = { ...where, userId: user.id };
+  // The person is the device's (isTarget): its row exists only while theirs does (ON DELETE CASCADE),
+  // so their row is read only where it is used — the fraud report's email.
+  const userId = row.user_id;
+  const base = { ...where, userId };
 
   if (decision === 'approve') {
     if (payload.number !== row.number) {
-      await failNumber(ctx, row.id, user.id, device, base, payload.number === undefined ? 'missing' : 'wrong');
+      await failNumber(ctx, row.id, userId, device, base, payload.number === undefined ? 'missing' : 'wrong');
       throw refused();
     }
     const amr = ['swk'];
@@ -51,18 +52,20 @@ export async function answerChallenge(ctx: CeremonyContext, challengeId: string,
       amr.push('user');
     }
     if (!(await settleChallenge(deps, row.id, 'approved', device.id, amr))) throw refused();
-    await recordApproval(deps, user.id);
+    await recordApproval(deps, userId);
     await touchMethod(deps.db, deps.clock, device.id);
     await audit(deps.db, deps.clock, { ...base, event: 'push.approved', details: { challengeId: row.id, methodId: device.id, amr } });
     return 'approved';
   }
+  const user = decision === 'fraud' ? await findUserById(deps.db, userId) : undefined;
+  if (decision === 'fraud' && !user) throw refused();
   if (!(await settleChallenge(deps, row.id, decision === 'deny' ? 'denied' : 'reported', device.id, null))) throw refused();
-  if (decision === 'fraud') {
+  if (user) {
     await reportFraud(deps, user, row.id, device, base);
     return 'reported';
   }
   await audit(deps.db, deps.clock, { ...base, event: 'push.denied', details: { challengeId: row.id, methodId: device.id } });
-  if (row.kind === 'sign_in' && (await recordRefusal(deps, user.id))) await audit(deps.db, deps.clock, { ...base, event: 'push.paused', details: { after: 'refusals' } });
+  if (row.kind === 'sign_in' && (await recordRefusal(deps, userId))) await audit(deps.db, deps.clock, { ...base, event: 'push.paused', details: { after: 'refusals' } });
   return 'denied';
 }
 

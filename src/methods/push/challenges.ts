@@ -8,8 +8,70 @@ import type { MethodRecord } from '../records.ts';
 import { recordRefusal, takeRequest } from './limits.ts';
 import { challengeChannel, userChannel } from './channels.ts';
 import { deliver } from './delivery.ts';
+import { param, perStore, precompile } from '../../store/precompiled.ts';
 
 type Row = Selectable<PushChallengesTable>;
+
+/** The statements a push sign-in runs every time, built and compiled once per store (src/store/precompiled.ts). */
+const statements = perStore((db: Deps['db']) => ({
+  byId: precompile<Row, { id: string }>(db, () => db.selectFrom('push_challenges').selectAll().where('id', '=', param<string>('id'))),
+  atStart: precompile<Row, { userId: string; flowRef: string }>(db, () =>
+    db
+      .selectFrom('push_challenges')
+      .selectAll()
+      .where('user_id', '=', param<string>('userId'))
+      .where((eb) => eb.or([eb('status', '=', 'pending'), eb('flow_ref', '=', param<string>('flowRef'))]))
+      .orderBy('created_at', 'desc'),
+  ),
+  insert: precompile<unknown, Row>(db, () =>
+    db.insertInto('push_challenges').values({
+      id: param('id'),
+      user_id: param('user_id'),
+      kind: param('kind'),
+      target_method_ids: param('target_method_ids'),
+      flow_ref: param('flow_ref'),
+      number: param('number'),
+      display: param('display'),
+      uv_challenge: param('uv_challenge'),
+      status: param('status'),
+      answered_method_id: param('answered_method_id'),
+      amr: param('amr'),
+      created_at: param('created_at'),
+      expires_at: param('expires_at'),
+      answered_at: param('answered_at'),
+    }),
+  ),
+  pendingFor: precompile<Row, { userId: string; now: number }>(db, () =>
+    db.selectFrom('push_challenges').selectAll().where('user_id', '=', param<string>('userId')).where('status', '=', 'pending').where('expires_at', '>', param<number>('now')),
+  ),
+  consume: precompile<Pick<Row, 'amr' | 'answered_method_id'>, { id: string; userId: string; flowRef: string }>(db, () =>
+    db
+      .updateTable('push_challenges')
+      .set({ status: 'consumed' })
+      .where('id', '=', param<string>('id'))
+      .where('user_id', '=', param<string>('userId'))
+      .where('flow_ref', '=', param<string>('flowRef'))
+      .where('status', '=', 'approved')
+      .returning(['amr', 'answered_method_id']),
+  ),
+  cancelPending: precompile<Pick<Row, 'id'>, { userId: string; flowRef: string; now: number }>(db, () =>
+    db
+      .updateTable('push_challenges')
+      .set({ status: 'expired', answered_at: param<number>('now') })
+      .where('user_id', '=', param<string>('userId'))
+      .where('flow_ref', '=', param<string>('flowRef'))
+      .where('status', '=', 'pending')
+      .returning('id'),
+  ),
+  settle: precompile<unknown, { id: string; status: string; methodId: string; amr: string | null; now: number }>(db, () =>
+    db
+      .updateTable('push_challenges')
+      .set({ status: param('status'), answered_method_id: param<string>('methodId'), amr: param<string | null>('amr'), answered_at: param<number>('now') })
+      .where('id', '=', param<string>('id'))
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', param<number>('now')),
+  ),
+}));
 
 /** What the device shows about a request (docs/authenticator-api.md, "Challenge"). */
 export interface ChallengeContext {
@@ -55,8 +117,7 @@ const started = (r: Row): StartedChallenge => ({ id: r.id, number: r.number, sta
  * Requests of the person that ran out unanswered become `expired`; a sign-in's time-out counts
  * towards the pause like a denial (someone was sent a request nobody answered).
  */
-export async function expireStale(deps: Deps, userId: string, where: AuditContext = {}): Promise<void> {
-  const now = deps.clock.now();
+export async function expireStale(deps: Deps, userId: string, where: AuditContext = {}, now = deps.clock.now()): Promise<void> {
   const rows = await deps.db.updateTable('push_challenges').set({ status: 'expired', answered_at: now }).where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '<=', now).returning(['id', 'kind']).execute();
   for (const r of rows) {
     await deps.events.publish(challengeChannel(r.id), { status: 'expired' }).catch(() => {});
@@ -72,9 +133,17 @@ export async function challengeForFlow(deps: Deps, userId: string, flowRef: stri
   return deps.db.selectFrom('push_challenges').selectAll().where('user_id', '=', userId).where('flow_ref', '=', flowRef).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
 }
 
+/**
+ * What starting a request needs to know, in one read: the person's pending requests (at most one, by
+ * the unique index; expired ones included) and the requests of this flow, newest first.
+ */
+async function requestsAtStart(deps: Deps, userId: string, flowRef: string): Promise<Row[]> {
+  return (await statements(deps.db).atStart({ userId, flowRef })).rows;
+}
+
 export async function findChallenge(deps: Deps, id: unknown): Promise<Row | undefined> {
   if (typeof id !== 'string' || !/^[\w-]{1,64}$/.test(id)) return undefined;
-  return deps.db.selectFrom('push_challenges').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await statements(deps.db).byId({ id })).rows[0];
 }
 
 /**
@@ -82,12 +151,16 @@ export async function findChallenge(deps: Deps, id: unknown): Promise<Row | unde
  * request back, any other flow `busy`), a budget per window, and the pause. The number stays here.
  */
 export async function startPushChallenge(deps: Deps, user: User, req: StartRequest, devices: MethodRecord[], where: AuditContext): Promise<StartOutcome> {
-  await expireStale(deps, user.id, where);
   const now = deps.clock.now();
-  const mine = await challengeForFlow(deps, user.id, req.flowRef);
+  // One read instead of three (expire, this flow's latest, the person's pending one): the conditional
+  // UPDATE that expires stale requests runs only when one was seen, and the rows read are judged as
+  // they stand after it (a pending row past its expiry counts as expired).
+  const rows = await requestsAtStart(deps, user.id, req.flowRef);
+  if (rows.some((r) => r.status === 'pending' && r.expires_at <= now)) await expireStale(deps, user.id, where, now);
+  const mine = rows.find((r) => r.flow_ref === req.flowRef);
   // An approval not yet used by its browser is shown again, not replaced by a new request.
   if (mine && ((mine.status === 'pending' && mine.expires_at > now) || mine.status === 'approved')) return { ok: true, challenge: started(mine), reused: true };
-  const pending = await deps.db.selectFrom('push_challenges').select('id').where('user_id', '=', user.id).where('status', '=', 'pending').executeTakeFirst();
+  const pending = rows.some((r) => r.status === 'pending' && r.expires_at > now);
   if (pending) {
     await audit(deps.db, deps.clock, { ...where, event: 'push.busy', userId: user.id });
     return { ok: false, reason: 'busy' };
@@ -114,7 +187,7 @@ export async function startPushChallenge(deps: Deps, user: User, req: StartReque
     answered_at: null,
   };
   try {
-    await deps.db.insertInto('push_challenges').values(row).execute();
+    await statements(deps.db).insert(row);
   } catch {
     // The unique "one pending per person" index: another request (perhaps on another instance) won.
     const again = await challengeForFlow(deps, user.id, req.flowRef);
@@ -140,7 +213,7 @@ export function isTarget(row: Pick<Row, 'target_method_ids' | 'user_id'>, device
 
 /** The requests waiting for a device now (at most one: one pending per person). */
 export async function pendingForDevice(deps: Deps, device: MethodRecord): Promise<Row[]> {
-  const rows = await deps.db.selectFrom('push_challenges').selectAll().where('user_id', '=', device.userId).where('status', '=', 'pending').where('expires_at', '>', deps.clock.now()).execute();
+  const { rows } = await statements(deps.db).pendingFor({ userId: device.userId, now: deps.clock.now() });
   return rows.filter((r) => isTarget(r, device));
 }
 
@@ -167,22 +240,14 @@ export function challengeJson(r: Row) {
  */
 export async function consumeApproval(deps: Deps, q: { id: unknown; userId: string; flowRef: string }): Promise<{ amr: string[]; methodId: string } | undefined> {
   if (typeof q.id !== 'string') return undefined;
-  const r = await deps.db
-    .updateTable('push_challenges')
-    .set({ status: 'consumed' })
-    .where('id', '=', q.id)
-    .where('user_id', '=', q.userId)
-    .where('flow_ref', '=', q.flowRef)
-    .where('status', '=', 'approved')
-    .returning(['amr', 'answered_method_id'])
-    .executeTakeFirst();
+  const r = (await statements(deps.db).consume({ id: q.id, userId: q.userId, flowRef: q.flowRef })).rows[0];
   if (!r?.answered_method_id) return undefined;
   return { amr: JSON.parse(r.amr ?? '["swk"]') as string[], methodId: r.answered_method_id };
 }
 
 /** Ends a flow's pending request (the person chose another way, or the wizard went back). */
 export async function cancelPending(deps: Deps, userId: string, flowRef: string): Promise<void> {
-  const rows = await deps.db.updateTable('push_challenges').set({ status: 'expired', answered_at: deps.clock.now() }).where('user_id', '=', userId).where('flow_ref', '=', flowRef).where('status', '=', 'pending').returning('id').execute();
+  const { rows } = await statements(deps.db).cancelPending({ userId, flowRef, now: deps.clock.now() });
   for (const r of rows) await deps.events.publish(challengeChannel(r.id), { status: 'expired' }).catch(() => {});
 }
 
@@ -192,14 +257,8 @@ export async function cancelPending(deps: Deps, userId: string, flowRef: string)
  */
 export async function settleChallenge(deps: Deps, id: string, status: 'approved' | 'denied' | 'reported' | 'failed', methodId: string, amr: string[] | null): Promise<boolean> {
   const now = deps.clock.now();
-  const r = await deps.db
-    .updateTable('push_challenges')
-    .set({ status, answered_method_id: methodId, amr: amr ? JSON.stringify(amr) : null, answered_at: now })
-    .where('id', '=', id)
-    .where('status', '=', 'pending')
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) return false;
+  const r = await statements(deps.db).settle({ id, status, methodId, amr: amr ? JSON.stringify(amr) : null, now });
+  if (Number(r.numAffectedRows ?? 0) !== 1) return false;
   await deps.events.publish(challengeChannel(id), { status }).catch(() => {});
   return true;
 }

@@ -1,7 +1,13 @@
 import type { JWK } from 'jose';
+import type { Selectable } from 'kysely';
 import type { Db } from '../../store/db.ts';
+import type { MfaMethodsTable } from '../../store/schema.ts';
 import type { MethodRecord } from '../records.ts';
 import { toMethodRecord } from '../records.ts';
+import { param, perStore, precompile } from '../../store/precompiled.ts';
+
+/** Read on every signed request and answer: compiled once per store. */
+const byId = perStore((db: Db) => precompile<Selectable<MfaMethodsTable>, { id: string }>(db, () => db.selectFrom('mfa_methods').selectAll().where('id', '=', param<string>('id')).where('type', '=', 'push')));
 
 /** What a push device keeps in `data` (public): its key, and the screen-lock credential when it made one. */
 export interface DeviceData {
@@ -28,7 +34,7 @@ export function parsePublicKey(v: unknown): JWK | undefined {
  */
 export async function findDevice(db: Db, kid: unknown): Promise<MethodRecord | undefined> {
   if (typeof kid !== 'string' || !/^[\w-]{1,64}$/.test(kid)) return undefined;
-  const row = await db.selectFrom('mfa_methods').selectAll().where('id', '=', kid).where('type', '=', 'push').executeTakeFirst();
+  const row = (await byId(db)({ id: kid })).rows[0];
   const m = row ? toMethodRecord(row) : undefined;
   return m && deviceData(m).publicKey ? m : undefined;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Deps } from '../../context.ts';
+import { param, perStore, precompile } from '../../store/precompiled.ts';
 
 /** Push-bombing limits (SECURITY.md "Push approvals"); all counted in the store, per person. */
 export const PUSH_LIMITS = {
@@ -14,28 +15,46 @@ export const PUSH_LIMITS = {
 
 export type StartVerdict = { ok: true } | { ok: false; reason: 'paused' | 'throttled'; retryAfterMs: number };
 
+/** Run on every push sign-in: built and compiled once per store (src/store/precompiled.ts). */
+const statements = perStore((db: Deps['db']) => ({
+  take: precompile<{ window_count: number }, { userId: string; now: number; windowFrom: number }>(db, () => {
+    // Typed parameters: PostgreSQL cannot infer a parameter's type from a CASE.
+    const at = (name: string) => sql<number>`cast(${param<number>(name)} as bigint)`;
+    const passed = sql<boolean>`push_state.window_start <= ${at('windowFrom')}`;
+    return db
+      .insertInto('push_state')
+      .values({ user_id: param<string>('userId'), paused_until: 0, consecutive_refusals: 0, window_start: param<number>('now'), window_count: 1, last_fraud_at: null })
+      .onConflict((oc) =>
+        oc
+          .column('user_id')
+          .doUpdateSet({
+            window_start: sql<number>`case when ${passed} then ${at('now')} else push_state.window_start end`,
+            window_count: sql<number>`case when ${passed} then 1 else push_state.window_count + 1 end`,
+          })
+          .where('push_state.paused_until', '<=', param<number>('now'))
+          .where((eb) => eb.or([eb('push_state.window_start', '<=', param<number>('windowFrom')), eb('push_state.window_count', '<', PUSH_LIMITS.perWindow)])),
+      )
+      .returning('window_count');
+  }),
+  approval: precompile<unknown, { userId: string }>(db, () =>
+    db.updateTable('push_state').set({ consecutive_refusals: 0 }).where('user_id', '=', param<string>('userId')).where('consecutive_refusals', '>', 0),
+  ),
+}));
+
 async function ensureRow(deps: Deps, userId: string) {
   await deps.db.insertInto('push_state').values({ user_id: userId, paused_until: 0, consecutive_refusals: 0, window_start: 0, window_count: 0, last_fraud_at: null }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
 }
 
 /**
- * Takes one request from the person's budget, in one conditional UPDATE (two instances cannot both
- * take the last one): refused while push is paused or when the window's budget is spent.
+ * Takes one request from the person's budget, in one statement (two instances cannot both take the
+ * last one): an upsert that creates the person's row with this request counted, or — unless push is
+ * paused or the window's budget is spent — starts a window that has passed again with this request,
+ * or counts it in the current one. Refused, the row is read to say how long to wait.
  */
 export async function takeRequest(deps: Deps, userId: string): Promise<StartVerdict> {
   const now = deps.clock.now();
-  const windowFrom = now - PUSH_LIMITS.windowMs;
-  await ensureRow(deps, userId);
-  // A window that has passed starts again (harmless when two instances both do it).
-  await deps.db.updateTable('push_state').set({ window_start: now, window_count: 0 }).where('user_id', '=', userId).where('window_start', '<=', windowFrom).execute();
-  const taken = await deps.db
-    .updateTable('push_state')
-    .set({ window_count: sql<number>`window_count + 1` })
-    .where('user_id', '=', userId)
-    .where('paused_until', '<=', now)
-    .where('window_count', '<', PUSH_LIMITS.perWindow)
-    .executeTakeFirst();
-  if (Number(taken.numUpdatedRows) === 1) return { ok: true };
+  const taken = (await statements(deps.db).take({ userId, now, windowFrom: now - PUSH_LIMITS.windowMs })).rows[0];
+  if (taken) return { ok: true };
   const row = await deps.db.selectFrom('push_state').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
   if (row.paused_until > now) return { ok: false, reason: 'paused', retryAfterMs: row.paused_until - now };
   return { ok: false, reason: 'throttled', retryAfterMs: Math.max(0, row.window_start + PUSH_LIMITS.windowMs - now) };
@@ -61,9 +80,9 @@ export async function recordRefusal(deps: Deps, userId: string): Promise<boolean
   return true;
 }
 
-/** An approval: the run of refusals ends. */
+/** An approval: the run of refusals ends (a row with no refusals counted is left unwritten). */
 export async function recordApproval(deps: Deps, userId: string): Promise<void> {
-  await deps.db.updateTable('push_state').set({ consecutive_refusals: 0 }).where('user_id', '=', userId).execute();
+  await statements(deps.db).approval({ userId });
 }
 
 /** "This wasn't me": push pauses for the cooling period and the signal is kept for the policies. */

@@ -1,4 +1,4 @@
-import { compactVerify, decodeProtectedHeader, importJWK } from 'jose';
+import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { Deps } from '../../context.ts';
 import type { MethodRecord } from '../records.ts';
 import { PushError } from './errors.ts';
@@ -12,6 +12,28 @@ export const IAT_WINDOW_MS = 60_000;
 export interface SignedJws {
   device: MethodRecord;
   payload: Record<string, unknown>;
+}
+
+/**
+ * Public keys already imported, by their JWK (as stored): importing one (WebCrypto, a round trip
+ * through the thread pool) cost as much as the signature's verification. Only the import is kept —
+ * the device and its key are read from the store on every request, so a removed device is unknown at
+ * once, and a key is looked up by the stored JWK itself, never by the device id. Bounded: the oldest go.
+ */
+const importedKeys = new Map<string, Promise<Awaited<ReturnType<typeof importJWK>>>>();
+const IMPORTED_KEYS_MAX = 1024;
+
+function publicKeyOf(jwk: JWK): Promise<Awaited<ReturnType<typeof importJWK>>> {
+  const id = JSON.stringify(jwk);
+  let key = importedKeys.get(id);
+  if (!key) {
+    key = importJWK(jwk, 'ES256');
+    // A key that failed to import is not kept (the request is refused as before).
+    key.catch(() => importedKeys.delete(id));
+    importedKeys.set(id, key);
+    if (importedKeys.size > IMPORTED_KEYS_MAX) importedKeys.delete(importedKeys.keys().next().value!);
+  }
+  return key;
 }
 
 /**
@@ -31,7 +53,7 @@ export async function verifyDeviceJws(deps: Deps, jws: unknown, typ: string): Pr
   const device = await findDevice(deps.db, header.kid);
   if (!device) return undefined;
   try {
-    const key = await importJWK(deviceData(device).publicKey!, 'ES256');
+    const key = await publicKeyOf(deviceData(device).publicKey!);
     const { payload } = await compactVerify(jws, key, { algorithms: ['ES256'] });
     const claims = JSON.parse(new TextDecoder().decode(payload)) as unknown;
     if (!claims || typeof claims !== 'object' || Array.isArray(claims)) return undefined;
