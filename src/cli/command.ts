@@ -69,7 +69,8 @@ const GLOBAL_OPTIONS = {
  */
 export function parseCommandArgs(cmd: AnyCommand, args: string[]): { values: Record<string, unknown>; json: boolean; help: boolean } {
   try {
-    const { values, positionals } = parseArgs({ args, options: { ...cmd.options, ...GLOBAL_OPTIONS }, strict: true, allowPositionals: cmd.positional !== undefined });
+    const options = { ...cmd.options, ...GLOBAL_OPTIONS };
+    const { values, positionals } = parseArgs({ args: dashValuesJoined(args, options), options, strict: true, allowPositionals: cmd.positional !== undefined });
     const { json, help, ...rest } = values as Record<string, unknown>;
     if (cmd.positional && positionals.length > 0) {
       if (positionals.length > 1) throw new CliError('usage', `unexpected argument "${positionals[1]}"`, cmd);
@@ -105,4 +106,24 @@ function describeParseError(err: unknown): string {
 export function need<T>(value: T | undefined, flag: string): T {
   if (value === undefined || value === '') throw new CliError('usage', `missing required option ${flag}`);
   return value;
+}
+
+/**
+ * `--challenge -x1Y…` → `--challenge=-x1Y…`: identifiers are base64url and may begin with `-`, which
+ * parseArgs would read as an option. A string option takes the next word when that word is not one of
+ * the command's own options.
+ */
+export function dashValuesJoined(args: readonly string[], options: Options): string[] {
+  const isOption = (word: string) => word.startsWith('--') && word.slice(2).split('=')[0]! in options;
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!;
+    const next = args[i + 1];
+    const name = word.startsWith('--') && !word.includes('=') ? word.slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && !isOption(next)) {
+      out.push(`${word}=${next}`);
+      i++;
+    } else out.push(word);
+  }
+  return out;
 }
