@@ -29,6 +29,11 @@ export interface CeremonyContext {
   origin: string;
   /** WebAuthn RP ID: the issuer's host name. */
   rpId: string;
+  /**
+   * Mails the person about a change a method made on its own (a push device's "This wasn't me"): the
+   * flows' notices, handed in by the layer that builds the context (src/http/ceremony-context.ts).
+   */
+  notifyFraud(user: User, device: { name: string }): Promise<void>;
 }
 
 export interface EnrollmentStart {

@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { ceremonyContext } from '../../src/http/ceremony-context.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { linkIn } from '../helpers/smtp.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
@@ -35,7 +36,7 @@ before(async () => {
   t = await startTestGatehouse({}, { clock });
   const a = await t.createApp({ name: 'Payroll', redirectUris: [cb], policy: 'required' });
   app = await relyingParty(t.issuer, a.clientId, a.clientSecret);
-  ctx = { deps: t.gh.deps, origin: t.issuer, rpId: new URL(t.issuer).hostname };
+  ctx = ceremonyContext(t.gh.deps);
 });
 after(async () => {
   await t.close();

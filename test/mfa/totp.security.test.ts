@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { ceremonyContext } from '../../src/http/ceremony-context.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, enrollTotp, finish, passwordStep, submitCode, totpCode, wrongCode } from '../helpers/mfa.ts';
@@ -98,7 +99,7 @@ test('the store itself lets one of 10 parallel verifications of one code win', a
   const user = (await findUserById(t.gh.deps.db, userId))!;
   const methods = await listActiveMethods(t.gh.deps.db, userId);
   const code = totpCode(secret, clock.now());
-  const ctx = { deps: t.gh.deps, origin: t.issuer, rpId: new URL(t.issuer).hostname };
+  const ctx = ceremonyContext(t.gh.deps);
   const results = await Promise.all(Array.from({ length: 10 }, () => totpMethod.verify(ctx, user, methods, code, {})));
   assert.equal(results.filter((r) => r.ok).length, 1);
   assert.ok(results.filter((r) => !r.ok).every((r) => !r.ok && r.reason === 'replayed'));

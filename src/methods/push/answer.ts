@@ -61,7 +61,7 @@ export async function answerChallenge(ctx: CeremonyContext, challengeId: string,
   if (decision === 'fraud' && !user) throw refused();
   if (!(await settleChallenge(deps, row.id, decision === 'deny' ? 'denied' : 'reported', device.id, null))) throw refused();
   if (user) {
-    await reportFraud(deps, user, row.id, device, base);
+    await reportFraud(ctx, user, row.id, device, base);
     return 'reported';
   }
   await audit(deps.db, deps.clock, { ...base, event: 'push.denied', details: { challengeId: row.id, methodId: device.id } });
