@@ -15,7 +15,8 @@ import { deviceCookieName } from '../security/remembered-devices.ts';
 import { signInRequirementFor } from '../policy/requirement-for.ts';
 import { clientAddress } from '../security/client-address.ts';
 import { presentedDevice } from '../security/device-cookie.ts';
-import { isKnownDevice, noteDevice } from '../store/known-devices.ts';
+import { noteDevice } from '../store/known-devices.ts';
+import { browserKnown } from './browser-risk.ts';
 import { issueDeviceCookie } from '../security/device-cookie.ts';
 import { noticeNewDevice } from '../flows/new-device-notice.ts';
 import { describeUserAgent } from './user-agent-label.ts';
@@ -164,7 +165,7 @@ export function interactionSupport(deps: HttpDeps) {
         methodTypes: methods.map((m) => m.type),
         deviceToken: (req.cookies as Record<string, string | undefined>)[deviceCookieName(deps, user.id)],
         ip: clientAddress(req.ip, undefined, []),
-        deviceKnown: () => isKnownDevice(db, user.id, presentedDevice(deps, user.id, req.cookies as Record<string, string | undefined>), user.sessions_valid_after),
+        deviceKnown: browserKnown(deps, user, req),
         request: { acrs: requestedAcrs(d.params), reauthenticate: !!data.reauthenticate, unknownEssentialAcr: unknownEssentialAcr(d.params) },
       });
       const evidence = { proofs: data.proofs ?? [], hadMethods: !!data.hadMethods };

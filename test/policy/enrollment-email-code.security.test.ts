@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 import { verifiedCompany } from '../helpers/company.ts';
-import { UserAgent } from '../helpers/user-agent.ts';
+import { UserAgent, findForm } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, parseManualKey, parseRecoveryCodes, passwordStep, submitCode, totpCode, finish } from '../helpers/mfa.ts';
 import { EMAIL_CODE_ATTEMPTS } from '../../src/flows/enrollment-email-code.ts';
@@ -178,4 +178,35 @@ test('Account settings: a first method added there from a new browser needs the 
   await ua.submit('/enroll/confirm', { code: totpCode(secret, clock.now()) });
   await ua.submit('/enroll/recovery', { stored: '1' });
   assert.equal(await activeMethods(id), 1);
+});
+
+// Found by the break-in walk: the tries were counted in the wizard's state, read at the start of a
+// request and written back at its end, so wrong codes sent together each read "0 tries" (PostgreSQL;
+// SQLite's synchronous driver runs them one after another). SECURITY.md: counters are atomic.
+test('wrong email codes sent in parallel are each counted: after more than five, even the right code is refused', async () => {
+  const email = 'parallel@example.com';
+  const { id } = await t.createUser(email, PASSWORD);
+  const thief = new UserAgent();
+  const { page } = await passwordStep(thief, payroll, CB, email, PASSWORD);
+  assert.match(page.url, /\/enroll$/);
+  await thief.submit('/enroll/start');
+  await thief.submit('/enroll/choose', { method: 'totp' });
+  assert.match(thief.lastBody, /Check your email/);
+  const mail = await t.smtp.waitFor((m) => m.to.includes(email) && /turn on two-step verification/.test(m.subject));
+  const right = codeIn(mail)!;
+
+  // The thief does not know the code: 20 different wrong guesses, all at once.
+  const form = findForm(thief.lastBody, '/enroll/email');
+  const action = new URL(form.action, thief.lastUrl).href;
+  const guesses = Array.from({ length: 20 }, (_, i) => String((Number(right) + 1 + i) % 1_000_000).padStart(6, '0'));
+  const answers = await Promise.all(guesses.map((code) => thief.fetch(action, { method: 'POST', form: { ...form.hidden, code } })));
+  for (const r of answers) assert.notEqual(r.status, 500);
+
+  const failed = await t.gh.deps.db.selectFrom('audit_events').select('id').where('user_id', '=', id).where('event', '=', 'mfa.enrollment.email_code_failed').execute();
+  assert.ok(failed.length <= EMAIL_CODE_ATTEMPTS, `${failed.length} guesses were checked against one code, at most ${EMAIL_CODE_ATTEMPTS} may be`);
+
+  // 20 wrong tries > 5: the code must be spent.
+  const late = await thief.go(action, { method: 'POST', form: { ...form.hidden, code: right } });
+  assert.doesNotMatch(late.body, /data-testid="totp-secret"/, `more than ${EMAIL_CODE_ATTEMPTS} guesses were allowed against one code: the TOTP secret is handed out`);
+  assert.equal(late.status, 400);
 });

@@ -8,7 +8,7 @@ import { confirmPage } from '../pages/confirm.ts';
 import { recoveryCodesPage } from '../pages/wizard.ts';
 import type { FieldError } from '../pages/layout.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
-import { registerWizard, type WizardHost } from './wizard.ts';
+import { registerAccountWizard } from './account-wizard.ts';
 import { audit } from '../../store/audit.ts';
 import { waitText } from '../../i18n/duration.ts';
 import { deleteLoginFlow, loadLoginFlow, saveLoginFlow } from '../../store/login-flows.ts';
@@ -18,8 +18,7 @@ import { regenerateRecoveryCodes, remainingRecoveryCodes } from '../../methods/r
 import { verifySecondFactor, type FactorChoice } from '../../flows/second-factor.ts';
 import { checkPassword } from '../../flows/password-login.ts';
 import { forgetDevice, listRememberedDevices } from '../../security/remembered-devices.ts';
-import { hasFreshProof, recordEnrollment, recordProof, FRESH_PROOF_MS } from '../../flows/fresh-proof.ts';
-import { SECOND_FACTOR_AMR } from '../../gate/evidence.ts';
+import { hasFreshProof, recordProof, FRESH_PROOF_MS } from '../../flows/fresh-proof.ts';
 import { resetSecondFactors } from '../../flows/reset-2fa.ts';
 import { signedInApps } from '../../flows/sign-out.ts';
 import { removeOwnMethod } from '../../flows/remove-method.ts';
@@ -28,10 +27,6 @@ import { notify } from '../../flows/notify.ts';
 import { removalBlocked, secondFactorRequiredFor } from '../../policy/required-for.ts';
 import type { WizardState } from '../../flows/enrollment.ts';
 import { ACCOUNT_CLIENT_ID } from '../../policy/requirement-for.ts';
-import { emailCodeNeeded } from '../../policy/first-enrollment.ts';
-import { isKnownDevice } from '../../store/known-devices.ts';
-import { clientAddress } from '../../security/client-address.ts';
-import { presentedDevice } from '../../security/device-cookie.ts';
 
 const SETTINGS = '/account/security';
 const ENROLL_PATH = '/account/security/enroll';
@@ -373,50 +368,5 @@ export function registerAccountSecurityRoutes(app: FastifyInstance, deps: HttpDe
     return reply.type('text/html').send(resetDonePage({ t, apps: reset.apps, required: await secondFactorRequiredFor(deps, s.user), wizardHref: ENROLL_PATH }));
   });
 
-  registerWizard(app, deps, '/account/security/enroll', async (req, reply): Promise<WizardHost | undefined> => {
-    const { s } = await accountSession(deps, req, reply);
-    if (!s) {
-      reply.redirect('/account', 303);
-      return undefined;
-    }
-    const key = `wizard:${s.sessionUid}`;
-    const flow = await loadLoginFlow(db, clock, key);
-    // The proof guards the change, which happens when the new method is confirmed; the steps after
-    // that (recovery codes, done) only show its outcome. Checked there, the proof of a person who
-    // had no 2FA (their password) would no longer count once the new method is active.
-    const step = (flow?.data.wizard as WizardState | undefined)?.step;
-    const changed = step === 'recovery' || step === 'done';
-    if (!flow || flow.userId !== s.user.id || (!changed && !(await hasFreshProof(deps, s, (await listActiveMethods(db, s.user.id)).length > 0)))) {
-      // Only reached through "Add a method" / "Enable", which check the proof first.
-      reply.redirect('/account/security', 303);
-      return undefined;
-    }
-    return {
-      base: '/account/security/enroll',
-      user: s.user,
-      mode: 'self',
-      continueLabel: t('wizard.done.back_to_settings'),
-      where: auditContext(req),
-      load: async () => flow.data.wizard as WizardState | undefined,
-      save: async (wizard) => {
-        await saveLoginFlow(db, clock, { ...flow, data: { wizard } }, 3600_000);
-        // A session without a second factor that confirms a first method proved possession of it here.
-        const secondFactorSession = (s.amr ?? []).some((v) => SECOND_FACTOR_AMR.has(v));
-        if (wizard.amr && wizard.methodId && (wizard.step === 'recovery' || wizard.step === 'done') && !secondFactorSession) {
-          await recordEnrollment(deps, s, wizard.amr, wizard.methodId);
-        }
-      },
-      complete: async (rep) => {
-        await deleteLoginFlow(db, key);
-        return rep.redirect('/account/security?done=added', 303);
-      },
-      emailCheck: async () =>
-        emailCodeNeeded(deps, {
-          user: s.user,
-          methodCount: (await listActiveMethods(db, s.user.id)).length,
-          ip: clientAddress(req.ip, undefined, []),
-          deviceKnown: () => isKnownDevice(db, s.user.id, presentedDevice(deps, s.user.id, req.cookies as Record<string, string | undefined>), s.user.sessions_valid_after),
-        }),
-    };
-  });
+  registerAccountWizard(app, deps);
 }

@@ -20,13 +20,10 @@ import { whyAsked } from '../../policy/why.ts';
 import { dataOf, type Details, type Evaluation, type InteractionSupport, type Req } from '../interaction-support.ts';
 import { registerWizard, type WizardHost } from './wizard.ts';
 import { pushRequestFor, requestContext, streamRequest } from '../push-flow.ts';
+import { emailCheckFor } from '../browser-risk.ts';
 import { pushDeniedPage, type PushChallengeView } from '../pages/push.ts';
 import { signInRef, type PushChallengeState } from '../../methods/push/index.ts';
 import { cancelPending, findChallenge } from '../../methods/push/challenges.ts';
-import { emailCodeNeeded } from '../../policy/first-enrollment.ts';
-import { isKnownDevice } from '../../store/known-devices.ts';
-import { clientAddress } from '../../security/client-address.ts';
-import { presentedDevice } from '../../security/device-cookie.ts';
 
 /** The gate's choices in the order a person expects them: the default method's type first, recovery last. */
 function ordered(choices: readonly string[], methods: readonly MethodRecord[]): FactorChoice[] {
@@ -273,10 +270,7 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
         return s.advance(req, rep, d, next);
       },
       // After a 2FA reset with a recovery code this flow proved more than a password: no email code.
-      emailCheck: async () =>
-        data.wizardAfterReset
-          ? undefined
-          : emailCodeNeeded(deps, { user, methodCount: e.methods.length, ip: clientAddress(req.ip, undefined, []), deviceKnown: () => isKnownDevice(db, user.id, presentedDevice(deps, user.id, req.cookies as Record<string, string | undefined>), user.sessions_valid_after) }),
+      emailCheck: data.wizardAfterReset ? async () => undefined : emailCheckFor(deps, user, req, async () => e.methods.length),
       later: async (rep) => {
         const until = clock.now() + deps.config.enrollmentReminderDays * 24 * 3600 * 1000;
         await db.insertInto('mfa_state').values({ user_id: user.id, remind_after: until }).onConflict((oc) => oc.column('user_id').doUpdateSet({ remind_after: until })).execute();
