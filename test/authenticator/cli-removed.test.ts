@@ -2,24 +2,20 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startContractServer, type ContractServer } from './contract-server.ts';
-import { authenticatorCli, type AuthenticatorCli } from './cli.ts';
+import type { ContractServer } from './contract-server.ts';
+import { adaAndZed, type AuthenticatorCli } from './cli.ts';
 
 let api: ContractServer;
 let other: ContractServer;
 let a: AuthenticatorCli;
 let ada: string;
 let zed: string;
+let close: () => Promise<void>;
 
 before(async () => {
-  [api, other, a] = await Promise.all([startContractServer(), startContractServer(), authenticatorCli()]);
-  ada = (await a.json(['enroll', api.link('ada@example.com', { name: 'Ada' })])).deviceId;
-  zed = (await a.json(['enroll', other.link('zed@example.org')])).deviceId;
+  ({ api, other, a, ada, zed, close } = await adaAndZed());
 });
-after(async () => {
-  await a.cleanup();
-  await Promise.all([api.close(), other.close()]);
-});
+after(() => close());
 
 test('a device removed on the server gets device_unknown with what to do; remove forgets it here', async () => {
   other.removeDevice(zed);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { cliEnv, stackFrames, type CliEnv, type CliResult } from '../cli/harness.ts';
+import { startContractServer, type ContractServer } from './contract-server.ts';
 
 /**
  * The terminal authenticator as a person runs it: the real `gatehouse` process, with its state in
@@ -76,4 +77,22 @@ async function runInProcess(argv: string[], env: Record<string, string> = {}): P
       else process.env[k] = saved[k];
     }
   }
+}
+
+/** Two servers speaking the contract, and one terminal authenticator holding Ada on the first and Zed on the second. */
+export async function adaAndZed(): Promise<{ api: ContractServer; other: ContractServer; a: AuthenticatorCli; ada: string; zed: string; close(): Promise<void> }> {
+  const [api, other, a] = await Promise.all([startContractServer(), startContractServer(), authenticatorCli()]);
+  const ada = (await a.json(['enroll', api.link('ada@example.com', { name: 'Ada' })])).deviceId as string;
+  const zed = (await a.json(['enroll', other.link('zed@example.org')])).deviceId as string;
+  return {
+    api,
+    other,
+    a,
+    ada,
+    zed,
+    async close() {
+      await a.cleanup();
+      await Promise.all([api.close(), other.close()]);
+    },
+  };
 }
