@@ -2,40 +2,30 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import { generateKeyPair, CompactSign } from 'jose';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
-import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock } from '../helpers/mfa.ts';
 import { PushDevice } from '../helpers/push-device.ts';
 import { removeMethod } from '../../src/methods/records.ts';
 import { answerChallenge } from '../../src/methods/push/answer.ts';
 import { settleChallenge } from '../../src/methods/push/challenges.ts';
 import { ceremonyContext } from '../../src/http/ceremony-context.ts';
-import { atApp, enrollPushAtSignIn, pageNumber, pushPage, signInWithPush } from './support.ts';
+import { atApp, pageNumber, pushPage, signInWithPush, gatehouseWithPayroll, type PayrollWorld } from './support.ts';
 
 const clock = new FakeClock();
 let t: TestGatehouse;
 let payroll: client.Configuration;
 const cb = 'http://127.0.0.1:9/payroll/cb';
-let n = 0;
+let personWithDevice: PayrollWorld['personWithDevice'];
+const person = () => personWithDevice('p');
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const app = await t.createApp({ name: 'Payroll', redirectUris: [cb], policy: 'required' });
-  payroll = await relyingParty(t.issuer, app.clientId, app.clientSecret);
+  ({ t, payroll, personWithDevice } = await gatehouseWithPayroll(clock, cb));
 });
 after(async () => {
   await t.close();
 });
 
-/** A new person with an enrolled, active device. */
-async function person() {
-  const email = `p${++n}@example.com`;
-  const user = await t.createUser(email, 'correct horse battery staple');
-  const device = await PushDevice.create(t.issuer, clock.now);
-  await enrollPushAtSignIn(new UserAgent(), payroll, cb, email, device);
-  return { email, user, device };
-}
 
 const status = async (id: string) => (await t.gh.deps.db.selectFrom('push_challenges').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
 const pushFailures = async (userId: string) =>

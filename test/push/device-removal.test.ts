@@ -1,14 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { verifiedCompany } from '../helpers/company.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
-import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, passwordStep } from '../helpers/mfa.ts';
 import { PushDevice } from '../helpers/push-device.ts';
 import { confirmWithCode, personWithTotp, securityUrl } from '../account-security/support.ts';
-import { enrollInWizard, openPushStep, pageNumber, PASSWORD } from './support.ts';
+import { enrollInWizard, openPushStep, pageNumber, PASSWORD, gatehouseWithPayroll } from './support.ts';
 
 // DELETE /devices/self: a device removes itself, signed with its key, the way Account settings removes
 // a method — audited, emailed, signed out everywhere, its own requests ended — and bound by the same
@@ -20,9 +19,7 @@ const cb = 'http://127.0.0.1:9/payroll/cb';
 let n = 0;
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const app = await t.createApp({ name: 'Payroll', redirectUris: [cb], policy: 'required' });
-  payroll = await relyingParty(t.issuer, app.clientId, app.clientSecret);
+  ({ t, payroll } = await gatehouseWithPayroll(clock, cb));
 });
 after(async () => {
   await t.close();

@@ -1,13 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
-import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, passwordStep } from '../helpers/mfa.ts';
 import { PushDevice } from '../helpers/push-device.ts';
 import { listActiveMethods } from '../../src/methods/records.ts';
-import { openPushStep, pageLink, pageNumber, PASSWORD } from './support.ts';
+import { openPushStep, pageLink, pageNumber, PASSWORD, gatehouseWithPayroll } from './support.ts';
 
 const clock = new FakeClock();
 let t: TestGatehouse;
@@ -16,9 +15,7 @@ const cb = 'http://127.0.0.1:9/payroll/cb';
 let n = 0;
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const app = await t.createApp({ name: 'Payroll', redirectUris: [cb], policy: 'required' });
-  payroll = await relyingParty(t.issuer, app.clientId, app.clientSecret);
+  ({ t, payroll } = await gatehouseWithPayroll(clock, cb));
 });
 after(async () => {
   await t.close();

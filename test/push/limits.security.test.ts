@@ -1,12 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
-import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, passwordStep } from '../helpers/mfa.ts';
 import { PushDevice } from '../helpers/push-device.ts';
-import { atApp, enrollPushAtSignIn, pageNumber, pushPage, PASSWORD, signInWithPush } from './support.ts';
+import { atApp, enrollPushAtSignIn, pageNumber, pushPage, PASSWORD, signInWithPush, gatehouseWithPayroll } from './support.ts';
 
 const clock = new FakeClock();
 let t: TestGatehouse;
@@ -16,9 +15,7 @@ let n = 0;
 const MIN = 60_000;
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const app = await t.createApp({ name: 'Payroll', redirectUris: [cb], policy: 'required' });
-  payroll = await relyingParty(t.issuer, app.clientId, app.clientSecret);
+  ({ t, payroll } = await gatehouseWithPayroll(clock, cb));
 });
 after(async () => {
   await t.close();

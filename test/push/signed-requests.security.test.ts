@@ -1,14 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
-import { UserAgent } from '../helpers/user-agent.ts';
-import { relyingParty } from '../helpers/oidc-client.ts';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { FakeClock } from '../helpers/mfa.ts';
 import { PushDevice } from '../helpers/push-device.ts';
 import { removeMethod } from '../../src/methods/records.ts';
 import { purgeExpired } from '../../src/store/purge.ts';
-import { enrollPushAtSignIn } from './support.ts';
+import { gatehouseWithPayroll, type PayrollWorld } from './support.ts';
 
 // docs/authenticator-api.md, "Signed requests": a clock that is off is told apart from an unknown
 // device — but only to the holder of an enrolled device's key — and a signed request works once.
@@ -16,24 +14,16 @@ const clock = new FakeClock();
 let t: TestGatehouse;
 let payroll: client.Configuration;
 const cb = 'http://127.0.0.1:9/payroll/cb';
-let n = 0;
+let personWithDevice: PayrollWorld['personWithDevice'];
+const person = () => personWithDevice('s');
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const app = await t.createApp({ name: 'Payroll', redirectUris: [cb], policy: 'required' });
-  payroll = await relyingParty(t.issuer, app.clientId, app.clientSecret);
+  ({ t, payroll, personWithDevice } = await gatehouseWithPayroll(clock, cb));
 });
 after(async () => {
   await t.close();
 });
 
-async function person() {
-  const email = `s${++n}@example.com`;
-  const user = await t.createUser(email, 'correct horse battery staple');
-  const device = await PushDevice.create(t.issuer, clock.now);
-  await enrollPushAtSignIn(new UserAgent(), payroll, cb, email, device);
-  return { email, user, device };
-}
 
 const events = async (userId: string, event: string) => (await t.gh.deps.db.selectFrom('audit_events').select(['event', 'details']).where('user_id', '=', userId).where('event', '=', event).execute()).map((e) => JSON.parse(e.details ?? '{}') as Record<string, unknown>);
 const jtiRows = async (deviceId: string) => (await t.gh.deps.db.selectFrom('counters').select('key').where('key', 'like', `push-jti:${deviceId}:%`).execute()).length;

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
-import type { UserAgent } from '../helpers/user-agent.ts';
+import { UserAgent as UserAgentClass, type UserAgent } from '../helpers/user-agent.ts';
 import { PushDevice } from '../helpers/push-device.ts';
 import { finish, passwordStep } from '../helpers/mfa.ts';
 import type { Clock } from '../../src/clock.ts';
+import { startTestGatehouse, type TestGatehouse, type TestGatehouseOptions } from '../helpers/gatehouse.ts';
+import { relyingParty } from '../helpers/oidc-client.ts';
 
 export const PASSWORD = 'correct horse battery staple';
 export const atApp = (uri: string) => (u: string) => u.startsWith(uri);
@@ -90,4 +92,30 @@ export function interactionPath(url: string): string {
   const m = /(\/interaction\/[^/?#]+)/.exec(url);
   assert.ok(m, `not an interaction page: ${url}`);
   return m[1]!;
+}
+
+export interface PayrollWorld {
+  t: TestGatehouse;
+  payroll: client.Configuration;
+  /** A new person (`<prefix><n>@example.com`) with a device enrolled at a sign-in to Payroll, active. */
+  personWithDevice(prefix: string): Promise<{ email: string; user: { id: string }; device: PushDevice }>;
+}
+
+/** The push suites' world: a Gatehouse on `clock` with Payroll (Required) at `cb`, and Payroll's relying party. */
+export async function gatehouseWithPayroll(clock: Clock & { now: () => number }, cb: string, opts: Omit<TestGatehouseOptions, 'clock'> = {}): Promise<PayrollWorld> {
+  const t = await startTestGatehouse({}, { ...opts, clock });
+  const app = await t.createApp({ name: 'Payroll', redirectUris: [cb], policy: 'required' });
+  const payroll = await relyingParty(t.issuer, app.clientId, app.clientSecret);
+  let n = 0;
+  return {
+    t,
+    payroll,
+    async personWithDevice(prefix) {
+      const email = `${prefix}${++n}@example.com`;
+      const user = await t.createUser(email, PASSWORD);
+      const device = await PushDevice.create(t.issuer, clock.now);
+      await enrollPushAtSignIn(new UserAgentClass(), payroll, cb, email, device);
+      return { email, user, device };
+    },
+  };
 }
