@@ -1,58 +1,41 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Page } from 'playwright-core';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
-import { startApiDouble, type ApiDouble } from './authenticator-api-double.ts';
-import { PHONE, controllingWorker, enrolled, heading } from './authenticator-pwa-support.ts';
+import { controllingWorker, enrolled, heading, phoneWithApiDouble } from './authenticator-pwa-support.ts';
 
 // Issue 8, how requests reach the phone-sized web app: long-polling where no event stream can be
 // held, a push message that becomes a notification whose tap opens the request, and a device removed
 // in Gatehouse. (A file of its own: browser suites share a per-file time limit on a loaded machine.)
-let gh: TestGatehouse;
-let api: ApiDouble;
-let phone: TestBrowser;
-
-before(async () => {
-  gh = await startTestGatehouse();
-  api = await startApiDouble(gh.issuer);
-  phone = await launchBrowser({ viewport: PHONE });
-});
-after(async () => {
-  await phone?.close();
-  await api?.close();
-  await gh?.close();
-});
+const world = phoneWithApiDouble();
 
 test('where the event stream is not available the app long-polls, and a request still arrives', async () => {
-  const page = await phone.context.newPage();
-  api.streaming = false;
+  const page = await world.phone.context.newPage();
+  world.api.streaming = false;
   try {
-    const deviceId = await enrolled(page, api, 'poll@example.com');
-    const c = api.startChallenge(deviceId);
+    const deviceId = await enrolled(page, world.api, 'poll@example.com');
+    const c = world.api.startChallenge(deviceId);
     await page.getByRole('heading', { level: 1, name: 'Approve sign-in to Payroll?' }).waitFor();
     await page.getByLabel('Type the number shown on the sign-in page').fill(c.number);
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByRole('heading', { level: 1, name: 'Sign-in approved' }).waitFor();
-    assert.equal(api.answers.get(c.id)?.decision, 'approve');
+    assert.equal(world.api.answers.get(c.id)?.decision, 'approve');
   } finally {
-    api.streaming = true;
+    world.api.streaming = true;
     await page.close();
   }
 });
 
 test('a push message shows "Approve sign-in to Payroll?"; tapping it opens that request; a subscription that never completes does not hold enrollment', async () => {
-  const page = await phone.context.newPage();
-  await phone.context.grantPermissions(['notifications'], { origin: api.origin });
+  const page = await world.phone.context.newPage();
+  await world.phone.context.grantPermissions(['notifications'], { origin: world.api.origin });
   // Chromium's PushManager.subscribe never settles without a network (TOOLCHAIN.md): the app gives up and enrolls anyway.
-  const deviceId = await enrolled(page, api, 'push@example.com', { notify: true, vapidPublicKey: Buffer.alloc(65, 4).toString('base64url') });
-  assert.equal(api.devices.get(deviceId)!.pushSubscription, undefined);
+  const deviceId = await enrolled(page, world.api, 'push@example.com', { notify: true, vapidPublicKey: Buffer.alloc(65, 4).toString('base64url') });
+  assert.equal(world.api.devices.get(deviceId)!.pushSubscription, undefined);
   const worker = await controllingWorker(page);
 
   const cdp = await page.context().newCDPSession(page);
   const registration = new Promise<string>((resolve) => {
     cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }: { registrations: { registrationId: string; scopeURL: string }[] }) => {
-      const r = registrations.find((x) => x.scopeURL === `${api.origin}/authenticator/`);
+      const r = registrations.find((x) => x.scopeURL === `${world.api.origin}/authenticator/`);
       if (r) resolve(r.registrationId);
     });
   });
@@ -60,10 +43,10 @@ test('a push message shows "Approve sign-in to Payroll?"; tapping it opens that 
   const registrationId = await registration;
 
   // A page where a request would not open by itself: only the tap can open it.
-  await page.goto(`${api.origin}/authenticator/#enroll=none`);
+  await page.goto(`${world.api.origin}/authenticator/#enroll=none`);
   await page.getByRole('heading', { level: 1, name: "This link doesn't work" }).waitFor();
-  const c = api.startChallenge(deviceId);
-  const message = { origin: api.origin, registrationId, data: JSON.stringify({ type: 'challenge', id: c.id, app: 'Payroll', expiresAt: Date.now() + 60_000 }) };
+  const c = world.api.startChallenge(deviceId);
+  const message = { origin: world.api.origin, registrationId, data: JSON.stringify({ type: 'challenge', id: c.id, app: 'Payroll', expiresAt: Date.now() + 60_000 }) };
   let shown: { title: string; body: string; id: string }[] = [];
   // DevTools' deliverPushMessage is sometimes lost while it (re)starts the worker (about one run in
   // ten on a loaded machine, even with 20 s of waiting): the same message is delivered again, as a
@@ -93,19 +76,19 @@ test('a push message shows "Approve sign-in to Payroll?"; tapping it opens that 
 });
 
 test('a device removed in Gatehouse is told so on its account, and removing it here stops the waiting', async () => {
-  const page = await phone.context.newPage();
-  const deviceId = await enrolled(page, api, 'removed@example.com');
+  const page = await world.phone.context.newPage();
+  const deviceId = await enrolled(page, world.api, 'removed@example.com');
   await page.getByRole('button', { name: 'Show my accounts' }).click();
   const row = page.locator('li.account').filter({ has: page.getByRole('heading', { name: /^removed@example\.com/ }) });
   await row.waitFor();
-  api.removeDevice(deviceId);
+  world.api.removeDevice(deviceId);
   await row.getByText('Gatehouse no longer accepts this device for this account: it was removed in your account settings').waitFor();
   await page.waitForFunction(() => document.getElementById('live')?.textContent === 'Gatehouse no longer accepts this device for removed@example.com.');
-  assert.ok(api.refusals.includes('device_unknown: unknown kid'), 'the app asked again and was told');
+  assert.ok(world.api.refusals.includes('device_unknown: unknown kid'), 'the app asked again and was told');
   await row.getByText('Remove this account').click();
   await row.getByRole('button', { name: 'Remove removed@example.com' }).click();
   await page.getByRole('heading', { name: /^removed@example\.com/ }).waitFor({ state: 'detached' });
-  assert.ok(!api.selfRemoved.includes(deviceId), 'nothing left to revoke: Gatehouse had removed it already');
-  assert.equal(api.isWaiting(deviceId), false);
+  assert.ok(!world.api.selfRemoved.includes(deviceId), 'nothing left to revoke: Gatehouse had removed it already');
+  assert.equal(world.api.isWaiting(deviceId), false);
   await page.close();
 });

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page, Worker } from 'playwright-core';
 import { Secret, TOTP } from 'otpauth';
-import type { ApiDouble } from './authenticator-api-double.ts';
+import { before, after } from 'node:test';
+import { startApiDouble, type ApiDouble } from './authenticator-api-double.ts';
+import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 
 /** The phone: an iPhone-sized screen, as the issue asks the app to be designed for first. */
 export const PHONE = { width: 390, height: 844 };
@@ -79,4 +82,23 @@ export async function approveOnPhone(page: Page, title: string, number: string):
   await page.getByLabel('Type the number shown on the sign-in page').fill(number);
   await page.getByRole('button', { name: 'Approve' }).click();
   await page.getByRole('heading', { level: 1, name: 'Sign-in approved' }).waitFor();
+}
+
+/**
+ * The web app's world, registered as the file's before/after: a Gatehouse serving the app, the API
+ * double the app talks to, and a phone-sized Chromium. Read the fields inside tests.
+ */
+export function phoneWithApiDouble(): { gh: TestGatehouse; api: ApiDouble; phone: TestBrowser } {
+  const w = {} as { gh: TestGatehouse; api: ApiDouble; phone: TestBrowser };
+  before(async () => {
+    w.gh = await startTestGatehouse();
+    w.api = await startApiDouble(w.gh.issuer);
+    w.phone = await launchBrowser({ viewport: PHONE });
+  });
+  after(async () => {
+    await w.phone?.close();
+    await w.api?.close();
+    await w.gh?.close();
+  });
+  return w;
 }

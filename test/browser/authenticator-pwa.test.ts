@@ -2,33 +2,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
-import { launchBrowser, type TestBrowser } from '../helpers/browser.ts';
 import { addVirtualAuthenticator } from '../helpers/virtual-authenticator.ts';
-import { startApiDouble, type ApiDouble } from './authenticator-api-double.ts';
-import { PHONE, controllingWorker, referenceCode, seriousA11yViolations, shownCode } from './authenticator-pwa-support.ts';
+import { controllingWorker, referenceCode, seriousA11yViolations, shownCode, phoneWithApiDouble } from './authenticator-pwa-support.ts';
 
 // Issue 8: the Gatehouse Authenticator as a web app on a phone-sized screen — installable, its codes
 // computed on the device and working offline, clear pages for links that cannot be used. The API is
-// the document's (docs/authenticator-api.md), answered by a strict double in front of a real Gatehouse.
-let gh: TestGatehouse;
-let api: ApiDouble;
-let phone: TestBrowser;
-
-before(async () => {
-  gh = await startTestGatehouse();
-  api = await startApiDouble(gh.issuer);
-  phone = await launchBrowser({ viewport: PHONE });
-});
-after(async () => {
-  await phone?.close();
-  await api?.close();
-  await gh?.close();
-});
+// the document's (docs/authenticator-world.api.md), answered by a strict double in front of a real Gatehouse.
+const world = phoneWithApiDouble();
 
 test('the app at /authenticator/ is installable: a valid linked manifest, a service worker in control, its own CSP, no serious accessibility violation', async () => {
-  const { page, consoleErrors } = phone;
-  const res = await page.goto(`${api.origin}/authenticator/`);
+  const { page, consoleErrors } = world.phone;
+  const res = await page.goto(`${world.api.origin}/authenticator/`);
   const csp = res!.headers()['content-security-policy'] ?? '';
   for (const d of ["script-src 'self'", "worker-src 'self'", "manifest-src 'self'", "connect-src 'self'", "object-src 'none'"]) assert.ok(csp.includes(d), `${d} in ${csp}`);
   await page.getByRole('heading', { level: 1, name: 'Your accounts' }).waitFor();
@@ -37,7 +21,7 @@ test('the app at /authenticator/ is installable: a valid linked manifest, a serv
   assert.equal(await page.locator('link[rel=manifest]').getAttribute('href'), 'manifest.webmanifest');
   const cdp = await page.context().newCDPSession(page);
   const manifest = (await cdp.send('Page.getAppManifest', {})) as { url: string; errors: { message: string }[]; data?: string };
-  assert.equal(manifest.url, `${api.origin}/authenticator/manifest.webmanifest`);
+  assert.equal(manifest.url, `${world.api.origin}/authenticator/manifest.webmanifest`);
   assert.deepEqual(manifest.errors, [], 'Chromium parses the manifest without an error');
   const m = JSON.parse(manifest.data!) as Record<string, unknown> & { icons: { src: string; sizes: string; type: string; purpose: string }[] };
   assert.equal(m.name, 'Gatehouse Authenticator');
@@ -54,23 +38,23 @@ test('the app at /authenticator/ is installable: a valid linked manifest, a serv
   }
 
   const worker = await controllingWorker(page);
-  assert.equal(worker.url(), `${api.origin}/authenticator/sw.js`);
+  assert.equal(worker.url(), `${world.api.origin}/authenticator/sw.js`);
   // Every file of the app is kept for offline use (a file added to the folder but not to sw.js's list would not be).
   const kept = await page.evaluate(async () => (await (await caches.open('gatehouse-authenticator-v1')).keys()).map((r) => new URL(r.url).pathname));
   const files = readdirSync(new URL('../../static/authenticator/', import.meta.url)).filter((f) => f !== 'sw.js');
   for (const f of files) assert.ok(kept.includes(f === 'index.html' ? '/authenticator/' : `/authenticator/${f}`), `${f} is kept offline (kept: ${kept.join(', ')})`);
   for (const f of ['/static/gatehouse.css', '/static/vendor/simplewebauthn-browser.js']) assert.ok(kept.includes(f), f);
-  assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.ready).scope), `${api.origin}/authenticator/`);
+  assert.equal(await page.evaluate(async () => (await navigator.serviceWorker.ready).scope), `${world.api.origin}/authenticator/`);
   assert.deepEqual(await seriousA11yViolations(page), []);
   assert.deepEqual(consoleErrors, [], 'no CSP violation, no script error');
 });
 
 test('a used, an expired and an unknown link each get a page that says so, and the token leaves the address bar', async () => {
-  const page = await phone.context.newPage();
+  const page = await world.phone.context.newPage();
   const cases = [
-    [api.link('used@example.com', { state: 'used' }), 'This link has already been used'],
-    [api.link('expired@example.com', { state: 'expired' }), 'This link has expired'],
-    [`${api.origin}/authenticator/#enroll=${'x'.repeat(43)}`, "This link doesn't work"],
+    [world.api.link('used@example.com', { state: 'used' }), 'This link has already been used'],
+    [world.api.link('expired@example.com', { state: 'expired' }), 'This link has expired'],
+    [`${world.api.origin}/authenticator/#enroll=${'x'.repeat(43)}`, "This link doesn't work"],
   ] as const;
   for (const [link, title] of cases) {
     await page.goto(link);
@@ -84,8 +68,8 @@ test('a used, an expired and an unknown link each get a page that says so, and t
 });
 
 async function enroll(page: Page, email: string, deviceName: string): Promise<void> {
-  await page.goto(api.link(email, { name: 'Ada Lovelace' }));
-  await page.getByRole('heading', { level: 1, name: `Add ${email} on localhost:${new URL(api.origin).port}?` }).waitFor();
+  await page.goto(world.api.link(email, { name: 'Ada Lovelace' }));
+  await page.getByRole('heading', { level: 1, name: `Add ${email} on localhost:${new URL(world.api.origin).port}?` }).waitFor();
   assert.equal(new URL(page.url()).hash, '');
   assert.deepEqual(await seriousA11yViolations(page), []);
   await page.getByLabel('Name this device').fill(deviceName);
@@ -107,12 +91,12 @@ async function assertCodeMatches(page: Page, email: string, secret: string): Pro
 }
 
 test('enrolls two people from their links with the screen lock; codes equal otpauth\'s and keep working offline; removing forgets an account', async () => {
-  const page = await phone.context.newPage();
+  const page = await world.phone.context.newPage();
   const lock = await addVirtualAuthenticator(page, 'passkey');
   await enroll(page, 'ada@example.com', "Ada's phone");
   await enroll(page, 'grace@example.com', 'Shared phone');
-  const ada = [...api.devices.values()].find((d) => d.email === 'ada@example.com')!;
-  const grace = [...api.devices.values()].find((d) => d.email === 'grace@example.com')!;
+  const ada = [...world.api.devices.values()].find((d) => d.email === 'ada@example.com')!;
+  const grace = [...world.api.devices.values()].find((d) => d.email === 'grace@example.com')!;
   assert.equal(ada.name, "Ada's phone");
   assert.ok(ada.screenLock, 'a platform credential with user verification was registered');
   assert.equal((await lock.credentials()).length, 2);
@@ -158,7 +142,7 @@ test('enrolls two people from their links with the screen lock; codes equal otpa
   await page.getByRole('heading', { level: 2, name: /^ada@example\.com/ }).waitFor({ state: 'detached' });
   await page.getByRole('heading', { level: 2, name: /^grace@example\.com/ }).waitFor();
   await page.waitForFunction(() => document.getElementById('live')?.textContent === 'ada@example.com was removed from this device.');
-  assert.deepEqual(api.selfRemoved, [ada.id], 'Gatehouse was asked to revoke the device (DELETE /devices/self), signed by it');
-  assert.ok(!api.devices.has(ada.id));
+  assert.deepEqual(world.api.selfRemoved, [ada.id], 'Gatehouse was asked to revoke the device (DELETE /devices/self), signed by it');
+  assert.ok(!world.api.devices.has(ada.id));
   await page.close();
 });
