@@ -7,7 +7,6 @@ import { deviceCookieName } from '../security/remembered-devices.ts';
 import { signInRequirementFor, ACCOUNT_CLIENT_ID } from '../policy/requirement-for.ts';
 import { clientAddress } from '../security/client-address.ts';
 import { presentedDevice } from '../security/device-cookie.ts';
-import { isKnownDevice } from '../store/known-devices.ts';
 import { companyLimitsMethods } from '../policy/company-of.ts';
 import { requestedAcrs, targetAcr, unknownEssentialAcr } from '../gate/requirement.ts';
 import { ACR, acrRank } from '../oidc/acr.ts';
@@ -78,7 +77,7 @@ export function gatehouseInteractionPolicy(deps: Deps) {
         methodTypes: methods.map((m) => m.type),
         deviceToken: ctx.cookies.get(deviceCookieName(deps, user.id)) ?? undefined,
         ip: clientAddress(ctx.req.socket.remoteAddress, ctx.req.headers['x-forwarded-for'], deps.config.trustedProxies),
-        deviceKnown: () => isKnownDevice(deps.db, user.id, presentedDevice(deps, user.id, (name) => ctx.cookies.get(name) ?? undefined), user.sessions_valid_after),
+        deviceKnown: { nonce: presentedDevice(deps, user.id, (name) => ctx.cookies.get(name) ?? undefined), validAfter: user.sessions_valid_after },
         request: { acrs, reauthenticate: false, unknownEssentialAcr: unknown },
       });
       const evidence = { proofs: sessionProof(session.amr, session.authTime()), hadMethods: methods.length > 0 };

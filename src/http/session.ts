@@ -49,7 +49,7 @@ export async function meetsAccountRequirement(deps: HttpDeps, s: SignedIn, opts:
   // `withoutMethod`: whether it still would once that method is removed (the removal's confirmation says so).
   const methods = (await listActiveMethods(deps.db, s.user.id)).filter((m) => m.id !== opts.withoutMethod);
   if (methods.length === 0) return true;
-  const requirement = await signInRequirementFor(deps, { user: s.user, clientId: ACCOUNT_CLIENT_ID, methodTypes: methods.map((m) => m.type), deviceToken: undefined, ip: undefined, deviceKnown: async () => false, request: { acrs: [], reauthenticate: false } });
+  const requirement = await signInRequirementFor(deps, { user: s.user, clientId: ACCOUNT_CLIENT_ID, methodTypes: methods.map((m) => m.type), deviceToken: undefined, ip: undefined, deviceKnown: false, request: { acrs: [], reauthenticate: false } });
   // A first method this session confirmed in the settings' wizard counts while it is still active:
   // the session had no 2FA then, so enrolling was allowed to it, and it proved possession of it.
   const proofs = await consoleEvidence(deps, s, methods.map((m) => m.id));

@@ -1,4 +1,5 @@
 import type { Db } from '../store/db.ts';
+import { readCache } from '../store/read-cache.ts';
 import { emailDomain } from './domain-name.ts';
 import { parseCompanyPolicy, POLICY_METHODS, type CompanyPolicy } from './company-policy.ts';
 
@@ -10,13 +11,35 @@ export interface Company {
 }
 
 /**
+ * How long this process reuses a domain's company (or its absence) once read, milliseconds: every
+ * sign-in reads it, admins rarely change it. A change written by this process (the admin API, the
+ * tests) applies at once; one written by another process (the `gatehouse` command line, another
+ * instance on the same PostgreSQL) within this time, as for apps (src/store/clients.ts).
+ * @default 2000
+ */
+export const COMPANY_CACHE_TTL_MS = 2000;
+
+/** Per email domain; misses are kept (most people have no company) — domains come from accounts, bounded anyway. */
+const cachedCompany = readCache<string, Company>({
+  tables: ['organizations', 'org_domains'],
+  ttlMs: COMPANY_CACHE_TTL_MS,
+  max: 10_000,
+  keepMisses: true,
+  load: readCompany,
+});
+
+/**
  * The organization whose company policy applies to a person: the one holding their email's domain
  * verified. An unverified claim, or membership recorded any other way, gives no power over anyone.
+ * From a short-lived per-process cache ({@link COMPANY_CACHE_TTL_MS}); the value is shared: do not modify it.
  */
 export async function companyOf(db: Db, email: string): Promise<Company | undefined> {
   const domain = emailDomain(email);
   if (!domain) return undefined;
-  // One statement: it runs at every sign-in that reads a policy.
+  return cachedCompany(db, domain);
+}
+
+async function readCompany(db: Db, domain: string): Promise<Company | undefined> {
   const org = await db
     .selectFrom('org_domains')
     .innerJoin('organizations', 'organizations.id', 'org_domains.org_id')

@@ -29,6 +29,23 @@ export interface PolicyInput {
   now: number;
 }
 
+/** The methods a company allows, when it leaves some out (only then does it limit anything). */
+function allowedMethods(company: PolicyInput['company']): CompanyPolicy['allowedMethods'] | undefined {
+  return company && POLICY_METHODS.some((m) => !company.policy.allowedMethods.includes(m)) ? company.policy.allowedMethods : undefined;
+}
+
+/** Compliant: the person has at least one method, and one the company allows. */
+export function isCompliant(company: PolicyInput['company'], methodTypes: readonly string[]): boolean {
+  const allowed = allowedMethods(company);
+  return methodTypes.length > 0 && (!allowed || methodTypes.some((t) => allowed.includes(t as never)));
+}
+
+/**
+ * Whether the engine reads the person's "Remind me later" for them: only a person without a method
+ * the company allows is offered (or spared) the wizard, so the store is not read for anyone else.
+ */
+export const readsReminder = (company: PolicyInput['company'], methodTypes: readonly string[]): boolean => !isCompliant(company, methodTypes);
+
 /**
  * The policy engine: what signing in requires of this person for this app, from the company policy,
  * the application's behaviour and, for Adaptive, the risk — with named reasons for the audit log, the
@@ -43,11 +60,9 @@ export interface PolicyInput {
 export function signInPolicy(i: PolicyInput): Requirement {
   const base = { phishingResistant: false, freshFactors: false, stepUp: false };
   const company = i.company?.policy.secondFactor === 'required' ? i.company : undefined;
-  // Only a company that leaves some method out limits anything.
-  const allowed = i.company && POLICY_METHODS.some((m) => !i.company!.policy.allowedMethods.includes(m)) ? i.company.policy.allowedMethods : undefined;
+  const allowed = allowedMethods(i.company);
   const hasSecondFactor = i.person.methodTypes.length > 0;
-  // Compliant: at least one method the company allows.
-  const compliant = hasSecondFactor && (!allowed || i.person.methodTypes.some((t) => allowed.includes(t as never)));
+  const compliant = isCompliant(i.company, i.person.methodTypes);
   const phishing = (!!i.company && phishingResistantOnly(i.company.policy)) || i.app.phishingResistantOnly;
   const need = (secondFactor: Requirement['secondFactor'], reasons: string[], o: Partial<Requirement> = {}): Requirement => ({
     way: i.accountConsole ? 'account' : 'app',

@@ -2,6 +2,7 @@ import type { Deps } from '../context.ts';
 import type { User } from '../store/users.ts';
 import { companyOf } from './company-of.ts';
 import { assessRisk } from './risk/assess.ts';
+import type { DeviceEvidence } from './risk/types.ts';
 
 export interface FirstEnrollment {
   user: User;
@@ -10,7 +11,7 @@ export interface FirstEnrollment {
   /** The client address through trusted proxies; undefined when it could not be parsed (fails closed). */
   ip: string | undefined;
   /** Whether this browser completed a two-factor sign-in of this person (src/store/known-devices.ts). */
-  deviceKnown: () => Promise<boolean>;
+  deviceKnown: DeviceEvidence;
 }
 
 /**
@@ -25,6 +26,6 @@ export interface FirstEnrollment {
 export async function emailCodeNeeded(deps: Deps, f: FirstEnrollment): Promise<string[] | undefined> {
   if (!deps.config.enrollmentEmailCode || f.methodCount > 0) return undefined;
   const company = await companyOf(deps.db, f.user.email);
-  const risk = await assessRisk({ deps, userId: f.user.id, ip: f.ip, deviceKnown: await f.deviceKnown(), trustedNetworks: company?.policy.trustedNetworks ?? [], now: deps.clock.now() });
+  const risk = await assessRisk({ deps, userId: f.user.id, ip: f.ip, deviceKnown: f.deviceKnown, trustedNetworks: company?.policy.trustedNetworks ?? [], now: deps.clock.now() });
   return risk.decision === 'skip' ? undefined : risk.signals.filter((s) => s.weight > 0).map((s) => s.reason);
 }

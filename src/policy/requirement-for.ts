@@ -4,8 +4,9 @@ import { cachedClientRow, type AppPolicy } from '../store/clients.ts';
 import { isRememberedDevice } from '../security/remembered-devices.ts';
 import { withRequest, type AuthenticationRequest, type Requirement } from '../gate/requirement.ts';
 import { companyOf } from './company-of.ts';
-import { signInPolicy, type RiskView } from './engine.ts';
+import { readsReminder, signInPolicy, type RiskView } from './engine.ts';
 import { assessRisk } from './risk/assess.ts';
+import type { DeviceEvidence } from './risk/types.ts';
 
 /** The client id of Account settings (docs/decisions/0002-account-sign-in.md). */
 export const ACCOUNT_CLIENT_ID = 'gatehouse-account';
@@ -20,13 +21,13 @@ export interface SignInContext {
   /** The client address through trusted proxies; undefined when it could not be parsed. */
   ip: string | undefined;
   /** Whether this browser completed a sign-in of this person with a second factor (src/store/known-devices.ts); read only when the risk is assessed. */
-  deviceKnown: () => Promise<boolean>;
+  deviceKnown: DeviceEvidence;
   request: AuthenticationRequest;
 }
 
 /** The risk of this sign-in (src/policy/risk/), as the engine reads it: the decision and its named reasons. */
 async function assess(deps: Deps, c: SignInContext, trustedNetworks: readonly string[]): Promise<RiskView> {
-  const { decision, signals } = await assessRisk({ deps, userId: c.user.id, ip: c.ip, deviceKnown: await c.deviceKnown(), trustedNetworks, now: deps.clock.now() });
+  const { decision, signals } = await assessRisk({ deps, userId: c.user.id, ip: c.ip, deviceKnown: c.deviceKnown, trustedNetworks, now: deps.clock.now() });
   return { decision, reasons: signals.map((s) => s.reason) };
 }
 
@@ -48,7 +49,7 @@ export async function signInRequirementFor(deps: Deps, c: SignInContext): Promis
   const adaptive = !accountConsole && behaviour === 'adaptive';
   const [rememberedDevice, snooze, risk] = await Promise.all([
     hasSecondFactor && !accountConsole ? isRememberedDevice(deps, c.user, c.deviceToken, company ? company.policy.rememberDeviceDays * 24 * 3600 * 1000 : undefined) : false,
-    !accountConsole ? deps.db.selectFrom('mfa_state').select('remind_after').where('user_id', '=', c.user.id).executeTakeFirst() : undefined,
+    !accountConsole && readsReminder(company, c.methodTypes) ? deps.db.selectFrom('mfa_state').select('remind_after').where('user_id', '=', c.user.id).executeTakeFirst() : undefined,
     adaptive && hasSecondFactor ? assess(deps, c, company?.policy.trustedNetworks ?? []) : undefined,
   ]);
   const base = signInPolicy({

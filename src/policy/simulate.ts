@@ -45,12 +45,12 @@ export async function simulateSignIn(deps: Deps, i: SimulationInput): Promise<Si
     methodTypes: methods.map((m) => m.type),
     deviceToken: undefined,
     ip: clientAddress(i.ip, undefined, []),
-    deviceKnown: async () => i.deviceKnown,
+    deviceKnown: i.deviceKnown,
     request: { acrs: requestedAcrs({ acr_values: i.acrValues }), reauthenticate: false },
   });
   const decision = decide({ requirement, evidence: { proofs: [{ source: 'password', amr: ['pwd'], at: now }], hadMethods: methods.length > 0 }, methodTypes: methods.map((m) => m.type), methods, now });
   const enrolling = decision.step === 'enroll' && methods.length === 0;
-  const emailReasons = enrolling ? await emailCodeNeeded(deps, { user, methodCount: 0, ip: clientAddress(i.ip, undefined, []), deviceKnown: async () => i.deviceKnown }) : undefined;
+  const emailReasons = enrolling ? await emailCodeNeeded(deps, { user, methodCount: 0, ip: clientAddress(i.ip, undefined, []), deviceKnown: i.deviceKnown }) : undefined;
   return {
     found: true,
     decision,

@@ -1,10 +1,11 @@
 import type { ClientMetadata } from 'oidc-provider';
-import type { KyselyPlugin, OperationNode, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Db } from './db.ts';
 import type { ClientsTable } from './schema.ts';
 import type { Clock, Random } from '../clock.ts';
 import { randomId } from '../clock.ts';
 import type { SecretBox } from '../crypto/secret-box.ts';
+import { readCache } from './read-cache.ts';
 
 export const APP_POLICIES = ['bypass', 'adaptive', 'required'] as const;
 export type AppPolicy = (typeof APP_POLICIES)[number];
@@ -71,49 +72,36 @@ export async function findClientRow(db: Db, clientId: string): Promise<ClientRow
  * looks its app up five or six times (oidc-provider on each request, the interaction pages, the
  * 2FA rule) and each lookup would otherwise read the row, parse its JSON and decrypt its secret.
  * A change written by this process — through any Kysely query on `clients`, see
- * {@link clientsWriteWatcher} — takes effect at once; a change written by another process (the
+ * src/store/write-watcher.ts — takes effect at once; a change written by another process (the
  * `gatehouse` command line, another instance on the same PostgreSQL) within this time.
  * @default 2000
  */
 export const CLIENT_CACHE_TTL_MS = 2000;
 
-interface CacheEntry {
-  at: number;
-  generation: number;
-  row: Promise<ClientRow | undefined>;
+interface CachedApp {
+  row: ClientRow;
+  /** oidc-provider's metadata, decrypted on first use. */
   metadata?: ClientMetadata;
 }
 
-/** Bumped by every write to `clients` in this process: entries read before it are stale. */
-let generation = 0;
-/** One cache per store (several Gatehouse instances may share a process, as in the tests). */
-const caches = new WeakMap<Db, Map<string, CacheEntry>>();
-/** A bound, so that requests for made-up client ids cannot grow the cache (misses are not kept anyway). */
-const MAX_CACHED_CLIENTS = 1000;
-
-function cacheEntry(db: Db, clientId: string): CacheEntry {
-  let cache = caches.get(db);
-  if (!cache) caches.set(db, (cache = new Map()));
-  const now = performance.now();
-  const hit = cache.get(clientId);
-  if (hit && hit.generation === generation && now - hit.at < CLIENT_CACHE_TTL_MS) return hit;
-  // Concurrent lookups of one app share a single read.
-  const entry: CacheEntry = { at: now, generation, row: findClientRow(db, clientId) };
-  if (cache.size >= MAX_CACHED_CLIENTS) cache.clear();
-  cache.set(clientId, entry);
-  entry.row.then(
-    (row) => { if (!row && cache.get(clientId) === entry) cache.delete(clientId); },
-    () => { if (cache.get(clientId) === entry) cache.delete(clientId); },
-  );
-  return entry;
-}
+/** Misses are not kept: client ids come from requests, and made-up ones must not fill the cache. */
+const cachedApp = readCache<string, CachedApp>({
+  tables: ['clients'],
+  ttlMs: CLIENT_CACHE_TTL_MS,
+  max: 1000,
+  keepMisses: false,
+  load: async (db, clientId) => {
+    const row = await findClientRow(db, clientId);
+    return row && { row };
+  },
+});
 
 /**
  * An app's row for the request paths (sign-in, token, interaction pages), from a short-lived
  * per-process cache: see {@link CLIENT_CACHE_TTL_MS}. The row is shared: do not modify it.
  */
 export async function cachedClientRow(db: Db, clientId: string): Promise<ClientRow | undefined> {
-  return cacheEntry(db, clientId).row;
+  return (await cachedApp(db, clientId))?.row;
 }
 
 /**
@@ -121,43 +109,10 @@ export async function cachedClientRow(db: Db, clientId: string): Promise<ClientR
  * {@link cachedClientRow}; decrypted once per cache entry. Each caller gets its own copy.
  */
 export async function cachedClientMetadata(db: Db, box: SecretBox, clientId: string): Promise<ClientMetadata | undefined> {
-  const entry = cacheEntry(db, clientId);
-  const row = await entry.row;
-  if (!row) return undefined;
-  entry.metadata ??= clientMetadata(box, row);
-  return { ...entry.metadata };
-}
-
-/**
- * A Kysely plugin that notices every insert, update and delete on `clients` made through the
- * store (the command line's and the tests' direct updates included) and drops this process's
- * cached apps, so that a new redirect URI or policy applies to the very next request here.
- */
-export const clientsWriteWatcher: KyselyPlugin = {
-  transformQuery({ node }) {
-    if (writesClients(node)) generation++;
-    return node;
-  },
-  async transformResult({ result }) {
-    return result;
-  },
-};
-
-function writesClients(node: OperationNode): boolean {
-  const target = (n: unknown) => (n as { table?: { identifier?: { name?: string } } } | undefined)?.table?.identifier?.name === 'clients';
-  switch (node.kind) {
-    case 'InsertQueryNode':
-      return target((node as { into?: unknown }).into);
-    case 'UpdateQueryNode':
-      return target((node as { table?: unknown }).table);
-    case 'DeleteQueryNode':
-      return ((node as { from?: { froms?: unknown[] } }).from?.froms ?? []).some(target);
-    case 'RawNode':
-      // Raw SQL (schema changes, migrations): cannot tell, so assume it may have.
-      return true;
-    default:
-      return false;
-  }
+  const app = await cachedApp(db, clientId);
+  if (!app) return undefined;
+  app.metadata ??= clientMetadata(box, app.row);
+  return { ...app.metadata };
 }
 
 /** The metadata oidc-provider needs, with the client secret decrypted in memory only. */

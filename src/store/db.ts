@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.ts';
-import { clientsWriteWatcher } from './clients.ts';
+import { writeWatcher } from './write-watcher.ts';
 
 export type Db = Kysely<Database>;
 
@@ -17,7 +17,7 @@ export function isPostgresUrl(url: string): boolean {
 
 /**
  * Opens the store: PostgreSQL for `postgres://` URLs, otherwise an embedded SQLite file (`:memory:`
- * for tests). Writes to `clients` refresh this process's app cache (see clients.ts).
+ * for tests). Every write refreshes this process's read caches (src/store/write-watcher.ts).
  */
 export function openDb(databaseUrl: string, options: { pgSchema?: string; poolSize?: number } = {}): Db {
   if (isPostgresUrl(databaseUrl)) {
@@ -27,7 +27,7 @@ export function openDb(databaseUrl: string, options: { pgSchema?: string; poolSi
       // Tests isolate each server in a schema of its own.
       ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
     });
-    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [clientsWriteWatcher] });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [writeWatcher] });
   }
   if (databaseUrl !== ':memory:') mkdirSync(dirname(databaseUrl), { recursive: true });
   const sqlite = new SQLite(databaseUrl);
@@ -35,7 +35,7 @@ export function openDb(databaseUrl: string, options: { pgSchema?: string; poolSi
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [clientsWriteWatcher] });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }), plugins: [writeWatcher] });
 }
 
 /**

@@ -1,11 +1,14 @@
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Db } from './db.ts';
 import type { Clock } from '../clock.ts';
 
 /** How many browsers a person keeps as known (and, apart, as seen); the oldest is forgotten first. */
 const KEEP = 20;
 
-const hash = (nonce: string) => createHash('sha256').update(nonce).digest('base64url');
+/** How a browser's nonce is kept: only its hash is stored. */
+export const deviceHash = (nonce: string) => createHash('sha256').update(nonce).digest('base64url');
+const hash = deviceHash;
 
 /**
  * Browsers known to a person, for the adaptive risk: a browser becomes known when it completes a
@@ -52,6 +55,14 @@ export async function isKnownDevice(db: Db, userId: string, nonce: string | unde
   if (!nonce) return false;
   const r = await db.selectFrom('known_devices').select('user_id').where('user_id', '=', userId).where('device_hash', '=', hash(nonce)).where('two_factor', '=', 1).where('last_seen_at', '>=', validAfter).executeTakeFirst();
   return !!r;
+}
+
+/**
+ * {@link isKnownDevice} as a statement part that counts (0 or 1), for a statement that reads it
+ * with other facts in one round trip (src/policy/risk/facts.ts). `hash` is {@link deviceHash} of the nonce.
+ */
+export function knownDeviceCount(userId: unknown, hash: unknown, validAfter: unknown) {
+  return sql`select count(*) from known_devices where user_id = ${userId} and device_hash = ${hash} and two_factor = 1 and last_seen_at >= ${validAfter}`;
 }
 
 /** Forgets every browser known to the person (a remembered device forgotten, a 2FA reset). */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestGatehouse } from '../helpers/gatehouse.ts';
 import { FakeClock } from '../helpers/mfa.ts';
 import { audit } from '../../src/store/audit.ts';
+import { recordKnownDevice } from '../../src/store/known-devices.ts';
 import { purgeExpired } from '../../src/store/purge.ts';
 import { loadIpCountries } from '../../src/policy/risk/geo/ip-country.ts';
 import { HISTORY_KEEP, recordSignIn } from '../../src/policy/risk/history.ts';
@@ -166,9 +167,10 @@ test('every reason has a plain-words sentence', () => {
   assert.equal(new Set(all.map((r) => reasonText(r))).size, all.length);
 });
 
-test('a decision with every check reads the store in two statements', async () => {
+test('a decision with every check reads the store in one statement, the browser included', async () => {
   const id = await regular();
   await audit(t.gh.deps.db, clock, { event: 'mfa.failed', userId: id });
+  await recordKnownDevice(t.gh.deps.db, clock, id, 'browser-of-the-owner');
   let statements = 0;
   const db = t.gh.deps.db.withPlugin({
     transformQuery: (args) => args.node,
@@ -177,7 +179,14 @@ test('a decision with every check reads the store in two statements', async () =
       return args.result;
     },
   });
-  const r = await assessRisk({ ...ctx(id, { ip: JP }), deps: { ...t.gh.deps, db } });
-  assert.deepEqual(reasons(r.signals), ['new_country', 'new_device']);
-  assert.equal(statements, 2);
+  const withBrowser = (nonce: string | undefined) => assessRisk({ ...ctx(id, { ip: JP, deviceKnown: { nonce, validAfter: 0 } }), deps: { ...t.gh.deps, db } });
+  assert.deepEqual(reasons((await withBrowser('browser-of-the-owner')).signals), ['known_device', 'new_country']);
+  assert.equal(statements, 1);
+  // Another browser, or none: new, from the same statement.
+  assert.deepEqual(reasons((await withBrowser('another-browser')).signals), ['new_country', 'new_device']);
+  assert.deepEqual(reasons((await withBrowser(undefined)).signals), ['new_country', 'new_device']);
+  assert.equal(statements, 3);
+  // A browser recorded before the person's browsers were forgotten is new again.
+  const forgotten = await assessRisk({ ...ctx(id, { ip: JP, deviceKnown: { nonce: 'browser-of-the-owner', validAfter: clock.now() + 1 } }) });
+  assert.deepEqual(reasons(forgotten.signals), ['new_country', 'new_device']);
 });

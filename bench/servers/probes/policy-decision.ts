@@ -5,7 +5,7 @@ import { createOrganization } from '../../../src/store/organizations.ts';
 import { claimDomain, markVerified } from '../../../src/store/org-domains.ts';
 import { saveCompanyPolicy } from '../../../src/policy/company-of.ts';
 import { DEFAULT_COMPANY_POLICY } from '../../../src/policy/company-policy.ts';
-import { recordKnownDevice, isKnownDevice } from '../../../src/store/known-devices.ts';
+import { recordKnownDevice } from '../../../src/store/known-devices.ts';
 import { recordSignIn } from '../../../src/policy/risk/history.ts';
 import { assessRisk } from '../../../src/policy/risk/assess.ts';
 import { signInRequirementFor } from '../../../src/policy/requirement-for.ts';
@@ -84,7 +84,7 @@ const probe: Probe = async (gh, { n, kind }: { n: number; kind: DecisionKind }):
       methodTypes: ['totp'],
       deviceToken: undefined,
       ip: ips[i % ips.length],
-      deviceKnown: () => isKnownDevice(db, user.id, i % 2 === 0 ? 'bench-known-browser' : undefined, user.sessions_valid_after),
+      deviceKnown: { nonce: i % 2 === 0 ? 'bench-known-browser' : undefined, validAfter: user.sessions_valid_after },
       request: { acrs: [], reauthenticate: false },
     });
     return `${r.secondFactor} (${r.reasons.join(', ')})`;

@@ -1,20 +1,27 @@
 import { sql } from 'kysely';
 import type { Db } from '../../store/db.ts';
-import { param, precompile } from '../../store/precompiled.ts';
+import { param, perStore, precompile } from '../../store/precompiled.ts';
 import type { RiskContext } from './types.ts';
+import { countryOf } from './geo/ip-country.ts';
+import { deviceHash, knownDeviceCount } from '../../store/known-devices.ts';
 import { HISTORY_KEEP } from './history.ts';
-import { riskDb } from './tables.ts';
 
 /**
- * What the checks read from the store, in two indexed queries per assessment however many checks
+ * What the checks read from the store, in one indexed statement per assessment however many checks
  * ask: the checks run in parallel and each asks for the facts it needs; the first ask starts the
- * query and the others share its promise (kept per context object, forgotten with it).
+ * statement and the others share its promise (kept per context object, forgotten with it).
  */
 export interface PersonFacts {
   /** The password was in the common-password list when last seen in clear. */
   passwordCommon: boolean;
-  /** Completed sign-ins up to `now`, newest first, at most {@link HISTORY_KEEP}. */
-  signIns: Array<{ at: number; ip: string | null; country: string | null; deviceKnown: boolean }>;
+  /** The countries of the person's completed sign-ins up to `now` (at most {@link HISTORY_KEEP} are kept), each with when it was last used (ms). */
+  countries: ReadonlyMap<string, number>;
+  /** The latest completed sign-in up to `now`, with its country when it was known. */
+  last: { at: number; country: string | null } | undefined;
+  /** Failures and push answers of the last 24 h, counted per event. */
+  events: RecentEvents;
+  /** The browser's device cookie names a browser known to the person (false when none was presented). */
+  deviceKnown: boolean;
 }
 
 export const HOUR_MS = 3600_000;
@@ -31,84 +38,98 @@ export interface EventCount {
 }
 export type RecentEvents = Partial<Record<CountedEvent, EventCount>>;
 
-const people = new WeakMap<RiskContext, Promise<PersonFacts>>();
-const events = new WeakMap<RiskContext, Promise<RecentEvents>>();
+const facts = new WeakMap<RiskContext, Promise<PersonFacts>>();
+const countries = new WeakMap<RiskContext, string | null>();
 
-/** The person's password flag and latest sign-ins: one query (the user's row joined with the history). */
+/** The country of this sign-in's address (offline GeoIP), looked up once per assessment however many checks ask. */
+export function addressCountry(ctx: RiskContext): string | undefined {
+  let c = countries.get(ctx);
+  if (c === undefined) {
+    c = countryOf(ctx.ip) ?? null;
+    countries.set(ctx, c);
+  }
+  return c ?? undefined;
+}
+
+/** The person's facts for this assessment: read once, shared by every check. */
 export function personFacts(ctx: RiskContext): Promise<PersonFacts> {
-  let p = people.get(ctx);
+  let p = facts.get(ctx);
   if (!p) {
-    p = readPerson(ctx);
-    people.set(ctx, p);
+    p = readFacts(ctx);
+    facts.set(ctx, p);
   }
   return p;
 }
 
-/** The two queries, built and compiled once per store (src/store/precompiled.ts): a decision is on every sign-in's path. */
-function queries(db: Db) {
-  const rdb = riskDb(db);
-  return {
-    person: precompile<{ password_common: number; at: number | null; ip: string | null; country: string | null; device_known: number | null }, { userId: string; now: number }>(db, () =>
-      rdb
-        .selectFrom('users')
-        // Only sign-ins up to `now`, so the simulator replays a past instant as it was.
-        .leftJoin('sign_in_history as h', (j) => j.onRef('h.user_id', '=', 'users.id').on('h.at', '<=', param<number>('now')))
-        .select(['users.password_common', 'h.at', 'h.ip', 'h.country', 'h.device_known'])
-        .where('users.id', '=', param<string>('userId'))
-        .orderBy('h.at', 'desc')
-        .orderBy('h.id', 'desc')
-        .limit(HISTORY_KEEP),
-    ),
-    events: precompile<{ event: string; day: number; hour: number; last: number }, { userId: string; now: number; hourAgo: number; dayAgo: number }>(db, () =>
-      db
-        .selectFrom('audit_events')
-        .select((eb) => [
-          'event',
-          eb.fn.countAll<number>().as('day'),
-          sql<number>`sum(case when at > ${param<number>('hourAgo')} then 1 else 0 end)`.as('hour'),
-          eb.fn.max<number>('at').as('last'),
-        ])
-        .where('user_id', '=', param<string>('userId'))
-        .where('at', '>', param<number>('dayAgo'))
-        .where('at', '<=', param<number>('now'))
-        .where('event', 'in', [...COUNTED_EVENTS])
-        .groupBy('event'),
-    ),
-  };
+/** Whether this browser is known to the person: said outright, or read with the other facts. */
+export async function browserKnown(ctx: RiskContext): Promise<boolean> {
+  if (typeof ctx.deviceKnown === 'boolean') return ctx.deviceKnown;
+  return ctx.deviceKnown.nonce !== undefined && (await personFacts(ctx)).deviceKnown;
 }
-const compiled = new WeakMap<Db, ReturnType<typeof queries>>();
-function queriesFor(db: Db) {
-  let q = compiled.get(db);
-  if (!q) {
-    q = queries(db);
-    compiled.set(db, q);
+
+/** Failures and push answers of the last 24 h, counted per event (from the same statement as {@link personFacts}). */
+export async function recentEvents(ctx: RiskContext): Promise<RecentEvents> {
+  return (await personFacts(ctx)).events;
+}
+
+interface FactRow {
+  /** `p`: the person's row; `c`: one country of the sign-in history; `e`: one counted event; `d`: the browser known (n = 1) or not. */
+  kind: 'p' | 'c' | 'e' | 'd';
+  name: string | null;
+  n: number;
+  hour: number | null;
+  last: number | null;
+}
+
+/**
+ * The statement, compiled once per store (src/store/precompiled.ts): a decision is on every sign-in's
+ * path. Four indexed reads in one round trip — the user's row, the sign-in history grouped by
+ * country, the audit log's counted events (both over covering indexes, migration 0009), and the
+ * browser's row in known_devices — each returning a handful of rows however long the history (a
+ * row per country, per event kind).
+ * Only what happened up to `now`, so the simulator replays a past instant as it was.
+ */
+const factsStatement = perStore((db: Db) =>
+  precompile<FactRow, { userId: string; now: number; hourAgo: number; dayAgo: number; deviceHash: string; validAfter: number }>(db, () => {
+    const userId = param<string>('userId');
+    const now = param<number>('now');
+    const q = sql<FactRow>`select 'p' as kind, cast(null as text) as name, cast(password_common as bigint) as n, cast(null as bigint) as hour, cast(null as bigint) as last
+        from users where id = ${userId}
+      union all
+      select 'c', country, count(*), null, max(at)
+        from sign_in_history where user_id = ${userId} and at <= ${now} group by country
+      union all
+      select 'e', event, count(*), sum(case when at > ${param<number>('hourAgo')} then 1 else 0 end), max(at)
+        from audit_events where user_id = ${userId} and at > ${param<number>('dayAgo')} and at <= ${now}
+        and event in (${sql.join([...COUNTED_EVENTS])}) group by event
+      union all
+      select 'd', null, (${knownDeviceCount(userId, param<string>('deviceHash'), param<number>('validAfter'))}), null, null`;
+    return { compile: () => q.compile(db) };
+  }),
+);
+
+async function readFacts(ctx: RiskContext): Promise<PersonFacts> {
+  // No cookie: a hash no browser has, so the statement keeps one shape.
+  const browser = typeof ctx.deviceKnown === 'object' && ctx.deviceKnown.nonce !== undefined ? ctx.deviceKnown : undefined;
+  const { rows } = await factsStatement(ctx.deps.db)({
+    userId: ctx.userId,
+    now: ctx.now,
+    hourAgo: ctx.now - HOUR_MS,
+    dayAgo: ctx.now - DAY_MS,
+    deviceHash: browser ? deviceHash(browser.nonce!) : '',
+    validAfter: browser?.validAfter ?? 0,
+  });
+  const out: PersonFacts = { passwordCommon: false, countries: new Map(), last: undefined, events: {}, deviceKnown: false };
+  const countries = out.countries as Map<string, number>;
+  for (const r of rows) {
+    if (r.kind === 'p') out.passwordCommon = Number(r.n) === 1;
+    else if (r.kind === 'd') out.deviceKnown = Number(r.n) > 0;
+    else if (r.kind === 'e') out.events[r.name as CountedEvent] = { day: Number(r.n), hour: Number(r.hour), last: Number(r.last) };
+    else {
+      const at = Number(r.last);
+      if (r.name !== null) countries.set(r.name, at);
+      if (!out.last || at > out.last.at) out.last = { at, country: r.name };
+    }
   }
-  return q;
-}
-
-async function readPerson(ctx: RiskContext): Promise<PersonFacts> {
-  const { rows } = await queriesFor(ctx.deps.db).person({ userId: ctx.userId, now: ctx.now });
-  return {
-    passwordCommon: rows.length > 0 && Number(rows[0]!.password_common) === 1,
-    signIns: rows
-      .filter((r) => r.at !== null)
-      .map((r) => ({ at: Number(r.at), ip: r.ip ?? null, country: r.country ?? null, deviceKnown: Number(r.device_known) === 1 })),
-  };
-}
-
-/** Failures and push answers of the last 24 h, counted per event: one aggregate over the (user_id, at) index. */
-export function recentEvents(ctx: RiskContext): Promise<RecentEvents> {
-  let p = events.get(ctx);
-  if (!p) {
-    p = readEvents(ctx);
-    events.set(ctx, p);
-  }
-  return p;
-}
-
-async function readEvents(ctx: RiskContext): Promise<RecentEvents> {
-  const { rows } = await queriesFor(ctx.deps.db).events({ userId: ctx.userId, now: ctx.now, hourAgo: ctx.now - HOUR_MS, dayAgo: ctx.now - DAY_MS });
-  const out: RecentEvents = {};
-  for (const r of rows) out[r.event as CountedEvent] = { day: Number(r.day), hour: Number(r.hour), last: Number(r.last) };
   return out;
 }

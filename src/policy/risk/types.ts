@@ -35,13 +35,28 @@ export interface RiskAssessment {
   signals: RiskSignal[];
 }
 
+/**
+ * Whether the browser is known to this person (src/store/known-devices.ts): said outright (the
+ * simulator's "known device", tests), or the browser's device cookie, looked up in the risk's one
+ * statement with the other facts (src/policy/risk/facts.ts).
+ */
+export type DeviceEvidence = boolean | PresentedBrowser;
+
+/** A browser as it presented itself: its device cookie for this person, if valid. */
+export interface PresentedBrowser {
+  /** The nonce of the person's valid device cookie; undefined when the browser showed none. */
+  nonce: string | undefined;
+  /** The person's "sessions valid after": browsers recorded before it are forgotten. */
+  validAfter: number;
+}
+
 export interface RiskContext {
   deps: Deps;
   userId: string;
   /** The client address as resolved through trusted proxies; undefined when it could not be parsed (fails closed: ask). */
   ip: string | undefined;
-  /** This browser showed a valid device cookie for this person. */
-  deviceKnown: boolean;
+  /** Whether this browser completed a two-factor sign-in of this person. */
+  deviceKnown: DeviceEvidence;
   /** The company policy's CIDR list, [] without one. */
   trustedNetworks: readonly string[];
   /** Milliseconds since the epoch: the instant the decision is made for (a real sign-in's clock, or the simulator's). */

@@ -1,6 +1,5 @@
-import { countryOf } from '../geo/ip-country.ts';
 import { leastTravelKm } from '../geo/distance.ts';
-import { personFacts } from '../facts.ts';
+import { addressCountry, personFacts } from '../facts.ts';
 import type { RiskCheck } from '../types.ts';
 
 export const IMPOSSIBLE_TRAVEL_WEIGHT = 70;
@@ -17,9 +16,9 @@ const MIN_ELAPSED_MS = 60_000;
  * neighbours; silent when either country is unknown.
  */
 export const impossibleTravelCheck: RiskCheck = async (ctx) => {
-  const to = countryOf(ctx.ip);
+  const to = addressCountry(ctx);
   if (!to) return null;
-  const last = (await personFacts(ctx)).signIns[0];
+  const { last } = await personFacts(ctx);
   if (!last?.country || last.country === to) return null;
   const km = leastTravelKm(last.country, to);
   if (!km) return null;

@@ -1,5 +1,4 @@
-import { countryOf } from '../geo/ip-country.ts';
-import { personFacts } from '../facts.ts';
+import { addressCountry, personFacts } from '../facts.ts';
 import type { RiskCheck } from '../types.ts';
 
 export const NEW_COUNTRY_WEIGHT = 40;
@@ -11,9 +10,9 @@ export const NEW_COUNTRY_WEIGHT = 40;
  * already speaks for a first sign-in.
  */
 export const newCountryCheck: RiskCheck = async (ctx) => {
-  const country = countryOf(ctx.ip);
+  const country = addressCountry(ctx);
   if (!country) return null;
-  const seen = (await personFacts(ctx)).signIns.map((s) => s.country).filter((c): c is string => c !== null);
-  if (seen.length === 0 || seen.includes(country)) return null;
+  const seen = (await personFacts(ctx)).countries;
+  if (seen.size === 0 || seen.has(country)) return null;
   return { check: 'new_country', reason: 'new_country', weight: NEW_COUNTRY_WEIGHT, detail: { country } };
 };
