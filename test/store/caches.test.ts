@@ -50,9 +50,35 @@ test('SQLite statements are prepared once per SQL text and stay usable while ano
   assert.notEqual(other, select);
   assert.equal((other.all([]) as { v: number }[]).length, 3);
   it.return?.();
+  // Rows are plain objects keyed by column name, whichever way the statement is read.
+  assert.deepEqual(select.all([]), [{ v: 1 }, { v: 2 }, { v: 3 }]);
+  assert.deepEqual([...select.iterate([])], [{ v: 1 }, { v: 2 }, { v: 3 }]);
   // The cache is bounded: the least recently used statement is dropped.
   conn.prepare('select 1');
   conn.prepare('select 2');
   assert.notEqual(conn.prepare('select v from n order by v'), select);
+  conn.close();
+});
+
+test('SQLite rows read as arrays become the same objects better-sqlite3 would build, odd column names included', () => {
+  const sqlite = new SQLite(':memory:');
+  const conn = withStatementCache(sqlite);
+  sqlite.exec(`create table t (a text, "b c" integer, "x""y" text); insert into t values ('one', 2, 'q')`);
+  const same = (q: string) => assert.deepEqual(conn.prepare(q).all([]), sqlite.prepare(q).all(), q);
+  same('select * from t');
+  same(`select a, "b c" as "} ; process.exit(1); //", "x""y" from t`);
+  // A later column of the same name wins, as in better-sqlite3.
+  same('select a as v, "b c" as v from t');
+  // A column named __proto__ is no property, as in better-sqlite3, and a value never becomes the row's prototype.
+  same('select a as __proto__ from t');
+  assert.equal(Object.getPrototypeOf(conn.prepare('select null as __proto__ from t').all([])[0]), Object.prototype);
+  // A schema change re-prepares a statement inside SQLite: `select *` then has the new column.
+  const all = conn.prepare('select * from t');
+  all.all([]);
+  sqlite.exec('alter table t add column d text');
+  same('select * from t');
+  // Writes still report their changes; a write with RETURNING reads its row.
+  assert.equal(conn.prepare(`insert into t (a) values ('two')`).run([]).changes, 1);
+  assert.deepEqual(conn.prepare(`insert into t (a) values ('three') returning a`).all([]), [{ a: 'three' }]);
   conn.close();
 });
