@@ -50,7 +50,7 @@ export function forgetAccount(home: string, deviceId: string): void {
  */
 export function selectAccounts(home: string, selector?: string): Account[] {
   const all = readAccounts(home);
-  if (all.length === 0) throw new AuthenticatorError('no_account', `no account is enrolled in ${home}; run "gatehouse authenticator enroll <link>" first`);
+  if (all.length === 0) throw new AuthenticatorError('no_account', `no account is enrolled in ${home}; run "npx gatehouse authenticator enroll <link>" first`);
   if (!selector) return all;
   const wanted = selector.toLowerCase();
   const found = all.filter((a) => a.deviceId === selector || a.email.toLowerCase() === wanted);

@@ -31,7 +31,7 @@ export const enMfa = {
   'wizard.push.qr_alt': 'QR code that opens Gatehouse Authenticator',
   'wizard.push.link_label': 'Enrollment link (works once, for 10 minutes):',
   'wizard.push.copy_link': 'Copy link',
-  'wizard.push.terminal': 'No phone at hand? Run: gatehouse authenticator enroll followed by this link.',
+  'wizard.push.terminal': 'No phone at hand? In the Gatehouse folder, run: npx gatehouse authenticator enroll followed by this link.',
   'wizard.push.waiting_device': 'Waiting for your phone…',
   'wizard.push.test_title': 'Approve the test request',
   'wizard.push.test_body': 'Your device is registered. In the app, type this number and tap Approve (in the terminal: approve, then the number):',

@@ -16,7 +16,7 @@ export const list = command({
       table(
         accounts.map((a) => ({ ...a, who: a.name ? `${a.email} (${a.name})` : a.email, locked: a.passphrase ? 'yes' : 'no' })),
         [['who', 'ACCOUNT'], ['issuer', 'SERVER'], ['deviceName', 'DEVICE'], ['status', 'STATUS'], ['locked', 'PASSPHRASE'], ['deviceId', 'DEVICE ID'], ['enrolledAt', 'ENROLLED']],
-        `No accounts in ${dir}. Enroll one with: gatehouse authenticator enroll '<link>'`,
+        `No accounts in ${dir}. Enroll one with: npx gatehouse authenticator enroll '<link>'`,
       ),
     );
   },
