@@ -3,7 +3,7 @@ import type { Deps } from '../context.ts';
 import type { User } from '../store/users.ts';
 import type { AuditContext } from '../store/audit.ts';
 import { audit } from '../store/audit.ts';
-import { incrementCounter } from '../store/counters.ts';
+import { deleteCounters, incrementCounter } from '../store/counters.ts';
 import { translator } from '../i18n/index.ts';
 
 /** The code sent for a first enrollment, kept sealed in the wizard's server-side state (never in clear). */
@@ -42,6 +42,18 @@ export function maskedEmail(email: string): string {
   return at <= 0 ? '•••' : `${email[0]}•••${email.slice(at)}`;
 }
 
+const hourKey = (userId: string) => `enroll-email:${userId}`;
+const dayKey = (userId: string) => `enroll-email-day:${userId}`;
+
+/**
+ * A completed password reset proved the email another way, and whoever used up the person's codes
+ * of the day with a stolen password no longer has it: the owner gets codes again at once, instead of
+ * being kept from a first method for up to a day.
+ */
+export async function clearEnrollmentCodeLimits(deps: Pick<Deps, 'db'>, userId: string): Promise<void> {
+  await deleteCounters(deps.db, [hourKey(userId), dayKey(userId)]);
+}
+
 export type SendOutcome = { ok: true; code: EmailCodeState } | { ok: false; reason: 'throttled' };
 
 /**
@@ -51,8 +63,8 @@ export type SendOutcome = { ok: true; code: EmailCodeState } | { ok: false; reas
  */
 export async function sendEnrollmentCode(deps: Deps, user: User, reasons: readonly string[], where: AuditContext): Promise<SendOutcome> {
   const { db, clock } = deps;
-  const hour = await incrementCounter(db, clock, `enroll-email:${user.id}`, 3600_000);
-  const day = hour > EMAIL_CODES_PER_HOUR ? 0 : await incrementCounter(db, clock, `enroll-email-day:${user.id}`, 24 * 3600_000);
+  const hour = await incrementCounter(db, clock, hourKey(user.id), 3600_000);
+  const day = hour > EMAIL_CODES_PER_HOUR ? 0 : await incrementCounter(db, clock, dayKey(user.id), 24 * 3600_000);
   if (hour > EMAIL_CODES_PER_HOUR || day > EMAIL_CODES_PER_DAY) {
     await audit(db, clock, { ...where, event: 'mfa.enrollment.email_code_throttled', userId: user.id });
     return { ok: false, reason: 'throttled' };

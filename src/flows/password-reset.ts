@@ -14,6 +14,7 @@ import { clearFailuresAfterProof } from '../security/attempts.ts';
 import { signOutEverywhere } from './sign-out.ts';
 import { translator } from '../i18n/index.ts';
 import { notePasswordCommon } from '../policy/risk/password-common.ts';
+import { clearEnrollmentCodeLimits } from './enrollment-email-code.ts';
 import { randomId } from '../clock.ts';
 
 /** A reset link works once, for 30 minutes. */
@@ -125,6 +126,7 @@ export async function completePasswordReset(
   // The link proved the person another way: holds and locks on their second factors are lifted
   // (decision 0007), and whoever flooded them no longer has the password.
   await clearFailuresAfterProof(db, clock, user.id, 'password_reset', where);
+  await clearEnrollmentCodeLimits(deps, user.id);
   await audit(db, clock, { ...where, event: 'password.reset_completed', userId: user.id });
   await signOutEverywhere(deps, provider, user.id, { reason: 'password_reset', where });
 

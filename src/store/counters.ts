@@ -30,6 +30,11 @@ const increment = perStore((db: Db) =>
   ),
 );
 
+/** Forgets counters before their window ends (a limit lifted by a proof). */
+export async function deleteCounters(db: Db, keys: readonly string[]): Promise<void> {
+  if (keys.length) await db.deleteFrom('counters').where('key', 'in', [...keys]).execute();
+}
+
 export async function readCounter(db: Db, clock: Clock, key: string): Promise<number> {
   const row = await db.selectFrom('counters').select(['count', 'expires_at']).where('key', '=', key).executeTakeFirst();
   if (!row || row.expires_at <= clock.now()) return 0;

@@ -7,7 +7,7 @@ import { UserAgent, findForm } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, parseManualKey, parseRecoveryCodes, passwordStep, submitCode, totpCode, finish } from '../helpers/mfa.ts';
 import { EMAIL_CODE_ATTEMPTS } from '../../src/flows/enrollment-email-code.ts';
-import type { ReceivedMail } from '../helpers/smtp.ts';
+import { linkIn, type ReceivedMail } from '../helpers/smtp.ts';
 import { isProofPage, securityUrl, signInToAccount } from '../account-security/support.ts';
 
 // Issue 9: "A first enrollment during a risky sign-in also needs a code sent to the verified email,
@@ -209,4 +209,33 @@ test('wrong email codes sent in parallel are each counted: after more than five,
   const late = await thief.go(action, { method: 'POST', form: { ...form.hidden, code: right } });
   assert.doesNotMatch(late.body, /data-testid="totp-secret"/, `more than ${EMAIL_CODE_ATTEMPTS} guesses were allowed against one code: the TOTP secret is handed out`);
   assert.equal(late.status, 400);
+});
+
+test('codes used up by someone holding the password come back when the owner resets it: no day without a first method', async () => {
+  const email = 'owner-takes-back@example.com';
+  const NEW = 'the owner took the account back';
+  await t.createUser(email, PASSWORD);
+  const thief = new UserAgent();
+  await toChoose(thief, email);
+  await thief.submit('/enroll/choose', { method: 'totp' });
+  for (let i = 0; i < 4; i++) await thief.submit('/enroll/email/resend');
+  assert.equal((await thief.submit('/enroll/email/resend')).status, 429, 'the hour’s codes are used up');
+  await t.smtp.waitFor(() => mailsTo(email, /turn on/).length === 5);
+
+  const owner = new UserAgent();
+  await owner.go(`${t.issuer}/reset`);
+  await owner.submit('/reset', { email });
+  const reset = await t.smtp.waitFor((m) => m.to.includes(email) && /reset/i.test(m.subject));
+  await owner.go(linkIn(reset));
+  await owner.submit('/reset/confirm', { password: NEW, password_confirm: NEW });
+
+  const { page } = await passwordStep(owner, payroll, CB, email, NEW);
+  assert.match(page.url, /\/enroll$/);
+  await owner.submit('/enroll/start');
+  const asked = await owner.submit('/enroll/choose', { method: 'totp' });
+  assert.equal(asked.status, 200, 'a code is sent again');
+  await t.smtp.waitFor(() => mailsTo(email, /turn on/).length === 6);
+  // The old password no longer starts anything.
+  const again = await passwordStep(new UserAgent(), payroll, CB, email, PASSWORD).catch((e: Error) => e);
+  assert.ok(again instanceof Error || !/\/enroll$/.test(again.page.url), 'the thief’s password is gone');
 });
