@@ -1,6 +1,6 @@
 import type { Db } from '../store/db.ts';
 import { readCache } from '../store/read-cache.ts';
-import { emailDomain } from './domain-name.ts';
+import { canonicalDomain } from './domain-name.ts';
 import { parseCompanyPolicy, POLICY_METHODS, type CompanyPolicy } from './company-policy.ts';
 
 export interface Company {
@@ -34,12 +34,14 @@ const cachedCompany = readCache<string, Company>({
  * From a short-lived per-process cache ({@link COMPANY_CACHE_TTL_MS}); the value is shared: do not modify it.
  */
 export async function companyOf(db: Db, email: string): Promise<Company | undefined> {
-  const domain = emailDomain(email);
-  if (!domain) return undefined;
-  return cachedCompany(db, domain);
+  const at = email.lastIndexOf('@');
+  // Keyed by the domain as written, so a cached answer skips making it canonical too.
+  return at > 0 ? cachedCompany(db, email.slice(at + 1)) : undefined;
 }
 
-async function readCompany(db: Db, domain: string): Promise<Company | undefined> {
+async function readCompany(db: Db, written: string): Promise<Company | undefined> {
+  const domain = canonicalDomain(written);
+  if (!domain) return undefined;
   const org = await db
     .selectFrom('org_domains')
     .innerJoin('organizations', 'organizations.id', 'org_domains.org_id')

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
 
 /**
  * Offline IP-to-country lookups from `@ip-location-db/geo-whois-asn-country` (package licence
@@ -36,16 +36,34 @@ let v6: V6Table | undefined;
  * Special-purpose blocks (RFC 6890 and successors) name no country, whatever the registries' files
  * say: the data maps the IPv6 documentation prefix 2001:db8::/32 to JP, for example.
  */
-// (Node checks an IPv4 address against IPv6 rules as ::ffff:a.b.c.d too, so no rule may cover ::ffff:0:0/96.)
-const SPECIAL = new BlockList();
-for (const [net, prefix] of [
+// Kept as numbers (made once, below) and compared with the address's own numbers: no BlockList, which
+// builds a SocketAddress per check.
+const SPECIAL_V4 = ([
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
   ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.88.99.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15],
   ['198.51.100.0', 24], ['203.0.113.0', 24], ['224.0.0.0', 3],
-] as const) SPECIAL.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [
+] as const).map(([net, prefix]) => ({ first: ipv4ToNumber(net), last: ipv4ToNumber(net) + 2 ** (32 - prefix) - 1 }));
+const SPECIAL_V6 = ([
   ['::', 127], ['64:ff9b::', 96], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
-] as const) SPECIAL.addSubnet(net, prefix, 'ipv6');
+] as const).map(([net, prefix]) => {
+  const [hi, lo] = ipv6Number(ipv6Groups(net)!);
+  return { hi, lo, prefix };
+});
+
+/** Whether an IPv4 address (as a number) is in a special-purpose block. */
+const specialV4 = (n: number): boolean => SPECIAL_V4.some((b) => n >= b.first && n <= b.last);
+
+/** Whether an IPv6 address (its high and low 64 bits) is in a special-purpose block. */
+function specialV6(hi: bigint, lo: bigint): boolean {
+  return SPECIAL_V6.some((b) => {
+    if (b.prefix <= 64) {
+      const shift = BigInt(64 - b.prefix);
+      return hi >> shift === b.hi >> shift;
+    }
+    const shift = BigInt(128 - b.prefix);
+    return hi === b.hi && lo >> shift === b.lo >> shift;
+  });
+}
 
 /** Two ASCII letters packed in 16 bits, and back. */
 const pack = (cc: string) => (cc.charCodeAt(0) << 8) | cc.charCodeAt(1);
@@ -197,12 +215,21 @@ export function countryOf(ip: string | undefined): string | undefined {
   if (!ip) return undefined;
   const bare = ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
   const version = isIP(bare);
-  if (version && SPECIAL.check(bare, version === 4 ? 'ipv4' : 'ipv6')) return undefined;
-  if (version === 4) return lookupV4(ipv4ToNumber(bare));
+  if (version === 4) {
+    const n = ipv4ToNumber(bare);
+    return specialV4(n) ? undefined : lookupV4(n);
+  }
   if (version !== 6) return undefined;
   const g = ipv6Groups(bare.toLowerCase());
+  // An IPv6 form with an embedded IPv4 address other than ::ffff:a.b.c.d (NAT64, say) names no country.
   if (!g || g.length !== 8) return undefined;
+  const [hi, lo] = ipv6Number(g);
+  return specialV6(hi, lo) ? undefined : lookupV6(hi, lo);
+}
+
+/** The high and low 64 bits of an IPv6 address's eight groups. */
+function ipv6Number(g: readonly number[]): [bigint, bigint] {
   const hi = (BigInt(g[0]!) << 48n) | (BigInt(g[1]!) << 32n) | (BigInt(g[2]!) << 16n) | BigInt(g[3]!);
   const lo = (BigInt(g[4]!) << 48n) | (BigInt(g[5]!) << 32n) | (BigInt(g[6]!) << 16n) | BigInt(g[7]!);
-  return lookupV6(hi, lo);
+  return [hi, lo];
 }
