@@ -56,8 +56,18 @@ export const STATEMENT_CACHE_SIZE = 256;
  */
 export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
   const cache = new Map<string, Prepared>();
+  // A schema change (a migration, from this process or another) makes SQLite re-prepare statements
+  // behind their backs, with perhaps other columns under the same width: every statement made before
+  // it is dropped, and its row function with it. The header's counter costs about a microsecond.
+  const schemaVersion = sqlite.prepare('pragma schema_version').pluck();
+  let schema = schemaVersion.get();
   return {
     prepare(sql: string) {
+      const now = schemaVersion.get();
+      if (now !== schema) {
+        cache.clear();
+        schema = now;
+      }
       const hit = cache.get(sql);
       if (hit && !hit.stmt.busy) {
         // Map keeps insertion order: re-inserting marks the statement as recently used.
@@ -86,8 +96,8 @@ interface Prepared {
 function prepared(stmt: SQLite.Statement): Prepared {
   if (!stmt.reader) return { stmt, forKysely: stmt };
   let toRow = rowsAsObjects(stmt);
-  // A schema change (a migration) re-prepares the statement inside SQLite: `select *` may then have
-  // other columns, so the function is made again when the width differs.
+  // A schema change between the check in `prepare` and this run (another process's migration) can
+  // still widen `select *`: the function is made again when the width differs.
   const row = (r: unknown[]) => (r.length === toRow.width ? toRow(r) : (toRow = rowsAsObjects(stmt))(r));
   return {
     stmt,
