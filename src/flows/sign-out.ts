@@ -3,6 +3,7 @@ import type { Deps } from '../context.ts';
 import type { AuditContext } from '../store/audit.ts';
 import { audit } from '../store/audit.ts';
 import { updateUser } from '../store/users.ts';
+import { forgetAllDevices } from '../security/remembered-devices.ts';
 
 interface StoredSession {
   accountId?: string;
@@ -23,12 +24,16 @@ export interface SignOutOptions {
  * - every grant with its codes, access and refresh tokens is revoked;
  * - every app the person had a session with gets an OIDC Back-Channel Logout token;
  * - `sessions_valid_after` moves to now, so a token that escaped the revocation (a JWT access
- *   token held by an API) no longer finds its account at userinfo, introspection or refresh.
+ *   token held by an API) no longer finds its account at userinfo, introspection or refresh;
+ * - every browser the person's adaptive risk knew, and every remembered device, is forgotten (their
+ *   rows deleted, not only outdated: the cut-off has whole seconds, and a browser that signed in
+ *   earlier in the same second must not survive it).
  */
 export async function signOutEverywhere(deps: Deps, provider: Provider, userId: string, opts: SignOutOptions): Promise<void> {
   const { db, clock } = deps;
   // Whole seconds: token `iat` has second precision, and tokens issued after this call must pass.
   await updateUser(db, clock, userId, { sessions_valid_after: Math.floor(clock.now() / 1000) * 1000 });
+  await forgetAllDevices(deps, userId);
 
   const sessions = await db.selectFrom('oidc_models').select(['id', 'payload']).where('kind', '=', 'Session').where('account_id', '=', userId).execute();
   const logouts: Array<Promise<void>> = [];

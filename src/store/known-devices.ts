@@ -33,13 +33,16 @@ export async function noteDevice(db: Db, clock: Clock, userId: string, nonce: st
   const before = await db.selectFrom('known_devices').select(['two_factor', 'last_seen_at']).where('user_id', '=', userId).where('device_hash', '=', device_hash).executeTakeFirst();
   // Known only while still known: a row last seen before "sessions valid after" (a password change,
   // sign-out everywhere, a 2FA change) was forgotten, and a password alone must not bring it back.
-  const stillKnown = before?.two_factor === 1 && Number(before.last_seen_at) >= validAfter;
-  const two_factor = twoFactor || stillKnown ? 1 : 0;
-  await db
+  // Judged in the upsert itself, against the person's cut-off as it is now: one that moved while this
+  // sign-in was under way (the caller read it at the start) counts.
+  const stillKnown = sql<number>`case when known_devices.two_factor = 1 and known_devices.last_seen_at >= (select sessions_valid_after from users where id = ${userId}) then 1 else 0 end`;
+  const written = await db
     .insertInto('known_devices')
-    .values({ user_id: userId, device_hash, created_at: now, last_seen_at: now, two_factor })
-    .onConflict((oc) => oc.columns(['user_id', 'device_hash']).doUpdateSet({ last_seen_at: now, two_factor }))
-    .execute();
+    .values({ user_id: userId, device_hash, created_at: now, last_seen_at: now, two_factor: twoFactor ? 1 : 0 })
+    .onConflict((oc) => oc.columns(['user_id', 'device_hash']).doUpdateSet({ last_seen_at: now, two_factor: twoFactor ? 1 : stillKnown }))
+    .returning('two_factor')
+    .executeTakeFirstOrThrow();
+  const two_factor = Number(written.two_factor);
   // Each kind keeps its own latest few: browsers only seen (a password holder's, say) never push a known one out.
   const stale = await db.selectFrom('known_devices').select('device_hash').where('user_id', '=', userId).where('two_factor', '=', two_factor).orderBy('last_seen_at', 'desc').offset(KEEP).limit(100).execute();
   if (stale.length) await db.deleteFrom('known_devices').where('user_id', '=', userId).where('device_hash', 'in', stale.map((r) => r.device_hash)).execute();

@@ -1,0 +1,77 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as client from 'openid-client';
+import { UserAgent } from '../helpers/user-agent.ts';
+import { passwordStep, submitCode, totpCode } from '../helpers/mfa.ts';
+import { relyingParty } from '../helpers/oidc-client.ts';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
+import { startTestGatehouse } from '../helpers/gatehouse.ts';
+import { clockBehind } from '../account-security/support.ts';
+import { CALLBACKS, PASSWORD, isTotpChallenge, personWithTotp } from '../gate/support.ts';
+import { signOutEverywhere } from '../../src/flows/sign-out.ts';
+
+// Breaker, 2026-11-30. "A password change, sign-out everywhere or a 2FA change forgets every
+// browser" is implemented as known_devices.last_seen_at (ms) >= users.sessions_valid_after, but
+// signOutEverywhere() floors sessions_valid_after to the whole second (src/flows/sign-out.ts:31).
+// A known browser that completed any sign-in in the same second *before* the cut-off — a thief
+// looping password-only sign-ins at an Adaptive app does this every ~100 ms — stays known, and
+// noteDevice() then refreshes it past the cut-off for good. Against a running server the thief
+// survived "Sign out everywhere" in 2 of 2 tries (offsets .030 s and .850 s into the second).
+const EXPENSE_CB = 'http://127.0.0.1:9/expense/cb';
+const clock = clockBehind();
+let t: TestGatehouse;
+let expense: client.Configuration;
+let person: { userId: string; secret: string };
+const email = 'ada@example.com';
+
+before(async () => {
+  t = await startTestGatehouse({}, { clock });
+  const r = await t.createApp({ name: 'Payroll', redirectUris: [CALLBACKS.required], policy: 'required' });
+  const e = await t.createApp({ name: 'Expense', redirectUris: [EXPENSE_CB], policy: 'adaptive' });
+  const required = await relyingParty(t.issuer, r.clientId, r.clientSecret);
+  expense = await relyingParty(t.issuer, e.clientId, e.clientSecret);
+  person = await personWithTotp(t, required, CALLBACKS.required, email, clock);
+});
+after(() => t.close());
+
+function endSession(ua: UserAgent) {
+  for (const jar of ua.cookies.values()) for (const name of [...jar.keys()]) if (!name.startsWith('gh_dev_')) jar.delete(name);
+}
+
+test('a known browser that signed in earlier in the same second as "sign out everywhere" is forgotten too', async () => {
+  const thief = new UserAgent();
+  clock.nextStep();
+  await passwordStep(thief, expense, EXPENSE_CB, email, PASSWORD);
+  await submitCode(thief, EXPENSE_CB, totpCode(person.secret, clock.now()));
+  endSession(thief);
+
+  // 600 ms into a second: the thief's password-only sign-in (known browser: Expense skips the code).
+  clock.advance(1000 - (clock.now() % 1000) + 600);
+  assert.ok((await passwordStep(thief, expense, EXPENSE_CB, email, PASSWORD)).returned, 'known: password alone at Expense');
+  endSession(thief);
+
+  // 300 ms later, in the same second, the owner signs out everywhere.
+  clock.advance(300);
+  await signOutEverywhere(t.gh.deps, t.gh.provider, person.userId, { reason: 'user_request' });
+  clock.advance(5_000);
+
+  const again = await passwordStep(thief, expense, EXPENSE_CB, email, PASSWORD);
+  assert.ok(!again.returned, 'the browser survived "sign out everywhere": Expense skipped the second factor on the password alone');
+  assert.ok(isTotpChallenge(again.page.body));
+});
+
+test('control: the same sequence with the sign-out in the next second forgets the browser', async () => {
+  const thief = new UserAgent();
+  clock.nextStep();
+  await passwordStep(thief, expense, EXPENSE_CB, email, PASSWORD);
+  await submitCode(thief, EXPENSE_CB, totpCode(person.secret, clock.now()));
+  endSession(thief);
+  clock.advance(1000 - (clock.now() % 1000) + 600);
+  assert.ok((await passwordStep(thief, expense, EXPENSE_CB, email, PASSWORD)).returned, 'known: password alone at Expense');
+  endSession(thief);
+  clock.advance(500); // 100 ms into the next second
+  await signOutEverywhere(t.gh.deps, t.gh.provider, person.userId, { reason: 'user_request' });
+  clock.advance(5_000);
+  const again = await passwordStep(thief, expense, EXPENSE_CB, email, PASSWORD);
+  assert.ok(!again.returned && isTotpChallenge(again.page.body), 'forgotten');
+});
