@@ -94,6 +94,13 @@ export function signInPolicy(i: PolicyInput): Requirement {
     const grace = company && inGracePeriod(company.policy, i.now) && i.app.behaviour !== 'required';
     const missing = hasSecondFactor ? 'methods_not_allowed' : 'no_second_factor';
     if (grace && !(i.person.remindAfter !== null && i.person.remindAfter > i.now)) return need('suggested', [...why, 'company_grace_period', missing], strong);
+    if (grace && hasSecondFactor) {
+      // Snoozed with methods the company will stop accepting: until its grace date they still count,
+      // and the app's rule (the risk, at Adaptive) says when they are asked. "Remind me later" puts
+      // off enrolling; it never turns off a second factor the person has.
+      const untilGraceEnds = signInPolicy({ ...i, company: { ...i.company!, policy: { ...i.company!.policy, allowedMethods: [...POLICY_METHODS] } } });
+      return { ...untilGraceEnds, reasons: [...untilGraceEnds.reasons, 'company_grace_period', 'enrollment_reminder_snoozed'] };
+    }
     if (grace) return need('none', [...why, 'company_grace_period', 'enrollment_reminder_snoozed']);
     return need('required', [...why, missing], strong);
   }
