@@ -14,6 +14,16 @@ export class UserAgent {
   /** When set, form submissions carry the `Origin` and `Sec-Fetch-Site` a browser adds ({@link formHeaders}). */
   browserHeaders = false;
 
+  /**
+   * The browser's session ends (closed, or signed out elsewhere): every cookie goes but those that
+   * outlive a session — the device cookies (`gh_dev_…`), and with `rememberedToo` the "remember this
+   * device" ones (`gh_rd_…`).
+   */
+  endSession(o: { rememberedToo?: boolean } = {}): void {
+    const keep = (name: string) => name.startsWith('gh_dev_') || (!!o.rememberedToo && name.startsWith('gh_rd_'));
+    for (const jar of this.cookies.values()) for (const name of [...jar.keys()]) if (!keep(name)) jar.delete(name);
+  }
+
   cookieHeader(url: string): string {
     const jar = this.cookies.get(new URL(url).host);
     return jar ? [...jar].map(([k, v]) => `${k}=${v}`).join('; ') : '';

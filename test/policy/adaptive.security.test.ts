@@ -27,11 +27,6 @@ before(async () => {
 });
 after(() => t.close());
 
-/** The browser starts over: every cookie but the device cookies is gone (the session ended). */
-function endSession(ua: UserAgent) {
-  for (const jar of ua.cookies.values()) for (const name of [...jar.keys()]) if (!name.startsWith('gh_dev_')) jar.delete(name);
-}
-
 test('a password alone never makes a browser known: asked again and again, and told why', async () => {
   const attacker = new UserAgent();
   for (let attempt = 1; attempt <= 3; attempt++) {
@@ -40,7 +35,7 @@ test('a password alone never makes a browser known: asked again and again, and t
     assert.ok(isTotpChallenge(page.body), `attempt ${attempt}: the second factor is asked`);
     assert.match(page.body, /We(’|'|&#39;)re asking because this is a new device\./);
     assert.ok([...attacker.cookies.values()].some((jar) => [...jar.keys()].some((k) => k.startsWith('gh_dev_'))), 'the browser holds a device cookie from the right password');
-    endSession(attacker);
+    attacker.endSession();
   }
   const known = await t.gh.deps.db.selectFrom('known_devices').select('user_id').where('user_id', '=', person.userId).execute();
   assert.equal(known.length, 1, 'only the owner’s enrolling browser is known');
@@ -54,7 +49,7 @@ test('a browser that completed a two-factor sign-in is known: Expense skips the 
   clock.nextStep();
   assert.equal((await redeemCode(expense, first.auth, done.url)).claims()!.acr, ACR.multiFactor);
 
-  endSession(laptop);
+  laptop.endSession();
   const again = await passwordStep(laptop, expense, EXPENSE_CB, email, PASSWORD);
   assert.ok(again.returned, `the known browser signs in with the password at low risk: ${/id="why">([^<]*)/.exec(again.page.body)?.[1]}`);
   const tokens = await redeemCode(expense, again.auth, again.page.url);
@@ -66,7 +61,7 @@ test('a browser that completed a two-factor sign-in is known: Expense skips the 
   assert.match(payroll.page.body, /Payroll requires two-step verification\./);
 
   // A step-up is always honoured, known browser or not.
-  endSession(laptop);
+  laptop.endSession();
   const stepUp = await passwordStep(laptop, expense, EXPENSE_CB, email, PASSWORD, { acr_values: ACR.multiFactor });
   assert.ok(!stepUp.returned && isTotpChallenge(stepUp.page.body), 'the step-up asks for the second factor');
 });

@@ -32,10 +32,6 @@ before(async () => {
 after(() => t.close());
 
 const newDeviceMails = (email: string) => t.smtp.mails.filter((m) => m.to.includes(email) && /device you have not used before/.test(m.subject));
-/** The browser starts over: every cookie but the device cookies is gone (the session ended). */
-function endSession(ua: UserAgent) {
-  for (const jar of ua.cookies.values()) for (const name of [...jar.keys()]) if (!name.startsWith('gh_dev_')) jar.delete(name);
-}
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
 
 test('a sign-in from a browser the person never signed in on is mailed to them; the same browser again is not', async () => {
@@ -45,12 +41,12 @@ test('a sign-in from a browser the person never signed in on is mailed to them; 
   const { secret } = await enrollTotp(laptop, payroll, CB, email, PASSWORD, clock);
   await t.smtp.waitFor(() => newDeviceMails(email).length === 1);
 
-  endSession(laptop);
+  laptop.endSession();
   clock.nextStep();
   await passwordStep(laptop, payroll, CB, email, PASSWORD);
   await submitCode(laptop, CB, totpCode(secret, clock.now()));
   // A password-only sign-in at a Bypass app from that browser is not new either.
-  endSession(laptop);
+  laptop.endSession();
   assert.ok((await passwordStep(laptop, directory, DIRECTORY_CB, email, PASSWORD)).returned);
 
   const phone = new UserAgent();
@@ -77,7 +73,7 @@ test('a password holder at a Bypass app is reported too, once, and their browser
   const thief = new UserAgent();
   for (let i = 0; i < 2; i++) {
     assert.ok((await passwordStep(thief, directory, DIRECTORY_CB, email, PASSWORD)).returned);
-    endSession(thief);
+    thief.endSession();
   }
   await t.smtp.waitFor(() => newDeviceMails(email).length === 2);
   assert.equal(newDeviceMails(email).length, 2, 'the owner’s browser and the thief’s, each once');

@@ -38,19 +38,14 @@ before(async () => {
 });
 after(() => t.close());
 
-/** The browser starts over: every cookie but the device cookies is gone (the session ended). */
-function endSession(ua: UserAgent) {
-  for (const jar of ua.cookies.values()) for (const name of [...jar.keys()]) if (!name.startsWith('gh_dev_')) jar.delete(name);
-}
-
 test('after "sign out everywhere", a password-only sign-in at a Bypass app does not make a forgotten browser known again', async () => {
   // The shared PC once completed a two-factor sign-in: it is known, Expense skips the code there.
   const shared = new UserAgent();
   await passwordStep(shared, expense, EXPENSE_CB, email, PASSWORD);
   await submitCode(shared, EXPENSE_CB, totpCode(person.secret, clock.now()));
-  endSession(shared);
+  shared.endSession();
   assert.ok((await passwordStep(shared, expense, EXPENSE_CB, email, PASSWORD)).returned, 'known: the password is enough at Expense');
-  endSession(shared);
+  shared.endSession();
 
   // The owner signs out everywhere: every browser is forgotten.
   clock.advance(2_000);
@@ -58,11 +53,11 @@ test('after "sign out everywhere", a password-only sign-in at a Bypass app does 
   clock.advance(2_000);
   const asked = await passwordStep(shared, expense, EXPENSE_CB, email, PASSWORD);
   assert.ok(!asked.returned && isTotpChallenge(asked.page.body), 'forgotten: Expense asks for the second factor again');
-  endSession(shared);
+  shared.endSession();
 
   // Someone at the shared PC who knows only the password signs in to a Bypass app…
   assert.ok((await passwordStep(shared, directory, CALLBACKS.bypass, email, PASSWORD)).returned, 'Directory (Bypass) needs the password only');
-  endSession(shared);
+  shared.endSession();
   clock.advance(2_000);
 
   // …and the forgotten browser must still be forgotten.

@@ -30,17 +30,13 @@ before(async () => {
 after(() => t.close());
 
 const newDeviceMails = (email: string) => t.smtp.mails.filter((m) => m.to.includes(email) && /device you have not used before/.test(m.subject));
-function endSession(ua: UserAgent) {
-  for (const jar of ua.cookies.values()) for (const name of [...jar.keys()]) if (!name.startsWith('gh_dev_')) jar.delete(name);
-}
-
 test('after "sign out everywhere", the next sign-in from a forgotten browser is mailed as a new device again', async () => {
   const email = 'ada@watchful.example';
   const { id } = await t.createUser(email, PASSWORD);
   const shared = new UserAgent();
   assert.ok((await passwordStep(shared, directory, DIRECTORY_CB, email, PASSWORD)).returned);
   await t.smtp.waitFor(() => newDeviceMails(email).length === 1);
-  endSession(shared);
+  shared.endSession();
 
   clock.advance(2_000);
   await signOutEverywhere(t.gh.deps, t.gh.provider, id, { reason: 'user_request' });

@@ -38,10 +38,6 @@ before(async () => {
 });
 after(() => t.close());
 
-function endSession(ua: UserAgent) {
-  for (const jar of ua.cookies.values()) for (const name of [...jar.keys()]) if (!name.startsWith('gh_dev_') && !name.startsWith('gh_rd_')) jar.delete(name);
-}
-
 test('a remembered browser stops skipping the second factor once it is older than the company now allows', async () => {
   const email = 'ada@careful.example';
   const person = await personWithTotp(t, payroll, CB, email, clock);
@@ -49,9 +45,9 @@ test('a remembered browser stops skipping the second factor once it is older tha
   await passwordStep(laptop, payroll, CB, email, PASSWORD);
   const done = await submitCode(laptop, CB, totpCode(person.secret, clock.now()), { remember: '1' });
   assert.ok(done.url.startsWith(CB));
-  endSession(laptop);
+  laptop.endSession({ rememberedToo: true });
   assert.ok((await passwordStep(laptop, payroll, CB, email, PASSWORD)).returned, 'remembered: the password is enough');
-  endSession(laptop);
+  laptop.endSession({ rememberedToo: true });
 
   // The company now allows one day; two days pass.
   await saveCompanyPolicy(t.gh.deps.db, orgId, parseCompanyPolicy({ rememberDeviceDays: 1 }));
