@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { passwordStep, submitCode, totpCode } from '../helpers/mfa.ts';
-import { relyingParty } from '../helpers/oidc-client.ts';
 import type { TestGatehouse } from '../helpers/gatehouse.ts';
-import { startTestGatehouse } from '../helpers/gatehouse.ts';
 import { clockBehind } from '../account-security/support.ts';
-import { CALLBACKS, PASSWORD, isTotpChallenge, personWithTotp } from '../gate/support.ts';
+import { PASSWORD, isTotpChallenge } from '../gate/support.ts';
+import { EXPENSE_CB, payrollAndExpense } from './support.ts';
 import { signOutEverywhere } from '../../src/flows/sign-out.ts';
 
 // Breaker, 2026-11-30. "A password change, sign-out everywhere or a 2FA change forgets every
@@ -17,20 +16,14 @@ import { signOutEverywhere } from '../../src/flows/sign-out.ts';
 // looping password-only sign-ins at an Adaptive app does this every ~100 ms — stays known, and
 // noteDevice() then refreshes it past the cut-off for good. Against a running server the thief
 // survived "Sign out everywhere" in 2 of 2 tries (offsets .030 s and .850 s into the second).
-const EXPENSE_CB = 'http://127.0.0.1:9/expense/cb';
 const clock = clockBehind();
+const email = 'ada@example.com';
 let t: TestGatehouse;
 let expense: client.Configuration;
 let person: { userId: string; secret: string };
-const email = 'ada@example.com';
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const r = await t.createApp({ name: 'Payroll', redirectUris: [CALLBACKS.required], policy: 'required' });
-  const e = await t.createApp({ name: 'Expense', redirectUris: [EXPENSE_CB], policy: 'adaptive' });
-  const required = await relyingParty(t.issuer, r.clientId, r.clientSecret);
-  expense = await relyingParty(t.issuer, e.clientId, e.clientSecret);
-  person = await personWithTotp(t, required, CALLBACKS.required, email, clock);
+  ({ t, expense, person } = await payrollAndExpense(clock, email));
 });
 after(() => t.close());
 

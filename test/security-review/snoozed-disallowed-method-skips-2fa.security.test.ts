@@ -3,12 +3,11 @@ import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { passwordStep, submitCode, totpCode } from '../helpers/mfa.ts';
-import { relyingParty } from '../helpers/oidc-client.ts';
 import type { TestGatehouse } from '../helpers/gatehouse.ts';
-import { startTestGatehouse } from '../helpers/gatehouse.ts';
 import { verifiedCompany } from '../helpers/company.ts';
 import { clockBehind } from '../account-security/support.ts';
-import { CALLBACKS, PASSWORD, isTotpChallenge, personWithTotp } from '../gate/support.ts';
+import { PASSWORD, isTotpChallenge } from '../gate/support.ts';
+import { EXPENSE_CB, payrollAndExpense } from './support.ts';
 
 // Breaker, 2026-11-30. src/policy/engine.ts: a person of a company that requires 2FA whose methods
 // are all outside the company's allowed list is "not compliant"; within the grace date at an
@@ -18,20 +17,14 @@ import { CALLBACKS, PASSWORD, isTotpChallenge, personWithTotp } from '../gate/su
 // anyone with the password alone gets into every Adaptive app from any browser, address or country,
 // although the person has a second factor (SECURITY.md: every way in held to the same policy; a 2FA
 // person is asked by the risk). Before the company narrowed its methods, the same sign-in was asked.
-const EXPENSE_CB = 'http://127.0.0.1:9/expense/cb';
 const clock = clockBehind();
+const email = 'ada@acme.test';
 let t: TestGatehouse;
 let expense: client.Configuration;
 let person: { userId: string; secret: string };
-const email = 'ada@acme.test';
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const r = await t.createApp({ name: 'Payroll', redirectUris: [CALLBACKS.required], policy: 'required' });
-  const e = await t.createApp({ name: 'Expense', redirectUris: [EXPENSE_CB], policy: 'adaptive' });
-  const required = await relyingParty(t.issuer, r.clientId, r.clientSecret);
-  expense = await relyingParty(t.issuer, e.clientId, e.clientSecret);
-  person = await personWithTotp(t, required, CALLBACKS.required, email, clock);
+  ({ t, expense, person } = await payrollAndExpense(clock, email));
   // The company requires 2FA, with a grace date, and now accepts only security keys and push.
   await verifiedCompany(t, 'Acme', 'acme.test', { secondFactor: 'required', graceUntil: clock.now() + 30 * 86400_000, allowedMethods: ['webauthn', 'push'] });
 });
