@@ -18,7 +18,7 @@ export interface PersonFacts {
   countries: ReadonlyMap<string, number>;
   /** The latest completed sign-in up to `now`, with its country when it was known. */
   last: { at: number; country: string | null } | undefined;
-  /** Failures and push answers of the last 24 h, counted per event. */
+  /** Failures of the last hour and push answers of the last 24 h, counted per event. */
   events: RecentEvents;
   /** The browser's device cookie names a browser known to the person (false when none was presented). */
   deviceKnown: boolean;
@@ -27,12 +27,14 @@ export interface PersonFacts {
 export const HOUR_MS = 3600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
-/** Events the checks count, each with how often it happened in the last 24 h and the last hour. */
-export const COUNTED_EVENTS = ['login.password.failed', 'mfa.failed', 'push.denied', 'push.fraud_reported'] as const;
-export type CountedEvent = (typeof COUNTED_EVENTS)[number];
+/** Failures the checks count over the last hour: a run of them says someone is guessing. */
+export const HOURLY_EVENTS = ['login.password.failed', 'mfa.failed'] as const;
+/** Push answers the checks count over the last 24 h: someone else may have the password. */
+export const DAILY_EVENTS = ['push.denied', 'push.fraud_reported'] as const;
+export type CountedEvent = (typeof HOURLY_EVENTS)[number] | (typeof DAILY_EVENTS)[number];
 export interface EventCount {
-  day: number;
-  hour: number;
+  /** How often it happened within its window ({@link HOURLY_EVENTS}: the last hour; {@link DAILY_EVENTS}: the last 24 h). */
+  count: number;
   /** When it last happened (ms). */
   last: number;
 }
@@ -67,7 +69,7 @@ export async function browserKnown(ctx: RiskContext): Promise<boolean> {
   return ctx.deviceKnown.nonce !== undefined && (await personFacts(ctx)).deviceKnown;
 }
 
-/** Failures and push answers of the last 24 h, counted per event (from the same statement as {@link personFacts}). */
+/** Failures of the last hour and push answers of the last 24 h, counted per event (from the same statement as {@link personFacts}). */
 export async function recentEvents(ctx: RiskContext): Promise<RecentEvents> {
   return (await personFacts(ctx)).events;
 }
@@ -77,33 +79,36 @@ interface FactRow {
   kind: 'p' | 'c' | 'e' | 'd';
   name: string | null;
   n: number;
-  hour: number | null;
   last: number | null;
 }
 
 /**
  * The statement, compiled once per store (src/store/precompiled.ts): a decision is on every sign-in's
  * path. Four indexed reads in one round trip — the user's row, the sign-in history grouped by
- * country, the audit log's counted events (both over covering indexes, migration 0009), and the
- * browser's row in known_devices — each returning a handful of rows however long the history (a
- * row per country, per event kind).
+ * country, the audit log's counted events, each over its own window (both over covering indexes,
+ * migration 0009: only the entries inside the window are read), and the browser's row in
+ * known_devices — each returning a handful of rows however long the history (a row per country,
+ * per event kind).
  * Only what happened up to `now`, so the simulator replays a past instant as it was.
  */
 const factsStatement = perStore((db: Db) =>
   precompile<FactRow, { userId: string; now: number; hourAgo: number; dayAgo: number; deviceHash: string; validAfter: number }>(db, () => {
     const userId = param<string>('userId');
     const now = param<number>('now');
-    const q = sql<FactRow>`select 'p' as kind, cast(null as text) as name, cast(password_common as bigint) as n, cast(null as bigint) as hour, cast(null as bigint) as last
+    const counted = (events: readonly string[], since: unknown) =>
+      sql`select 'e', event, count(*), max(at) from audit_events
+        where user_id = ${userId} and event in (${sql.join([...events])}) and at > ${since} and at <= ${now} group by event`;
+    const q = sql<FactRow>`select 'p' as kind, cast(null as text) as name, cast(password_common as bigint) as n, cast(null as bigint) as last
         from users where id = ${userId}
       union all
-      select 'c', country, count(*), null, max(at)
+      select 'c', country, count(*), max(at)
         from sign_in_history where user_id = ${userId} and at <= ${now} group by country
       union all
-      select 'e', event, count(*), sum(case when at > ${param<number>('hourAgo')} then 1 else 0 end), max(at)
-        from audit_events where user_id = ${userId} and at > ${param<number>('dayAgo')} and at <= ${now}
-        and event in (${sql.join([...COUNTED_EVENTS])}) group by event
+      ${counted(HOURLY_EVENTS, param<number>('hourAgo'))}
       union all
-      select 'd', null, (${knownDeviceCount(userId, param<string>('deviceHash'), param<number>('validAfter'))}), null, null`;
+      ${counted(DAILY_EVENTS, param<number>('dayAgo'))}
+      union all
+      select 'd', null, (${knownDeviceCount(userId, param<string>('deviceHash'), param<number>('validAfter'))}), null`;
     return { compile: () => q.compile(db) };
   }),
 );
@@ -124,7 +129,7 @@ async function readFacts(ctx: RiskContext): Promise<PersonFacts> {
   for (const r of rows) {
     if (r.kind === 'p') out.passwordCommon = Number(r.n) === 1;
     else if (r.kind === 'd') out.deviceKnown = Number(r.n) > 0;
-    else if (r.kind === 'e') out.events[r.name as CountedEvent] = { day: Number(r.n), hour: Number(r.hour), last: Number(r.last) };
+    else if (r.kind === 'e') out.events[r.name as CountedEvent] = { count: Number(r.n), last: Number(r.last) };
     else {
       const at = Number(r.last);
       if (r.name !== null) countries.set(r.name, at);

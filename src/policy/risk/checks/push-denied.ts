@@ -10,5 +10,5 @@ export const PUSH_DENIED_WEIGHT = 20;
 export const pushDeniedCheck: RiskCheck = async (ctx) => {
   const denied = (await recentEvents(ctx))['push.denied'];
   if (!denied) return null;
-  return { check: 'push_denied', reason: 'push_denied', weight: PUSH_DENIED_WEIGHT, detail: { count: denied.day, minutesAgo: Math.floor((ctx.now - denied.last) / 60_000) } };
+  return { check: 'push_denied', reason: 'push_denied', weight: PUSH_DENIED_WEIGHT, detail: { count: denied.count, minutesAgo: Math.floor((ctx.now - denied.last) / 60_000) } };
 };

@@ -11,5 +11,5 @@ export const PUSH_FRAUD_WEIGHT = 70;
 export const pushFraudCheck: RiskCheck = async (ctx) => {
   const fraud = (await recentEvents(ctx))['push.fraud_reported'];
   if (!fraud) return null;
-  return { check: 'push_fraud', reason: 'push_fraud_reported', weight: PUSH_FRAUD_WEIGHT, detail: { count: fraud.day, minutesAgo: Math.floor((ctx.now - fraud.last) / 60_000) } };
+  return { check: 'push_fraud', reason: 'push_fraud_reported', weight: PUSH_FRAUD_WEIGHT, detail: { count: fraud.count, minutesAgo: Math.floor((ctx.now - fraud.last) / 60_000) } };
 };

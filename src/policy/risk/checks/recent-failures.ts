@@ -15,7 +15,7 @@ export const MANY_FAILURES_WEIGHT = 40;
  */
 export const recentFailuresCheck: RiskCheck = async (ctx) => {
   const e = await recentEvents(ctx);
-  const failures = (e['login.password.failed']?.hour ?? 0) + (e['mfa.failed']?.hour ?? 0);
+  const failures = (e['login.password.failed']?.count ?? 0) + (e['mfa.failed']?.count ?? 0);
   if (failures < SOME_FAILURES) return null;
   return {
     check: 'recent_failures',
