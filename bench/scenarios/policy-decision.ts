@@ -27,6 +27,8 @@ export const policyDecision: Scenario = {
   title: 'Policy decision (signInRequirementFor, checks included)',
   async run(ctx) {
     const n = 1000 * ctx.options.rounds;
+    // The process warms up on every kind first (servers/probes/policy-decision.ts), uncounted.
+    await ctx.gatehouse.child.call('probe', { module: 'policy-decision', args: { n: 0, kind: 'warm-up' } });
     const adaptive = await timed(ctx, 'adaptive', n);
     const required = await timed(ctx, 'required', n);
     const risk = await timed(ctx, 'risk', n);
