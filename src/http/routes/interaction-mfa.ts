@@ -181,7 +181,8 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
       await s.saveFlow(proven);
       return reply.redirect(`/interaction/${d.uid}`, 303);
     }
-    return s.advance(req, reply, d, proven, { user, methods });
+    // The gate decides again with the new proof, on the requirement it found at the start of this request.
+    return s.advance(req, reply, d, proven, { user, methods, requirement: e.requirement });
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/recovered/continue', async (req, reply) => {
