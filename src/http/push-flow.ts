@@ -42,6 +42,8 @@ export async function pushRequestFor(
   return { view: { number: outcome.challenge.number, waitUrl }, state: { challengeId: outcome.challenge.id, flowRef: start.flowRef } };
 }
 
+const isAnswer = (status: unknown): status is 'approved' | 'denied' | 'reported' => status === 'approved' || status === 'denied' || status === 'reported';
+
 /**
  * A same-origin event stream for a page waiting on a request: `answered` with the status when the
  * device answered, `changed` when the request ended otherwise (time-out, wrong number) — then it ends.
@@ -52,24 +54,23 @@ export function streamRequest(app: FastifyInstance, deps: HttpDeps, req: Fastify
   /** `known`: the request's row as just read (the stream's first check), so it is not read twice. */
   const check = async (known?: { row: Awaited<ReturnType<typeof findChallenge>> }) => {
     if (stream.closed) return;
-    if (extra && (await extra.ready())) {
-      stream.send('changed', { status: 'registered' });
-      return stream.close();
-    }
+    if (extra && (await extra.ready())) return stream.close({ event: 'changed', data: { status: 'registered' } });
     if (!challengeId) return;
     const row = known ? known.row : await findChallenge(deps, challengeId);
     if (!row) return stream.close();
-    if (row.status === 'approved' || row.status === 'denied' || row.status === 'reported') {
-      stream.send('answered', { status: row.status });
-      return stream.close();
-    }
-    if (row.status !== 'pending' || row.expires_at <= deps.clock.now()) {
-      stream.send('changed', { status: row.status === 'pending' ? 'expired' : row.status });
-      return stream.close();
-    }
+    if (isAnswer(row.status)) return stream.close({ event: 'answered', data: { status: row.status } });
+    if (row.status !== 'pending' || row.expires_at <= deps.clock.now()) return stream.close({ event: 'changed', data: { status: row.status === 'pending' ? 'expired' : row.status } });
   };
   const run = () => void check().catch(() => stream.close());
-  if (challengeId) stream.onClose(deps.events.subscribe(challengeChannel(challengeId), run));
+  // An answer's event names it (settleChallenge publishes it once its UPDATE applied): the page is told
+  // without reading the request again — it only shows the page's next step, and the form it then sends
+  // is checked against the store. Any other event (an ending, a wizard's device) is read from the store.
+  const onChallenge = (payload: unknown) => {
+    const status = (payload as { status?: unknown } | null)?.status;
+    if (!extra && isAnswer(status)) return stream.close({ event: 'answered', data: { status } });
+    run();
+  };
+  if (challengeId) stream.onClose(deps.events.subscribe(challengeChannel(challengeId), onChallenge));
   if (extra) stream.onClose(deps.events.subscribe(extra.channel, run));
   // The first check and the expiry timer share one read of the request (subscribed before it, so an
   // answer in between still wakes the stream). The expiry is noticed without an event: one check just after it.
