@@ -10,7 +10,7 @@ import { auditContext } from './request-context.ts';
 import { deleteLoginFlow, loadLoginFlow, saveLoginFlow, type LoginFlow } from '../store/login-flows.ts';
 import { cachedClientRow } from '../store/clients.ts';
 import { findUserById } from '../store/users.ts';
-import { listActiveMethods, type MethodRecord } from '../methods/records.ts';
+import { findUserWithActiveMethods, listActiveMethods, type MethodRecord } from '../methods/records.ts';
 import { deviceCookieName } from '../security/remembered-devices.ts';
 import { signInRequirementFor } from '../policy/requirement-for.ts';
 import { clientAddress } from '../security/client-address.ts';
@@ -166,9 +166,9 @@ export function interactionSupport(deps: HttpDeps) {
     async evaluate(req: FastifyRequest, d: Details, flow: LoginFlow, known?: Known): Promise<Evaluation | 'stale' | undefined> {
       if (!flow.userId) return undefined;
       const mine = known?.user.id === flow.userId ? known : undefined;
-      const user = mine ? mine.user : await findUserById(db, flow.userId);
-      if (!user || user.disabled) return 'stale';
-      const methods = mine ? mine.methods : await listActiveMethods(db, user.id);
+      const found = mine ?? (await findUserWithActiveMethods(db, flow.userId));
+      if (!found || found.user.disabled) return 'stale';
+      const { user, methods } = found;
       const data = dataOf(flow);
       if (data.fingerprint !== credentialsFingerprint(user, methods)) return 'stale';
       // The requirement depends on the person, the app, the browser and the request, never on the
