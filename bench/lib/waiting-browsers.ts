@@ -44,7 +44,7 @@ export async function holdWaitingBrowsers(
           email: phone.email,
           password,
           push: async (page) => {
-            const url = streamOrigin ? streamOrigin + new URL(page.waitUrl).pathname : page.waitUrl;
+            const url = streamOrigin ? streamOrigin + new URL(page.waitUrl).pathname + new URL(page.waitUrl).search : page.waitUrl;
             const stream = await EventStreamClient.open(url, page.jar.header());
             const [c] = await phone.pending();
             if (!c) throw new Error('the phone found no pending request');

@@ -10,6 +10,7 @@ import { presentedDevice } from '../security/device-cookie.ts';
 import { companyLimitsMethods } from '../policy/company-of.ts';
 import { requestedAcrs, targetAcr, unknownEssentialAcr } from '../gate/requirement.ts';
 import { ACR, acrRank } from '../oidc/acr.ts';
+import { userOfAccount } from '../oidc/account.ts';
 import { sessionProof } from '../gate/evidence.ts';
 import { decide } from '../gate/decide.ts';
 
@@ -62,7 +63,9 @@ export function gatehouseInteractionPolicy(deps: Deps) {
       const row = client.clientId === ACCOUNT_CLIENT_ID ? undefined : await cachedClientRow(deps.db, client.clientId);
       // Where the rule asks nobody for anything (a Bypass app, no step-up), nothing more is read.
       if (acrs.length === 0 && !unknown && row?.policy === 'bypass') return Check.NO_NEED_TO_PROMPT;
-      const user = await findUserById(deps.db, session.accountId);
+      // The row oidc-provider's findAccount read for this session in this request (src/oidc/account.ts).
+      const loaded = ctx.oidc.account?.accountId === session.accountId ? userOfAccount(ctx.oidc.account) : undefined;
+      const user = loaded ?? (await findUserById(deps.db, session.accountId));
       if (!user) return Check.NO_NEED_TO_PROMPT;
       // A session that proved two factors meets every rule and request it ranks at least as high as —
       // unless the app accepts only phishing-resistant methods or the person's company limits which

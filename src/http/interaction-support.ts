@@ -10,7 +10,7 @@ import { auditContext } from './request-context.ts';
 import { deleteLoginFlow, loadLoginFlow, saveLoginFlow, type LoginFlow } from '../store/login-flows.ts';
 import { cachedClientRow } from '../store/clients.ts';
 import { findUserById } from '../store/users.ts';
-import { listActiveMethods, type MethodRecord } from '../methods/records.ts';
+import { findUserWithActiveMethods, listActiveMethods, type MethodRecord } from '../methods/records.ts';
 import { deviceCookieName } from '../security/remembered-devices.ts';
 import { signInRequirementFor } from '../policy/requirement-for.ts';
 import { clientAddress } from '../security/client-address.ts';
@@ -59,6 +59,17 @@ export interface Evaluation {
   methods: MethodRecord[];
   requirement: Requirement;
   decision: Decision;
+}
+
+/**
+ * What a route already read in this request: the person and their active methods, and the
+ * requirement when the gate was asked earlier in the request (a factor proven since changes the
+ * evidence the gate decides on, not what the app, the company and the browser require).
+ */
+export interface Known {
+  user: User;
+  methods: MethodRecord[];
+  requirement?: Requirement;
 }
 
 /** What every interaction route needs: the interaction, its stored flow, the gate, and how to finish. */
@@ -152,22 +163,27 @@ export function interactionSupport(deps: HttpDeps) {
      * The gate's answer for a flow whose first factor is known, or 'stale' when the person's password,
      * methods or "sessions valid after" changed since the flow started, or the account is gone.
      */
-    async evaluate(req: FastifyRequest, d: Details, flow: LoginFlow, known?: { user: User; methods: MethodRecord[] }): Promise<Evaluation | 'stale' | undefined> {
+    async evaluate(req: FastifyRequest, d: Details, flow: LoginFlow, known?: Known): Promise<Evaluation | 'stale' | undefined> {
       if (!flow.userId) return undefined;
-      const user = known?.user.id === flow.userId ? known.user : await findUserById(db, flow.userId);
-      if (!user || user.disabled) return 'stale';
-      const methods = known?.user.id === flow.userId ? known.methods : await listActiveMethods(db, user.id);
+      const mine = known?.user.id === flow.userId ? known : undefined;
+      const found = mine ?? (await findUserWithActiveMethods(db, flow.userId));
+      if (!found || found.user.disabled) return 'stale';
+      const { user, methods } = found;
       const data = dataOf(flow);
       if (data.fingerprint !== credentialsFingerprint(user, methods)) return 'stale';
-      const requirement = await signInRequirementFor(deps, {
-        user,
-        clientId: String(d.params.client_id),
-        methodTypes: methods.map((m) => m.type),
-        deviceToken: (req.cookies as Record<string, string | undefined>)[deviceCookieName(deps, user.id)],
-        ip: clientAddress(req.ip, undefined, []),
-        deviceKnown: browserKnown(deps, user, req),
-        request: { acrs: requestedAcrs(d.params), reauthenticate: !!data.reauthenticate, unknownEssentialAcr: unknownEssentialAcr(d.params) },
-      });
+      // The requirement depends on the person, the app, the browser and the request, never on the
+      // flow's proofs: one asked earlier in this same request is decided again with the new evidence.
+      const requirement =
+        mine?.requirement ??
+        (await signInRequirementFor(deps, {
+          user,
+          clientId: String(d.params.client_id),
+          methodTypes: methods.map((m) => m.type),
+          deviceToken: (req.cookies as Record<string, string | undefined>)[deviceCookieName(deps, user.id)],
+          ip: clientAddress(req.ip, undefined, []),
+          deviceKnown: browserKnown(deps, user, req),
+          request: { acrs: requestedAcrs(d.params), reauthenticate: !!data.reauthenticate, unknownEssentialAcr: unknownEssentialAcr(d.params) },
+        }));
       const evidence = { proofs: data.proofs ?? [], hadMethods: !!data.hadMethods };
       return { user, methods, requirement, decision: decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), methods, now: clock.now() }) };
     },
@@ -227,7 +243,7 @@ export function interactionSupport(deps: HttpDeps) {
      * After a step made progress: finish when the gate is satisfied; otherwise store the flow, audit
      * what the gate asks for and why, and show the next page (GET /interaction/:uid renders it).
      */
-    async advance(req: FastifyRequest, reply: FastifyReply, d: Details, flow: LoginFlow, known?: { user: User; methods: MethodRecord[] }) {
+    async advance(req: FastifyRequest, reply: FastifyReply, d: Details, flow: LoginFlow, known?: Known) {
       const e = await support.evaluate(req, d, flow, known);
       if (e === 'stale') return support.refuseStale(req, reply, d, flow);
       const data = dataOf(flow);

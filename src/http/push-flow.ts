@@ -11,6 +11,8 @@ import { challengeChannel } from '../methods/push/channels.ts';
 import { findChallenge, startPushChallenge, type ChallengeContext, type StartRequest } from '../methods/push/challenges.ts';
 import type { PushChallengeState } from '../methods/push/index.ts';
 
+type ChallengeRow = NonNullable<Awaited<ReturnType<typeof findChallenge>>>;
+
 /** What the device shows about the browser asking: app, action, browser and OS, address. */
 export function requestContext(req: FastifyRequest, app: string, action?: string): ChallengeContext {
   const ua = parseUserAgent(String(req.headers['user-agent'] ?? ''));
@@ -27,7 +29,8 @@ export async function pushRequestFor(
   user: User,
   methods: MethodRecord[],
   start: Omit<StartRequest, 'context'> & { context: ChallengeContext },
-  waitUrl: string,
+  /** The page's event stream for the request started (its id is not secret: the phone shows it too, the browser never answers with it). */
+  waitUrl: (challengeId: string) => string,
 ): Promise<{ view: PushChallengeView; state: PushChallengeState }> {
   const { t } = deps;
   const devices = methods.filter((m) => m.type === 'push' && (start.targets ? start.targets.includes(m.id) : m.status === 'active'));
@@ -39,43 +42,59 @@ export async function pushRequestFor(
       : `${t('mfa.push.throttled')} ${outcome.retryAfterMs ? t('mfa.throttled_for', { wait: waitText(t, outcome.retryAfterMs) }) : ''}`.trim();
     return { view: { unavailable }, state: { flowRef: start.flowRef } };
   }
-  return { view: { number: outcome.challenge.number, waitUrl }, state: { challengeId: outcome.challenge.id, flowRef: start.flowRef } };
+  return { view: { number: outcome.challenge.number, waitUrl: waitUrl(outcome.challenge.id) }, state: { challengeId: outcome.challenge.id, flowRef: start.flowRef } };
 }
+
+const isAnswer = (status: unknown): status is 'approved' | 'denied' | 'reported' => status === 'approved' || status === 'denied' || status === 'reported';
 
 /**
  * A same-origin event stream for a page waiting on a request: `answered` with the status when the
  * device answered, `changed` when the request ended otherwise (time-out, wrong number) — then it ends.
- * `extra` adds a channel of the host's (the wizard's "device registered").
+ * `extra` adds a channel of the host's (the wizard's "device registered"). `belongs`, when the request
+ * was named by the page, says whether it is the page's own: any other (or none) ends the stream with
+ * `changed`, and the page is drawn again — so a stranger's request id tells nothing about that request.
  */
-export function streamRequest(app: FastifyInstance, deps: HttpDeps, req: FastifyRequest, reply: Parameters<typeof openEventStream>[2], challengeId: string | undefined, extra?: { channel: string; ready: () => Promise<boolean> }) {
+export function streamRequest(
+  app: FastifyInstance,
+  deps: HttpDeps,
+  req: FastifyRequest,
+  reply: Parameters<typeof openEventStream>[2],
+  challengeId: string | undefined,
+  extra?: { channel: string; ready: () => Promise<boolean> },
+  belongs?: (row: ChallengeRow) => boolean,
+) {
   const stream = openEventStream(app, req, reply);
+  /** Set once the request's row was read and found to be the page's own. */
+  let own = !belongs;
   /** `known`: the request's row as just read (the stream's first check), so it is not read twice. */
-  const check = async (known?: { row: Awaited<ReturnType<typeof findChallenge>> }) => {
+  const check = async (known?: { row: ChallengeRow | undefined }) => {
     if (stream.closed) return;
-    if (extra && (await extra.ready())) {
-      stream.send('changed', { status: 'registered' });
-      return stream.close();
-    }
+    if (extra && (await extra.ready())) return stream.close({ event: 'changed', data: { status: 'registered' } });
     if (!challengeId) return;
     const row = known ? known.row : await findChallenge(deps, challengeId);
+    if (belongs && (!row || !belongs(row))) return stream.close({ event: 'changed', data: { status: 'unknown' } });
     if (!row) return stream.close();
-    if (row.status === 'approved' || row.status === 'denied' || row.status === 'reported') {
-      stream.send('answered', { status: row.status });
-      return stream.close();
-    }
-    if (row.status !== 'pending' || row.expires_at <= deps.clock.now()) {
-      stream.send('changed', { status: row.status === 'pending' ? 'expired' : row.status });
-      return stream.close();
-    }
+    own = true;
+    if (isAnswer(row.status)) return stream.close({ event: 'answered', data: { status: row.status } });
+    if (row.status !== 'pending' || row.expires_at <= deps.clock.now()) return stream.close({ event: 'changed', data: { status: row.status === 'pending' ? 'expired' : row.status } });
   };
   const run = () => void check().catch(() => stream.close());
-  if (challengeId) stream.onClose(deps.events.subscribe(challengeChannel(challengeId), run));
+  // An answer's event names it (settleChallenge publishes it once its UPDATE applied): the page is told
+  // without reading the request again — it only shows the page's next step, and the form it then sends
+  // is checked against the store. Any other event (an ending, a wizard's device), or one that comes
+  // before the request was found to be the page's own, is read from the store.
+  const onChallenge = (payload: unknown) => {
+    const status = (payload as { status?: unknown } | null)?.status;
+    if (!extra && own && isAnswer(status)) return stream.close({ event: 'answered', data: { status } });
+    run();
+  };
+  if (challengeId) stream.onClose(deps.events.subscribe(challengeChannel(challengeId), onChallenge));
   if (extra) stream.onClose(deps.events.subscribe(extra.channel, run));
   // The first check and the expiry timer share one read of the request (subscribed before it, so an
   // answer in between still wakes the stream). The expiry is noticed without an event: one check just after it.
   const first = async () => {
     const row = challengeId ? await findChallenge(deps, challengeId) : undefined;
-    if (row && !stream.closed) {
+    if (row && !stream.closed && (!belongs || belongs(row))) {
       const timer = setTimeout(run, Math.max(0, row.expires_at - deps.clock.now()) + 250);
       stream.onClose(() => clearTimeout(timer));
     }

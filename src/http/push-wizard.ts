@@ -48,7 +48,8 @@ export async function pushSetupView(deps: HttpDeps, req: FastifyRequest, user: U
     user,
     [method],
     { kind: 'enroll', flowRef: enrollRef(method.id), targets: [method.id], context: requestContext(req, appName ?? 'Gatehouse', deps.t('wizard.push.test_title')) },
-    '',
+    // The wizard's page has a stream of its own (it also waits for the device to register).
+    () => '',
   );
   return {
     number: started.view.number,

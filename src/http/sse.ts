@@ -3,7 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 /** One open server-sent-events stream (text/event-stream). */
 export interface EventStream {
   send(event: string, data: unknown): void;
-  close(): void;
+  /** Ends the stream; a last event given here goes out with the end, in one write. */
+  close(last?: { event: string; data: unknown }): void;
   /** Runs when the stream ends, by either side (unsubscribe, clear timers). */
   onClose(fn: () => void): void;
   readonly closed: boolean;
@@ -49,14 +50,16 @@ export function openEventStream(app: FastifyInstance, req: FastifyRequest, reply
       }
     }
   };
+  const text = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
   const stream: EventStream = {
     send(event, data) {
-      if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (!closed) res.write(text(event, data));
     },
-    close() {
+    close(last) {
       if (closed) return;
       finish();
-      res.end();
+      if (last) res.end(text(last.event, last.data));
+      else res.end();
     },
     onClose(fn) {
       if (closed) fn();

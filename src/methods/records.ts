@@ -4,6 +4,8 @@ import type { MfaMethodsTable } from '../store/schema.ts';
 import type { Clock, Random } from '../clock.ts';
 import { randomId } from '../clock.ts';
 import { methodName } from '../security/untrusted-text.ts';
+import { param, perStore, precompile } from '../store/precompiled.ts';
+import type { User } from '../store/users.ts';
 
 /** A method as the product sees it; the sealed secret stays in the row and is never copied out. */
 export interface MethodRecord {
@@ -22,8 +24,8 @@ export interface MethodRecord {
 
 type Row = Selectable<MfaMethodsTable>;
 
-/** A stored row as the product sees it. */
-export function toMethodRecord(r: Row): MethodRecord {
+/** A stored row as the product sees it (the sealed secret is not needed, and never copied). */
+export function toMethodRecord(r: Omit<Row, 'secret'>): MethodRecord {
   return {
     id: r.id,
     userId: r.user_id,
@@ -43,6 +45,64 @@ export function toMethodRecord(r: Row): MethodRecord {
 export async function listActiveMethods(db: Db, userId: string): Promise<MethodRecord[]> {
   const rows = await db.selectFrom('mfa_methods').selectAll().where('user_id', '=', userId).where('status', '=', 'active').orderBy('created_at').execute();
   return rows.map(toMethodRecord);
+}
+
+/**
+ * A person and their active methods in one statement (the gate's view at every step of a sign-in):
+ * the person's row with each active method beside it, oldest first, or one row without a method.
+ * Built and compiled once per store (src/store/precompiled.ts).
+ */
+const withActiveMethods = perStore((db: Db) =>
+  precompile<User & { [K in keyof Omit<Row, 'secret'> as `m_${K & string}`]: Row[K] | null }, { id: string }>(db, () =>
+    db
+      .selectFrom('users')
+      .leftJoin('mfa_methods', (j) => j.onRef('mfa_methods.user_id', '=', 'users.id').on('mfa_methods.status', '=', 'active'))
+      .selectAll('users')
+      .select([
+        'mfa_methods.id as m_id',
+        'mfa_methods.user_id as m_user_id',
+        'mfa_methods.type as m_type',
+        'mfa_methods.name as m_name',
+        'mfa_methods.status as m_status',
+        'mfa_methods.is_default as m_is_default',
+        'mfa_methods.credential_id as m_credential_id',
+        'mfa_methods.data as m_data',
+        'mfa_methods.counter as m_counter',
+        'mfa_methods.created_at as m_created_at',
+        'mfa_methods.last_used_at as m_last_used_at',
+      ])
+      .where('users.id', '=', param<string>('id'))
+      .orderBy('mfa_methods.created_at'),
+  ),
+);
+
+const METHOD_ALIASES = new Set(['m_id', 'm_user_id', 'm_type', 'm_name', 'm_status', 'm_is_default', 'm_credential_id', 'm_data', 'm_counter', 'm_created_at', 'm_last_used_at']);
+
+/** The person with this id and their active methods (as {@link listActiveMethods}), or undefined. */
+export async function findUserWithActiveMethods(db: Db, id: string): Promise<{ user: User; methods: MethodRecord[] } | undefined> {
+  const { rows } = await withActiveMethods(db)({ id });
+  const first = rows[0];
+  if (!first) return undefined;
+  const user = {} as Record<string, unknown>;
+  for (const [k, v] of Object.entries(first)) if (!METHOD_ALIASES.has(k)) user[k] = v;
+  const methods = rows
+    .filter((r) => r.m_id !== null)
+    .map((r) =>
+      toMethodRecord({
+        id: r.m_id!,
+        user_id: r.m_user_id!,
+        type: r.m_type!,
+        name: r.m_name!,
+        status: r.m_status!,
+        is_default: r.m_is_default!,
+        credential_id: r.m_credential_id,
+        data: r.m_data!,
+        counter: r.m_counter!,
+        created_at: r.m_created_at!,
+        last_used_at: r.m_last_used_at,
+      }),
+    );
+  return { user: user as User, methods };
 }
 
 export async function findMethod(db: Db, userId: string, id: string): Promise<MethodRecord | undefined> {

@@ -1,6 +1,6 @@
 import type { Account, FindAccount } from 'oidc-provider';
 import type { Db } from '../store/db.ts';
-import { findUserById } from '../store/users.ts';
+import { findUserById, type User } from '../store/users.ts';
 import { displayName } from '../security/untrusted-text.ts';
 
 /**
@@ -15,7 +15,7 @@ export function findAccountFactory(db: Db): FindAccount {
     if (!user || user.disabled) return undefined;
     const iat = (token as { iat?: number } | undefined)?.iat;
     if (typeof iat === 'number' && iat * 1000 < user.sessions_valid_after) return undefined;
-    return {
+    const account: Account = {
       accountId: user.id,
       claims: async () => ({
         sub: user.id,
@@ -25,5 +25,19 @@ export function findAccountFactory(db: Db): FindAccount {
         ...(displayName(user.name) ? { name: displayName(user.name) } : {}),
       }),
     };
+    rows.set(account, user);
+    return account;
   };
+}
+
+/** The person's row as findAccount read it for an account it returned (one request's `ctx.oidc.account`). */
+const rows = new WeakMap<Account, User>();
+
+/**
+ * The row behind `ctx.oidc.account`, read by findAccount earlier in the same request, so that a
+ * check later in that request (src/flows/login-check.ts) does not read it again. Undefined for an
+ * account findAccount did not return.
+ */
+export function userOfAccount(account: Account | undefined): User | undefined {
+  return account ? rows.get(account) : undefined;
 }

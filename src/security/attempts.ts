@@ -3,6 +3,7 @@ import type { Db } from '../store/db.ts';
 import type { Clock } from '../clock.ts';
 import type { MethodType } from '../methods/types.ts';
 import { audit, type AuditContext } from '../store/audit.ts';
+import { param, perStore, precompile } from '../store/precompiled.ts';
 
 /**
  * What a second-factor attempt counts against: one kind of answer of one person (decision 0007).
@@ -96,7 +97,60 @@ function kindOf(scope: string): string {
 export type Reservation = { ok: true; failuresBefore: number } | { ok: false; retryAfterMs: number; locked: boolean };
 
 /**
- * Reserves one attempt of `kind` before the answer is checked, in one conditional UPDATE: the
+ * The statements of the attempt limits, built and compiled once per store and budget
+ * (src/store/precompiled.ts): one runs before every second-factor answer, one after every success.
+ */
+const statements = perStore((db: Db) => {
+  const reserveByBudget = new Map<AttemptBudget, ReturnType<typeof reserveStatement>>();
+  return {
+    reserve: (budget: AttemptBudget) => {
+      let q = reserveByBudget.get(budget);
+      if (!q) reserveByBudget.set(budget, (q = reserveStatement(db, budget)));
+      return q;
+    },
+    read: precompile<{ consecutive_failures: number; next_allowed_at: number }, { userId: string; scope: string }>(db, () =>
+      db.selectFrom('mfa_attempts').select(['consecutive_failures', 'next_allowed_at']).where('user_id', '=', param<string>('userId')).where('scope', '=', param<string>('scope')),
+    ),
+    clear: precompile<{ scope: string; consecutive_failures: number; next_allowed_at: number }, { userId: string }>(db, () =>
+      db.deleteFrom('mfa_attempts').where('user_id', '=', param<string>('userId')).where('consecutive_failures', '>', 0).returning(['scope', 'consecutive_failures', 'next_allowed_at']),
+    ),
+  };
+});
+
+/**
+ * One attempt counted up front, in one statement: the person's first attempt of a kind creates its
+ * row (one failure, the ladder's wait after one), every later one is the conditional update — only
+ * when the wait is over and the kind is not locked (otherwise nothing is returned).
+ */
+function reserveStatement(db: Db, budget: AttemptBudget) {
+  const now = param<number>('now');
+  // Typed values: PostgreSQL cannot infer a CASE of bare parameters and takes them as text; `now`
+  // is cast before the step is added, so the sum is a bigint (epoch ms overflow an integer).
+  const at = (ms: number) => (ms === 0 ? sql<number>`cast(0 as bigint)` : sql<number>`cast(${now} as bigint) + ${sql.lit(ms)}`);
+  // A free step leaves no wait (0), not this request's own clock, which would refuse a parallel request that read the clock a moment earlier.
+  const ladder = sql.join(
+    budget.ladder.map((ms, i) => sql`when mfa_attempts.consecutive_failures + 1 = ${sql.lit(i)} then ${at(ms)}`),
+    sql` `,
+  );
+  return precompile<{ consecutive_failures: number }, { userId: string; scope: string; now: number }>(db, () =>
+    db
+      .insertInto('mfa_attempts')
+      .values({ user_id: param<string>('userId'), scope: param<string>('scope'), consecutive_failures: 1, next_allowed_at: at(backoffAfter(1, budget)) })
+      .onConflict((oc) =>
+        oc
+          .columns(['user_id', 'scope'])
+          .doUpdateSet({
+            consecutive_failures: sql<number>`mfa_attempts.consecutive_failures + 1`,
+            next_allowed_at: sql<number>`case ${ladder} else ${at(budget.holdMs)} end`,
+          })
+          .where(sql<boolean>`mfa_attempts.next_allowed_at <= ${now}${budget.lockAt === undefined ? sql`` : sql` and mfa_attempts.consecutive_failures < ${sql.lit(budget.lockAt)}`}`),
+      )
+      .returning('consecutive_failures'),
+  );
+}
+
+/**
+ * Reserves one attempt of `kind` before the answer is checked, in one conditional statement: the
  * attempt is counted as a failure up front and the next one pushed back. Parallel requests
  * therefore cannot all slip through on the same count — each is either counted or refused
  * unchecked — and a success afterwards clears the count ({@link clearFailuresAfterProof}).
@@ -106,36 +160,11 @@ export async function reserveAttempt(db: Db, clock: Clock, userId: string, kind:
   const budget = budgetFor(kind);
   const scope = scopeOf(kind, source);
   const now = clock.now();
-  // Typed parameters: PostgreSQL cannot infer a CASE of bare parameters and takes them as text.
-  const at = (ms: number) => sql<number>`cast(${now + ms} as bigint)`;
-  const ladder = sql.join(
-    // A free step leaves no wait (0), not this request's own clock, which would refuse a parallel request that read the clock a moment earlier.
-    budget.ladder.map((ms, i) => sql`when consecutive_failures + 1 = ${i} then ${ms === 0 ? sql<number>`cast(0 as bigint)` : at(ms)}`),
-    sql` `,
-  );
-  const reserve = () =>
-    db
-      .updateTable('mfa_attempts')
-      .set({
-        consecutive_failures: sql<number>`consecutive_failures + 1`,
-        next_allowed_at: sql<number>`case ${ladder} else ${at(budget.holdMs)} end`,
-      })
-      .where('user_id', '=', userId)
-      .where('scope', '=', scope)
-      .where('next_allowed_at', '<=', now)
-      .$if(budget.lockAt !== undefined, (qb) => qb.where('consecutive_failures', '<', budget.lockAt!))
-      .returning('consecutive_failures')
-      .executeTakeFirst();
-  const read = () => db.selectFrom('mfa_attempts').select(['consecutive_failures', 'next_allowed_at']).where('user_id', '=', userId).where('scope', '=', scope).executeTakeFirst();
-  // One statement on the usual path; the row is created on a person's first attempt only.
-  let row = await reserve();
-  let state = row ? undefined : await read();
-  if (!row && !state) {
-    await db.insertInto('mfa_attempts').values({ user_id: userId, scope, consecutive_failures: 0, next_allowed_at: 0 }).onConflict((oc) => oc.columns(['user_id', 'scope']).doNothing()).execute();
-    row = await reserve();
-    if (!row) state = await read();
-  }
+  const s = statements(db);
+  const row = (await s.reserve(budget)({ userId, scope, now })).rows[0];
   if (row) return { ok: true, failuresBefore: Number(row.consecutive_failures) - 1 };
+  // Refused: read why, only now (the wait, or the lock).
+  const state = (await s.read({ userId, scope })).rows[0];
   const locked = budget.lockAt !== undefined && Number(state?.consecutive_failures ?? 0) >= budget.lockAt;
   return { ok: false, locked, retryAfterMs: locked ? Infinity : Math.max(0, Number(state?.next_allowed_at ?? now) - now) };
 }
@@ -164,14 +193,12 @@ export async function clearFailuresAfterProof(
   answered?: AttemptKind,
 ): Promise<void> {
   const own = answered ? scopeOf(answered, where.ip) : undefined;
-  // The answered kind's own row is reset, not deleted: its reservation counted this success up front,
-  // and the person's next sign-in then reserves with the one conditional UPDATE, not four statements.
-  if (own) await db.updateTable('mfa_attempts').set({ consecutive_failures: 0, next_allowed_at: 0 }).where('user_id', '=', userId).where('scope', '=', own).execute();
-  let others = db.deleteFrom('mfa_attempts').where('user_id', '=', userId).where('consecutive_failures', '>', 0);
-  if (own) others = others.where('scope', '!=', own);
-  const rows = await others.returning(['scope', 'consecutive_failures', 'next_allowed_at']).execute();
+  // The answered kind's own row goes too: its reservation counted this success up front, and the
+  // person's next attempt of that kind creates it again in the same one statement.
+  const { rows } = await statements(db).clear({ userId });
   const now = clock.now();
   for (const r of rows) {
+    if (r.scope === own) continue;
     const kind = kindOf(r.scope);
     const budget = budgetFor(kind);
     const failures = Number(r.consecutive_failures);

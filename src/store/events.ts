@@ -8,7 +8,8 @@ export type EventListener = (payload: unknown) => void;
 /**
  * Wakes whoever waits on something another request (perhaps on another instance) changed: a browser
  * waiting for a push answer, a device waiting for a request. Delivery is best effort — the store stays
- * the truth, and every waiter reads it again when woken (and on its own time-out).
+ * the truth: a waiter reads it again when woken (and on its own time-out), unless the payload is all it
+ * shows — a sign-in page told that its request was answered, whose next request checks the store.
  */
 export interface EventBus {
   publish(channel: string, payload: unknown): Promise<void>;

@@ -7,15 +7,16 @@ import { FakeClock, finish, passwordStep } from '../helpers/mfa.ts';
 import { PushDevice } from '../helpers/push-device.ts';
 import { ACR } from '../../src/oidc/acr.ts';
 import { listActiveMethods } from '../../src/methods/records.ts';
-import { atApp, enrollPushAtSignIn, pushPage, signInWithPush, gatehouseWithPayroll } from './support.ts';
+import { atApp, enrollPushAtSignIn, pageStreamUrl, pushPage, readUntil, signInWithPush, gatehouseWithPayroll, type PayrollWorld } from './support.ts';
 
 const clock = new FakeClock();
 let t: TestGatehouse;
 let payroll: client.Configuration;
+let person: PayrollWorld['personWithDevice'];
 const cb = 'http://127.0.0.1:9/payroll/cb';
 
 before(async () => {
-  ({ t, payroll } = await gatehouseWithPayroll(clock, cb));
+  ({ t, payroll, personWithDevice: person } = await gatehouseWithPayroll(clock, cb));
 });
 after(async () => {
   await t.close();
@@ -117,4 +118,34 @@ test('Continue before the phone answered changes nothing and counts nothing', as
   const failures = await t.gh.deps.db.selectFrom('mfa_attempts').select('consecutive_failures').where('user_id', '=', user.id).where('scope', '=', 'push').executeTakeFirst();
   assert.ok(!failures || failures.consecutive_failures === 0);
   void passwordStep;
+});
+
+test("The page's stream follows the request its page names, and only one of its own sign-in", async () => {
+  const ada = await person('stream-own');
+  const eve = await person('stream-other');
+  const ua = new UserAgent();
+  const { number } = await pushPage(ua, payroll, cb, ada.email);
+  const url = pageStreamUrl(ua);
+  assert.match(url, /\/push\/wait\?request=[\w-]+$/, 'the page names its request');
+  const cookie = { cookie: ua.cookieHeader(ua.lastUrl) };
+
+  // Another person's request, named on this browser's sign-in: nothing about it is told, the page is drawn again.
+  const other = new UserAgent();
+  await pushPage(other, payroll, cb, eve.email);
+  const theirs = new URL(pageStreamUrl(other)).searchParams.get('request')!;
+  const foreign = await fetch(url.replace(/request=[\w-]+$/, `request=${theirs}`), { headers: cookie });
+  assert.equal(foreign.status, 200);
+  assert.deepEqual(await readUntil(foreign, 'changed'), { status: 'unknown' });
+  const unknown = await fetch(url.replace(/request=[\w-]+$/, 'request=no-such-request'), { headers: cookie });
+  assert.deepEqual(await readUntil(unknown, 'changed'), { status: 'unknown' });
+  assert.equal((await fetch(url.replace(/request=[\w-]+$/, 'request=not%20an%20id'), { headers: cookie })).status, 404);
+
+  // Its own: told when the phone answered.
+  const res = await fetch(url, { headers: cookie });
+  const told = readUntil(res, 'answered');
+  const c = await ada.device.nextChallenge();
+  assert.equal((await ada.device.answer(c.id, 'approve', number)).status, 200);
+  assert.deepEqual(await told, { status: 'approved' });
+  const done = await ua.submit('/mfa', { method: 'push' }, atApp(cb));
+  assert.ok(atApp(cb)(done.url));
 });

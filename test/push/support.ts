@@ -87,6 +87,32 @@ export async function signInWithPush(ua: UserAgent, rp: client.Configuration, re
 
 export type { Clock };
 
+/** The event stream the push page listens to (its `data-push-wait`, as static/push-wait.js reads it), absolute. */
+export function pageStreamUrl(ua: UserAgent): string {
+  const m = /data-push-wait="([^"]+)"/.exec(ua.lastBody);
+  assert.ok(m, `no event stream on the page:\n${ua.lastBody.slice(0, 2000)}`);
+  return new URL(m[1]!.replace(/&amp;/g, '&'), ua.lastUrl).href;
+}
+
+/** Reads an event stream until `event` arrives (or `ms` pass); returns its data. */
+export async function readUntil(res: Response, event: string, ms = 10_000): Promise<unknown> {
+  const reader = res.body!.getReader();
+  const timer = setTimeout(() => void reader.cancel(), ms);
+  let text = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`stream ended without "${event}": ${text}`);
+      text += new TextDecoder().decode(value);
+      const m = new RegExp(`event: ${event}\\ndata: ([^\\n]*)\\n`).exec(text);
+      if (m) return JSON.parse(m[1]!);
+    }
+  } finally {
+    clearTimeout(timer);
+    void reader.cancel().catch(() => {});
+  }
+}
+
 /** `/interaction/<uid>` of the page the browser is on. */
 export function interactionPath(url: string): string {
   const m = /(\/interaction\/[^/?#]+)/.exec(url);

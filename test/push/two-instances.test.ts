@@ -8,7 +8,7 @@ import { relyingParty } from '../helpers/oidc-client.ts';
 import { freePort } from '../helpers/ports.ts';
 import { PushDevice } from '../helpers/push-device.ts';
 import { isPostgresUrl } from '../../src/store/db.ts';
-import { atApp, enrollPushAtSignIn, interactionPath, pushPage } from './support.ts';
+import { atApp, enrollPushAtSignIn, pageStreamUrl, pushPage, readUntil } from './support.ts';
 
 // Several instances share one PostgreSQL; on SQLite there is one process and nothing to test here.
 const onPostgres = !!process.env.DATABASE_URL && isPostgresUrl(process.env.DATABASE_URL);
@@ -36,25 +36,6 @@ after(async () => {
   await store.drop();
 });
 
-/** Reads an event stream until `event` arrives (or `ms` pass); returns its data. */
-async function readUntil(res: Response, event: string, ms = 10_000): Promise<unknown> {
-  const reader = res.body!.getReader();
-  const timer = setTimeout(() => void reader.cancel(), ms);
-  let text = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`stream ended without "${event}": ${text}`);
-      text += new TextDecoder().decode(value);
-      const m = new RegExp(`event: ${event}\\ndata: ([^\\n]*)\\n`).exec(text);
-      if (m) return JSON.parse(m[1]!);
-    }
-  } finally {
-    clearTimeout(timer);
-    void reader.cancel().catch(() => {});
-  }
-}
-
 test('An answer through instance A wakes the browser waiting on instance B (LISTEN/NOTIFY)', { skip: !onPostgres && 'PostgreSQL only (DATABASE_URL=postgres://…)' }, async () => {
   const email = 'two@example.com';
   await a.createUser(email, 'correct horse battery staple');
@@ -63,10 +44,10 @@ test('An answer through instance A wakes the browser waiting on instance B (LIST
 
   const ua = new UserAgent();
   const { number } = await pushPage(ua, payroll, cb, email);
-  const path = interactionPath(ua.lastUrl);
-  // The browser's wait stream lands on B (the balancer's choice), with the browser's cookies.
+  // The page's wait stream lands on B (the balancer's choice), with the browser's cookies.
+  const wait = new URL(pageStreamUrl(ua));
   const bOrigin = `http://localhost:${(b.gh.http.server.address() as { port: number }).port}`;
-  const res = await fetch(`${bOrigin}${path}/push/wait`, { headers: { cookie: ua.cookieHeader(ua.lastUrl) } });
+  const res = await fetch(`${bOrigin}${wait.pathname}${wait.search}`, { headers: { cookie: ua.cookieHeader(ua.lastUrl) } });
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
   const told = readUntil(res, 'answered');

@@ -8,7 +8,7 @@ import { PushError } from '../../methods/push/errors.ts';
 import { inspectEnrollment, registerDevice } from '../../methods/push/registration.ts';
 import { authenticateDevice } from '../../methods/push/request-auth.ts';
 import { answerChallenge } from '../../methods/push/answer.ts';
-import { challengeJson, findChallenge, pendingForDevice } from '../../methods/push/challenges.ts';
+import { challengeJson, findChallenge, findDeviceWithPending, pendingForDevice } from '../../methods/push/challenges.ts';
 import { findDevice } from '../../methods/push/device.ts';
 import { removeOwnMethod } from '../../flows/remove-method.ts';
 import { userChannel } from '../../methods/push/channels.ts';
@@ -52,9 +52,16 @@ export function registerAuthenticatorApi(app: FastifyInstance, deps: HttpDeps): 
       });
 
       api.get<{ Querystring: { wait?: string } }>('/challenges', async (req, reply) => {
-        let d = await device(req);
+        // The device and the requests waiting for it are read in one statement; the list is used only
+        // once the request's signature verified with that device's key and its jti is new.
+        let waiting: Awaited<ReturnType<typeof pendingForDevice>> = [];
+        let d = await authenticateDevice(deps, req.headers.authorization, req.method, req.url, auditContext(req), async (kid) => {
+          const found = await findDeviceWithPending(deps, kid);
+          waiting = found?.pending ?? [];
+          return found?.device;
+        });
         const list = async () => (await pendingForDevice(deps, d)).map(challengeJson);
-        let challenges = await list();
+        let challenges = waiting.map(challengeJson);
         const wait = Math.min(MAX_WAIT_S, Math.max(0, Number.parseInt(req.query.wait ?? '0', 10) || 0));
         if (challenges.length === 0 && wait > 0) {
           await waitForUser(d.userId, wait * 1000, req);

@@ -25,6 +25,9 @@ import { pushDeniedPage, type PushChallengeView } from '../pages/push.ts';
 import { signInRef, type PushChallengeState } from '../../methods/push/index.ts';
 import { cancelPending, findChallenge } from '../../methods/push/challenges.ts';
 
+/** What a request id looks like (src/methods/push/challenges.ts `findChallenge` reads no other). */
+const CHALLENGE_ID = /^[\w-]{1,64}$/;
+
 /** The gate's choices in the order a person expects them: the default method's type first, recovery last. */
 function ordered(choices: readonly string[], methods: readonly MethodRecord[]): FactorChoice[] {
   const defaultType = methods.find((m) => m.isDefault)?.type;
@@ -59,7 +62,7 @@ export async function renderChallenge(
   if (choice === 'push') {
     // One request per sign-in: a page drawn again shows the same number until the request ends.
     const appName = await s.appName(d.params.client_id);
-    const started = await pushRequestFor(deps, req, user, methods, { kind: 'sign_in', flowRef: signInRef(d.uid), targets: null, context: requestContext(req, appName, stepUpAction(d.params)) }, `/interaction/${d.uid}/push/wait`);
+    const started = await pushRequestFor(deps, req, user, methods, { kind: 'sign_in', flowRef: signInRef(d.uid), targets: null, context: requestContext(req, appName, stepUpAction(d.params)) }, (id) => `/interaction/${d.uid}/push/wait?request=${encodeURIComponent(id)}`);
     push = { ...started.view, notice: o.pushNotice };
     challenge = { ...started.state };
   } else if (methods.some((m) => m.type === 'push')) {
@@ -181,7 +184,8 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
       await s.saveFlow(proven);
       return reply.redirect(`/interaction/${d.uid}`, 303);
     }
-    return s.advance(req, reply, d, proven, { user, methods });
+    // The gate decides again with the new proof, on the requirement it found at the start of this request.
+    return s.advance(req, reply, d, proven, { user, methods, requirement: e.requirement });
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/recovered/continue', async (req, reply) => {
@@ -207,9 +211,19 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
   });
 
   // The challenge page's stream: says when this sign-in's request was answered (same origin, this browser's interaction).
-  app.get<{ Params: { uid: string } }>('/interaction/:uid/push/wait', async (req, reply) => {
+  // The page names its request (`?request=`), so the flow is not read: only a request made for this
+  // interaction is followed (any other ends the stream and the page is drawn again). A page drawn before
+  // it named one is served from its flow.
+  app.get<{ Params: { uid: string }; Querystring: { request?: unknown } }>('/interaction/:uid/push/wait', async (req, reply) => {
     const d = await s.details(req, reply);
     if (!d) return reply;
+    const named = req.query.request;
+    if (named !== undefined) {
+      if (typeof named !== 'string' || !CHALLENGE_ID.test(named)) return reply.code(404).send({ error: 'not_found' });
+      const ref = signInRef(d.uid);
+      streamRequest(app, deps, req, reply, named, undefined, (row) => row.kind === 'sign_in' && row.flow_ref === ref);
+      return reply;
+    }
     const flow = await s.flowFor(d);
     const state = (flow.data.challenge as PushChallengeState | undefined) ?? {};
     if (flow.data.choice !== 'push' || !state.challengeId || state.flowRef !== signInRef(d.uid)) return reply.code(404).send({ error: 'not_found' });

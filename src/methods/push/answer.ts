@@ -8,7 +8,7 @@ import { touchMethod, type MethodRecord } from '../records.ts';
 import { PushError } from './errors.ts';
 import { deviceData } from './device.ts';
 import { iatFresh, verifyDeviceJws } from './request-auth.ts';
-import { findChallenge, isTarget, settleChallenge } from './challenges.ts';
+import { findChallenge, findDeviceWithChallenge, isTarget, settleChallenge } from './challenges.ts';
 import { recordApproval, recordRefusal } from './limits.ts';
 import { reportFraud } from './fraud.ts';
 
@@ -25,10 +25,17 @@ const refused = () => new PushError('answer_refused', 'This answer was not accep
  */
 export async function answerChallenge(ctx: CeremonyContext, challengeId: string, body: unknown, where: AuditContext): Promise<AnswerStatus> {
   const { deps } = ctx;
-  const signed = await verifyDeviceJws(deps, (body as { answer?: unknown } | null)?.answer, 'gh-push-answer+jwt');
+  // The device and the request are read in one statement; nothing about the request is used unless
+  // the answer's signature verifies with that device's key.
+  let row: Awaited<ReturnType<typeof findChallenge>>;
+  const lookup = async (kid: unknown) => {
+    const found = await findDeviceWithChallenge(deps, kid, challengeId);
+    row = found?.challenge;
+    return found?.device;
+  };
+  const signed = await verifyDeviceJws(deps, (body as { answer?: unknown } | null)?.answer, 'gh-push-answer+jwt', lookup);
   if (!signed) throw refused();
   const { device, payload } = signed;
-  const row = await findChallenge(deps, challengeId);
   if (!row || !isTarget(row, device)) throw refused();
   if (payload.aud !== deps.config.issuer) throw refused();
   const now = deps.clock.now();

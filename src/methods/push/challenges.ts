@@ -1,7 +1,7 @@
-import type { Selectable } from 'kysely';
+import { sql, type Compilable, type Selectable } from 'kysely';
 import type { Deps } from '../../context.ts';
 import type { User } from '../../store/users.ts';
-import type { PushChallengesTable } from '../../store/schema.ts';
+import type { MfaMethodsTable, PushChallengesTable } from '../../store/schema.ts';
 import { audit, type AuditContext } from '../../store/audit.ts';
 import { randomId } from '../../clock.ts';
 import type { MethodRecord } from '../records.ts';
@@ -9,6 +9,7 @@ import { recordRefusal, takeRequest } from './limits.ts';
 import { challengeChannel, userChannel } from './channels.ts';
 import { deliver } from './delivery.ts';
 import { param, perStore, precompile } from '../../store/precompiled.ts';
+import { asDevice, findDevice, isDeviceId } from './device.ts';
 
 type Row = Selectable<PushChallengesTable>;
 
@@ -72,6 +73,68 @@ const statements = perStore((db: Deps['db']) => ({
       .where('expires_at', '>', param<number>('now')),
   ),
 }));
+
+/**
+ * A device read together with the requests a signed request of it is about, in one statement: the
+ * device's row with a request's columns beside it (`c_…`, null when there is none). The signature is
+ * still verified with the device's key before anything read here is used.
+ */
+const CHALLENGE_COLUMNS = ['id', 'user_id', 'kind', 'target_method_ids', 'flow_ref', 'number', 'display', 'uv_challenge', 'status', 'answered_method_id', 'amr', 'created_at', 'expires_at', 'answered_at'] as const;
+type Beside = Selectable<MfaMethodsTable> & { [K in (typeof CHALLENGE_COLUMNS)[number] as `c_${K}`]: Row[K] | null };
+const besideDevice = perStore((db: Deps['db']) => {
+  const columns = CHALLENGE_COLUMNS.map((c) => sql.ref(`push_challenges.${c}`).as(`c_${c}`));
+  return {
+    /** The device and one request by id (a device's answer). */
+    withChallenge: precompile<Beside, { kid: string; id: string }>(db, () =>
+      db
+        .selectFrom('mfa_methods')
+        .leftJoin('push_challenges', (j) => j.on('push_challenges.id', '=', param<string>('id')))
+        .selectAll('mfa_methods')
+        .select(columns)
+        .where('mfa_methods.id', '=', param<string>('kid'))
+        .where('mfa_methods.type', '=', 'push') as unknown as Compilable<Beside>,
+    ),
+    /** The device and its person's pending, unexpired requests (at most one: one pending per person). */
+    withPending: precompile<Beside, { kid: string; now: number }>(db, () =>
+      db
+        .selectFrom('mfa_methods')
+        .leftJoin('push_challenges', (j) => j.onRef('push_challenges.user_id', '=', 'mfa_methods.user_id').on('push_challenges.status', '=', 'pending').on('push_challenges.expires_at', '>', param<number>('now')))
+        .selectAll('mfa_methods')
+        .select(columns)
+        .where('mfa_methods.id', '=', param<string>('kid'))
+        .where('mfa_methods.type', '=', 'push') as unknown as Compilable<Beside>,
+    ),
+  };
+});
+
+function requestBeside(r: Beside): Row | undefined {
+  if (r.c_id === null) return undefined;
+  const row: Record<string, unknown> = {};
+  for (const c of CHALLENGE_COLUMNS) row[c] = r[`c_${c}`];
+  return row as Row;
+}
+
+/** The device named `kid` (as {@link findDevice}) and the request `id` (as {@link findChallenge}), in one statement. */
+export async function findDeviceWithChallenge(deps: Deps, kid: unknown, id: unknown): Promise<{ device: MethodRecord; challenge: Row | undefined } | undefined> {
+  if (!isDeviceId(kid)) return undefined;
+  if (typeof id !== 'string' || !/^[\w-]{1,64}$/.test(id)) {
+    const device = await findDevice(deps.db, kid);
+    return device && { device, challenge: undefined };
+  }
+  const r = (await besideDevice(deps.db).withChallenge({ kid, id })).rows[0];
+  const device = asDevice(r);
+  return device && { device, challenge: requestBeside(r!) };
+}
+
+/** The device named `kid` (as {@link findDevice}) and the requests waiting for it (as {@link pendingForDevice}), in one statement. */
+export async function findDeviceWithPending(deps: Deps, kid: unknown): Promise<{ device: MethodRecord; pending: Row[] } | undefined> {
+  if (!isDeviceId(kid)) return undefined;
+  const { rows } = await besideDevice(deps.db).withPending({ kid, now: deps.clock.now() });
+  const device = asDevice(rows[0]);
+  if (!device) return undefined;
+  const pending = rows.map(requestBeside).filter((r): r is Row => r !== undefined && isTarget(r, device));
+  return { device, pending };
+}
 
 /** What the device shows about a request (docs/authenticator-api.md, "Challenge"). */
 export interface ChallengeContext {

@@ -33,8 +33,15 @@ export function parsePublicKey(v: unknown): JWK | undefined {
  * is gone, so it is unknown exactly like one that never existed.
  */
 export async function findDevice(db: Db, kid: unknown): Promise<MethodRecord | undefined> {
-  if (typeof kid !== 'string' || !/^[\w-]{1,64}$/.test(kid)) return undefined;
-  const row = (await byId(db)({ id: kid })).rows[0];
+  if (!isDeviceId(kid)) return undefined;
+  return asDevice((await byId(db)({ id: kid })).rows[0]);
+}
+
+/** What a device id (`kid`) looks like; no other is looked up. */
+export const isDeviceId = (kid: unknown): kid is string => typeof kid === 'string' && /^[\w-]{1,64}$/.test(kid);
+
+/** A push method row read by id, as a device: only one with a registered key is one. */
+export function asDevice(row: Omit<Selectable<MfaMethodsTable>, 'secret'> | undefined): MethodRecord | undefined {
   const m = row ? toMethodRecord(row) : undefined;
   return m && deviceData(m).publicKey ? m : undefined;
 }

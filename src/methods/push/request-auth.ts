@@ -41,7 +41,13 @@ function publicKeyOf(jwk: JWK): Promise<Awaited<ReturnType<typeof importJWK>>> {
  * device with a key (a removed device's row is gone), and the signature with that key. Returns
  * undefined for any failure — callers answer with one code whatever failed.
  */
-export async function verifyDeviceJws(deps: Deps, jws: unknown, typ: string): Promise<SignedJws | undefined> {
+export async function verifyDeviceJws(
+  deps: Deps,
+  jws: unknown,
+  typ: string,
+  /** How the device named by `kid` is read (a caller may read what it needs beside it in the same statement). */
+  lookup: (kid: unknown) => Promise<MethodRecord | undefined> = (kid) => findDevice(deps.db, kid),
+): Promise<SignedJws | undefined> {
   if (typeof jws !== 'string' || jws.length > 16_384) return undefined;
   let header;
   try {
@@ -50,7 +56,7 @@ export async function verifyDeviceJws(deps: Deps, jws: unknown, typ: string): Pr
     return undefined;
   }
   if (header.alg !== 'ES256' || header.typ !== typ) return undefined;
-  const device = await findDevice(deps.db, header.kid);
+  const device = await lookup(header.kid);
   if (!device) return undefined;
   try {
     const key = await publicKeyOf(deviceData(device).publicKey!);
@@ -75,11 +81,18 @@ export function iatFresh(deps: Deps, iat: unknown): boolean {
  * `clock_skew` (with the server's time) when the device's clock is off, `request_replayed` when the
  * header was sent before — both audited.
  */
-export async function authenticateDevice(deps: Deps, authorization: unknown, method: string, path: string, where: AuditContext = {}): Promise<MethodRecord> {
+export async function authenticateDevice(
+  deps: Deps,
+  authorization: unknown,
+  method: string,
+  path: string,
+  where: AuditContext = {},
+  lookup?: (kid: unknown) => Promise<MethodRecord | undefined>,
+): Promise<MethodRecord> {
   const refuse = () => new PushError('device_unknown', 'This device is not enrolled, or the request was not signed by it.');
   const m = typeof authorization === 'string' ? /^Device ([\w-]+\.[\w-]+\.[\w-]+)$/.exec(authorization) : null;
   if (!m) throw refuse();
-  const signed = await verifyDeviceJws(deps, m[1], 'gh-device+jwt');
+  const signed = await verifyDeviceJws(deps, m[1], 'gh-device+jwt', lookup);
   if (!signed) throw refuse();
   const { device, payload } = signed;
   const htu = new URL(path.split('?')[0]!, new URL(deps.config.issuer).origin).href;
