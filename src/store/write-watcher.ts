@@ -1,5 +1,7 @@
 import type { KyselyPlugin, OperationNode } from 'kysely';
 
+const RAW = Symbol('raw');
+
 /** Per table, how many writes this process sent through the store; raw SQL counts for every table. */
 const writes = new Map<string, number>();
 let rawWrites = 0;
@@ -14,24 +16,41 @@ export function writeGeneration(tables: readonly string[]): number {
   return n;
 }
 
+/** The writes under way: their table, by the query's id, to count again once they ran. */
+const underWay = new WeakMap<object, string | typeof RAW>();
+
+function bump(table: string | typeof RAW): void {
+  if (table === RAW) rawWrites++;
+  else writes.set(table, (writes.get(table) ?? 0) + 1);
+}
+
 /**
  * A Kysely plugin that notices every insert, update and delete made through the store (the command
  * line's and the tests' direct updates included), so that this process's read caches
- * (src/store/read-cache.ts) drop what a write made stale before the very next request.
+ * (src/store/read-cache.ts) drop what a write made stale before the very next request. A write is
+ * counted when it is sent **and** once it ran: a read made while it was under way (another request's,
+ * loading the old row) is then dropped too, instead of being kept under the newer count (breaker).
+ * Statements compiled once and run many times (src/store/precompiled.ts) are counted only when
+ * compiled: none of them writes a cached table.
  */
 export const writeWatcher: KyselyPlugin = {
-  transformQuery({ node }) {
+  transformQuery({ node, queryId }) {
     const table = writtenTable(node);
-    if (table === RAW) rawWrites++;
-    else if (table) writes.set(table, (writes.get(table) ?? 0) + 1);
+    if (table) {
+      bump(table);
+      underWay.set(queryId, table);
+    }
     return node;
   },
-  async transformResult({ result }) {
+  async transformResult({ result, queryId }) {
+    const table = underWay.get(queryId);
+    if (table) {
+      underWay.delete(queryId);
+      bump(table);
+    }
     return result;
   },
 };
-
-const RAW = Symbol('raw');
 
 function writtenTable(node: OperationNode): string | typeof RAW | undefined {
   const name = (n: unknown) => (n as { table?: { identifier?: { name?: string } } } | undefined)?.table?.identifier?.name;

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import SQLite from 'better-sqlite3';
 import { startTestGatehouse } from '../helpers/gatehouse.ts';
 import { withStatementCache } from '../../src/store/db.ts';
+import { readCache } from '../../src/store/read-cache.ts';
+import { writeGeneration } from '../../src/store/write-watcher.ts';
 import { cachedClientMetadata, cachedClientRow, setAppPolicy } from '../../src/store/clients.ts';
 
 const t = await startTestGatehouse();
@@ -81,4 +83,25 @@ test('SQLite rows read as arrays become the same objects better-sqlite3 would bu
   assert.equal(conn.prepare(`insert into t (a) values ('two')`).run([]).changes, 1);
   assert.deepEqual(conn.prepare(`insert into t (a) values ('three') returning a`).all([]), [{ a: 'three' }]);
   conn.close();
+});
+
+test('a write is counted when sent and again once it ran: a read made while it was under way is not kept', async () => {
+  const { db } = t.gh.deps;
+  const app = await t.createApp({ name: 'Under way', redirectUris: ['https://app.example/cb'] });
+  let stored = 'before';
+  const read = readCache<string, string>({ tables: ['clients'], ttlMs: 60_000, max: 10, keepMisses: true, load: async () => stored });
+  assert.equal(await read(db, 'k'), 'before');
+  const g0 = writeGeneration(['clients']);
+  // The write is sent: counted at once…
+  const writing = db.updateTable('clients').set({ name: 'Renamed' }).where('client_id', '=', app.clientId).execute();
+  const g1 = writeGeneration(['clients']);
+  assert.notEqual(g1, g0);
+  // …another request reads meanwhile, still the old value (on PostgreSQL, another connection)…
+  const meanwhile = read(db, 'k');
+  await writing;
+  stored = 'after';
+  assert.equal(await meanwhile, 'before');
+  // …and once the write ran it is counted again, so that read is not what the next request gets.
+  assert.notEqual(writeGeneration(['clients']), g1);
+  assert.equal(await read(db, 'k'), 'after');
 });
