@@ -5,7 +5,8 @@ import { cliEnv, type CliEnv } from './harness.ts';
 let cli: CliEnv;
 
 before(async () => {
-  cli = await cliEnv();
+  // Commands run through `main` in this process, except `--password-stdin` (input on stdin takes the real binary).
+  cli = await cliEnv({}, { inProcess: true });
 });
 after(async () => {
   await cli.cleanup();

@@ -5,15 +5,16 @@ import { cliEnv, stackFrames, type CliEnv } from './harness.ts';
 let cli: CliEnv;
 
 before(async () => {
-  cli = await cliEnv();
+  // Most commands run through `main` in this process; those marked `cli.binary` run the real command.
+  cli = await cliEnv({}, { inProcess: true });
 });
 after(async () => {
   await cli.cleanup();
 });
 
 /** Runs a command that must fail with `code`, a one-line reason on stderr, nothing on stdout and no stack trace. */
-async function fails(args: string[], code: number, reason: RegExp, env?: Record<string, string>) {
-  const r = await cli.run(args, { env });
+async function fails(args: string[], code: number, reason: RegExp, env?: Record<string, string>, run: CliEnv['run'] = cli.run) {
+  const r = await run(args, { env });
   assert.equal(r.code, code, `gatehouse ${args.join(' ')}: exit ${r.code}, stderr: ${r.stderr}`);
   assert.match(r.stderr, reason);
   assert.equal(r.stdout, '', 'errors never go to stdout');
@@ -23,7 +24,7 @@ async function fails(args: string[], code: number, reason: RegExp, env?: Record<
 
 test('bad arguments exit 2 with a message and the usage line', async () => {
   await fails([], 2, /Usage:/);
-  await fails(['frobnicate'], 2, /unknown command "frobnicate"/);
+  await fails(['frobnicate'], 2, /unknown command "frobnicate"/, undefined, cli.binary);
   await fails(['user'], 2, /"user" needs a subcommand[\s\S]*gatehouse user create/);
   await fails(['user', 'remove'], 2, /unknown command "user remove"/);
   const r = await fails(['user', 'create', '--emial', 'a@example.com'], 2, /unknown option --emial/);
@@ -62,11 +63,11 @@ test('failures exit 1: duplicate email, unknown user, unreachable database', asy
   await fails(['user', 'create', '--email', 'ADA@example.com', '--password', 'another fine passphrase'], 1, /a user with email ada@example\.com already exists/);
   await fails(['user', 'disable', '--email', 'nobody@example.com'], 1, /no user with email nobody@example\.com/);
   // An unreachable database is a failure with a hint, not a stack trace (nothing listens on port 1).
-  await fails(['user', 'list'], 1, /failed: .*ECONNREFUSED.*check DATABASE_URL/, { DATABASE_URL: 'postgres://gatehouse@127.0.0.1:1/gatehouse' });
+  await fails(['user', 'list'], 1, /failed: .*ECONNREFUSED.*check DATABASE_URL/, { DATABASE_URL: 'postgres://gatehouse@127.0.0.1:1/gatehouse' }, cli.binary);
 });
 
 test('bad configuration exits 2 with the ConfigError message', async () => {
-  await fails(['user', 'list'], 2, /configuration error: GATEHOUSE_SECRET_KEY must be 32 bytes/, { GATEHOUSE_SECRET_KEY: 'too-short' });
+  await fails(['user', 'list'], 2, /configuration error: GATEHOUSE_SECRET_KEY must be 32 bytes/, { GATEHOUSE_SECRET_KEY: 'too-short' }, cli.binary);
   await fails(['migrate'], 2, /configuration error: DATABASE_URL must be a postgres:\/\/ URL/, { DATABASE_URL: 'mysql://db/gatehouse' });
   await fails(['org', 'list'], 2, /configuration error: PORT must be a whole number/, { PORT: 'eighty' });
 });
@@ -76,6 +77,6 @@ test('with --json, errors are one JSON object on stderr and stdout stays empty',
   assert.deepEqual(JSON.parse(r.stderr.trim().split('\n').at(-1)!), { error: { code: 'invalid_value', message: '--redirect-uri must be an absolute URL, got "nope"' } });
   const dup = await fails(['--json', 'user', 'disable', '--email', 'ghost@example.com'], 1, /"code":"not_found"/);
   assert.ok(dup.stderr.includes('"error"'));
-  const config = await fails(['user', 'list', '--json'], 2, /"code":"config"/, { GATEHOUSE_SECRET_KEY: 'x' });
+  const config = await fails(['user', 'list', '--json'], 2, /"code":"config"/, { GATEHOUSE_SECRET_KEY: 'x' }, cli.binary);
   assert.ok(config.stderr.includes('GATEHOUSE_SECRET_KEY'));
 });

@@ -27,7 +27,10 @@ export interface CliResult {
  */
 export interface CliEnv {
   env: Record<string, string>;
+  /** Runs a command: the real binary, or its `main` in this process for an env made with `inProcess` (input given on stdin always takes the binary). */
   run(args: string[], opts?: { env?: Record<string, string>; input?: string }): Promise<CliResult>;
+  /** Runs the real `gatehouse` binary in a child process, whatever `run` does. */
+  binary(args: string[], opts?: { env?: Record<string, string>; input?: string }): Promise<CliResult>;
   /** Runs with `--json`, asserts success and parses stdout (which must be exactly one JSON value). */
   json<T = any>(args: string[], opts?: { env?: Record<string, string> }): Promise<T>;
   spawn(args: string[], opts?: { env?: Record<string, string> }): ChildProcess;
@@ -45,7 +48,12 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-export async function cliEnv(extra: Record<string, string> = {}): Promise<CliEnv> {
+/**
+ * `inProcess`: `run` calls the command line's `main` in this process ({@link runInProcess}) — for
+ * suites of many commands, each of which would start Node and tsx again (2–3 s on a loaded machine);
+ * such a suite runs some of its commands through `binary` too.
+ */
+export async function cliEnv(extra: Record<string, string> = {}, options: { inProcess?: boolean } = {}): Promise<CliEnv> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
   const env: Record<string, string> = {
     GATEHOUSE_DATA_DIR: dataDir,
@@ -66,6 +74,9 @@ export async function cliEnv(extra: Record<string, string> = {}): Promise<CliEnv
   const self: CliEnv = {
     env,
     run(args, opts = {}) {
+      return options.inProcess && opts.input === undefined ? runInProcess(self, args, opts.env) : self.binary(args, opts);
+    },
+    binary(args, opts = {}) {
       return new Promise((done) => {
         const child = execFile(process.execPath, [BIN, ...args], { env: childEnv(opts.env), timeout: 60_000 }, (err, stdout, stderr) => {
           const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
@@ -111,7 +122,7 @@ export function stackFrames(stderr: string): string[] {
  * store and output as the binary, without starting Node and tsx again (seconds per command on a
  * loaded machine). For suites that run many commands; each suite still runs the real binary too.
  */
-export async function runInProcess(cli: CliEnv, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export async function runInProcess(cli: Pick<CliEnv, 'env'>, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const { main } = await import('../../src/cli/main.ts');
   const { Writable } = await import('node:stream');
   const sink = () => {
@@ -120,7 +131,8 @@ export async function runInProcess(cli: CliEnv, args: string[], env: Record<stri
   };
   const [stdout, stderr] = [sink(), sink()];
   const saved = { ...process.env };
-  for (const k of Object.keys(process.env)) if (k.startsWith('GATEHOUSE_') || k === 'DATABASE_URL' || k === 'PORT') delete process.env[k];
+  // What the binary's environment would leave out (baseEnv), so that only the installation's own settings apply.
+  for (const k of Object.keys(process.env)) if (k.startsWith('GATEHOUSE_') || ['DATABASE_URL', 'NODE_ENV', 'PORT'].includes(k)) delete process.env[k];
   Object.assign(process.env, cli.env, env);
   try {
     const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream });
