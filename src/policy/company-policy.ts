@@ -1,4 +1,5 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { ipv4ToNumber, ipv6ToBigInt } from './risk/geo/ip-number.ts';
 
 /** The method types a company policy can allow (the `type` of `mfa_methods`). */
 export const POLICY_METHODS = ['push', 'totp', 'webauthn'] as const;
@@ -52,18 +53,41 @@ export function parseCidr(text: string): { address: string; prefix: number; fami
   return { address: m[1]!.toLowerCase(), prefix, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
-/** The trusted networks as a matcher; an address that cannot be parsed is never inside. */
+/**
+ * The trusted networks as a matcher; an address that cannot be parsed is never inside. The blocks are
+ * kept as ranges of numbers (src/policy/risk/geo/ip-number.ts): the check runs on every Adaptive
+ * sign-in, and numbers compare without building a SocketAddress per call as BlockList does.
+ * An IPv4-mapped address (`::ffff:10.1.2.3`) is checked as IPv4, as BlockList checks it.
+ */
 export function networkMatcher(cidrs: readonly string[]): (ip: string | undefined) => boolean {
-  const list = new BlockList();
+  const v4: Array<[number, number]> = [];
+  const v6: Array<[bigint, bigint]> = [];
   for (const c of cidrs) {
     const n = parseCidr(c);
-    if (n) list.addSubnet(n.address, n.prefix, n.family);
+    if (n?.family === 'ipv4') {
+      const size = 2 ** (32 - n.prefix);
+      const first = Math.floor(ipv4ToNumber(n.address) / size) * size;
+      v4.push([first, first + size - 1]);
+    } else if (n) {
+      const host = (1n << BigInt(128 - n.prefix)) - 1n;
+      const first = ipv6ToBigInt(n.address) & ~host;
+      v6.push([first, first | host]);
+    }
   }
+  const inV4 = (a: number) => v4.some(([first, last]) => a >= first && a <= last);
+  const inV6 = (a: bigint) => v6.some(([first, last]) => a >= first && a <= last);
   return (ip) => {
-    const v = ip ? isIP(ip.replace(/^::ffff:(?=\d+\.)/, '')) : 0;
-    if (!ip || !v) return false;
-    const plain = ip.replace(/^::ffff:(?=\d+\.)/, '');
-    return list.check(plain, v === 4 ? 'ipv4' : 'ipv6');
+    if (!ip) return false;
+    const plain = ip.replace(/^::ffff:(?=\d+\.)/i, '');
+    const v = isIP(plain);
+    if (v === 4) {
+      const a = ipv4ToNumber(plain);
+      // A block written in its IPv4-mapped form (::ffff:10.0.0.0/104) holds the IPv4 addresses too.
+      return inV4(a) || (v6.length > 0 && inV6(0xffff_0000_0000n | BigInt(a)));
+    }
+    if (v !== 6) return false;
+    const a = ipv6ToBigInt(plain);
+    return inV6(a) || (a >> 32n === 0xffffn && inV4(Number(a & 0xffff_ffffn)));
   };
 }
 

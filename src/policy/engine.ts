@@ -47,6 +47,29 @@ export function isCompliant(company: PolicyInput['company'], methodTypes: readon
 export const readsReminder = (company: PolicyInput['company'], methodTypes: readonly string[]): boolean => !isCompliant(company, methodTypes);
 
 /**
+ * One {@link Requirement} of the engine's, with what the company adds to every one. A function of its
+ * own rather than a closure per call: the engine runs on every sign-in (issue 9's p99 < 0.2 ms).
+ */
+function requirement(i: PolicyInput, allowed: readonly string[] | undefined, secondFactor: Requirement['secondFactor'], reasons: string[], o?: { phishingResistant?: boolean; blocked?: boolean }): Requirement {
+  // Built whole, never spread into: see docs/decisions/0016-object-spread-cliff.md.
+  const r: Requirement = {
+    way: i.accountConsole ? 'account' : 'app',
+    secondFactor,
+    reasons,
+    phishingResistant: o?.phishingResistant ?? false,
+    freshFactors: false,
+    stepUp: false,
+  };
+  if (allowed) r.allowedMethods = [...allowed];
+  if (i.company) {
+    r.rememberDeviceDays = i.company.policy.rememberDeviceDays;
+    r.orgName = i.company.name;
+  }
+  if (o?.blocked) r.blocked = true;
+  return r;
+}
+
+/**
  * The policy engine: what signing in requires of this person for this app, from the company policy,
  * the application's behaviour and, for Adaptive, the risk — with named reasons for the audit log, the
  * challenge page and the simulator, which all run this same function. It only builds the
@@ -58,28 +81,18 @@ export const readsReminder = (company: PolicyInput['company'], methodTypes: read
  * demand wins (methods, phishing resistance, remembered devices), except that **Bypass wins at sign-in**.
  */
 export function signInPolicy(i: PolicyInput): Requirement {
-  const base = { phishingResistant: false, freshFactors: false, stepUp: false };
   const company = i.company?.policy.secondFactor === 'required' ? i.company : undefined;
   const allowed = allowedMethods(i.company);
   const hasSecondFactor = i.person.methodTypes.length > 0;
   const compliant = isCompliant(i.company, i.person.methodTypes);
   const phishing = (!!i.company && phishingResistantOnly(i.company.policy)) || i.app.phishingResistantOnly;
-  const need = (secondFactor: Requirement['secondFactor'], reasons: string[], o: Partial<Requirement> = {}): Requirement => ({
-    way: i.accountConsole ? 'account' : 'app',
-    secondFactor,
-    reasons,
-    ...base,
-    ...(allowed ? { allowedMethods: [...allowed] } : {}),
-    ...(i.company ? { rememberDeviceDays: i.company.policy.rememberDeviceDays, orgName: i.company.name } : {}),
-    ...o,
-  });
 
   if (i.accountConsole) {
-    if (hasSecondFactor) return need('required', ['account_console', 'user_has_second_factor']);
-    if (company && !inGracePeriod(company.policy, i.now)) return need('required', ['account_console', 'company_policy_required', 'no_second_factor']);
-    return need('none', ['account_console', 'no_second_factor']);
+    if (hasSecondFactor) return requirement(i, allowed, 'required', ['account_console', 'user_has_second_factor']);
+    if (company && !inGracePeriod(company.policy, i.now)) return requirement(i, allowed, 'required', ['account_console', 'company_policy_required', 'no_second_factor']);
+    return requirement(i, allowed, 'none', ['account_console', 'no_second_factor']);
   }
-  if (i.app.behaviour === 'bypass') return need('none', ['app_policy_bypass']);
+  if (i.app.behaviour === 'bypass') return requirement(i, allowed, 'none', ['app_policy_bypass']);
 
   const remembered = i.rememberedDevice && (!i.company || i.company.policy.rememberDeviceDays > 0);
   const strong = phishing ? { phishingResistant: true } : {};
@@ -93,7 +106,7 @@ export function signInPolicy(i: PolicyInput): Requirement {
     // application itself does not require 2FA.
     const grace = company && inGracePeriod(company.policy, i.now) && i.app.behaviour !== 'required';
     const missing = hasSecondFactor ? 'methods_not_allowed' : 'no_second_factor';
-    if (grace && !(i.person.remindAfter !== null && i.person.remindAfter > i.now)) return need('suggested', [...why, 'company_grace_period', missing], strong);
+    if (grace && !(i.person.remindAfter !== null && i.person.remindAfter > i.now)) return requirement(i, allowed, 'suggested', [...why, 'company_grace_period', missing], strong);
     if (grace && hasSecondFactor) {
       // Snoozed with methods the company will stop accepting: until its grace date they still count,
       // and the app's rule (the risk, at Adaptive) says when they are asked. "Remind me later" puts
@@ -101,30 +114,30 @@ export function signInPolicy(i: PolicyInput): Requirement {
       const untilGraceEnds = signInPolicy({ ...i, company: { ...i.company!, policy: { ...i.company!.policy, allowedMethods: [...POLICY_METHODS] } } });
       return { ...untilGraceEnds, reasons: [...untilGraceEnds.reasons, 'company_grace_period', 'enrollment_reminder_snoozed'] };
     }
-    if (grace) return need('none', [...why, 'company_grace_period', 'enrollment_reminder_snoozed']);
-    return need('required', [...why, missing], strong);
+    if (grace) return requirement(i, allowed, 'none', [...why, 'company_grace_period', 'enrollment_reminder_snoozed']);
+    return requirement(i, allowed, 'required', [...why, missing], strong);
   }
   // When a compliant person is asked is the application's behaviour.
   if (i.app.behaviour === 'required') {
-    if (remembered && !phishing) return need('none', [...why, 'remembered_device']);
-    return need('required', [...why, 'user_has_second_factor'], strong);
+    if (remembered && !phishing) return requirement(i, allowed, 'none', [...why, 'remembered_device']);
+    return requirement(i, allowed, 'required', [...why, 'user_has_second_factor'], strong);
   }
 
   // Adaptive.
   if (!hasSecondFactor) {
-    if (i.person.remindAfter !== null && i.person.remindAfter > i.now) return need('none', ['app_policy_adaptive', 'enrollment_reminder_snoozed']);
-    return need('suggested', ['app_policy_adaptive', 'no_second_factor'], strong);
+    if (i.person.remindAfter !== null && i.person.remindAfter > i.now) return requirement(i, allowed, 'none', ['app_policy_adaptive', 'enrollment_reminder_snoozed']);
+    return requirement(i, allowed, 'suggested', ['app_policy_adaptive', 'no_second_factor'], strong);
   }
   // A compliant person of a company that requires 2FA is asked by the risk like everyone else.
   const adaptive = company ? ['company_policy_required', 'app_policy_adaptive'] : ['app_policy_adaptive'];
   const risk = i.risk ?? { decision: 'ask', reasons: ['not_assessed'] };
   const riskReasons = risk.reasons.map((r) => `risk_${r}`);
-  if (risk.decision === 'deny') return need('required', [...adaptive, 'risk_deny', ...riskReasons], { blocked: true });
+  if (risk.decision === 'deny') return requirement(i, allowed, 'required', [...adaptive, 'risk_deny', ...riskReasons], { blocked: true });
   if (risk.decision === 'ask_phishing_resistant' && i.person.methodTypes.includes('webauthn')) {
-    return need('required', [...adaptive, 'risk_ask_phishing_resistant', ...riskReasons], { phishingResistant: true });
+    return requirement(i, allowed, 'required', [...adaptive, 'risk_ask_phishing_resistant', ...riskReasons], { phishingResistant: true });
   }
   if (!phishing && (risk.decision === 'skip' || (remembered && risk.decision === 'ask'))) {
-    return need('none', [...adaptive, remembered && risk.decision !== 'skip' ? 'remembered_device' : 'risk_skip', ...riskReasons]);
+    return requirement(i, allowed, 'none', [...adaptive, remembered && risk.decision !== 'skip' ? 'remembered_device' : 'risk_skip', ...riskReasons]);
   }
-  return need('required', [...adaptive, 'risk_ask', ...riskReasons], strong);
+  return requirement(i, allowed, 'required', [...adaptive, 'risk_ask', ...riskReasons], strong);
 }

@@ -15,14 +15,18 @@ export function param<T = unknown>(name: string): T {
  */
 export function precompile<R, P extends Record<string, unknown>>(db: Db, build: () => Compilable<R>) {
   let compiled: CompiledQuery<R> | undefined;
+  // Where each named parameter goes, found once: a run only copies values into place.
+  let slots: Array<{ at: number; name: string }> = [];
   return (values: P): Promise<QueryResult<R>> => {
-    compiled ??= build().compile();
-    const parameters = compiled.parameters.map((p) => {
-      if (typeof p !== 'string' || !p.startsWith(MARK)) return p;
-      const name = p.slice(MARK.length);
+    if (!compiled) {
+      compiled = build().compile();
+      slots = compiled.parameters.flatMap((p, at) => (typeof p === 'string' && p.startsWith(MARK) ? [{ at, name: p.slice(MARK.length) }] : []));
+    }
+    const parameters = compiled.parameters.slice();
+    for (const { at, name } of slots) {
       if (!(name in values)) throw new Error(`precompiled query: missing parameter ${name}`);
-      return values[name];
-    });
+      parameters[at] = values[name];
+    }
     return db.executeQuery<R>({ ...compiled, parameters });
   };
 }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { BlockList, isIP } from 'node:net';
 import { DEFAULT_COMPANY_POLICY, networkMatcher, parseCompanyPolicy, PolicyError, phishingResistantOnly, inGracePeriod } from '../../src/policy/company-policy.ts';
 import { canonicalDomain, emailDomain } from '../../src/policy/domain-name.ts';
 import { readStoredPolicy } from '../../src/policy/company-of.ts';
@@ -49,6 +50,37 @@ test('trusted networks match IPv4, IPv6 and IPv4-mapped addresses; an unparsable
   assert.ok(!inside('not-an-ip'));
   assert.ok(!inside(undefined));
   assert.ok(!inside(''));
+});
+
+test('trusted networks: block edges, host bits in the block, IPv6 with an IPv4 tail, mapped forms both ways — as node:net BlockList decides', () => {
+  const cidrs = ['192.168.1.77/24', '2001:db8::/32', '::ffff:172.16.0.0/108', 'fe80::1:2/64', '0.0.0.0/32'];
+  const inside = networkMatcher(cidrs);
+  const reference = new BlockList();
+  for (const c of cidrs) reference.addSubnet(c.split('/')[0]!, Number(c.split('/')[1]), isIP(c.split('/')[0]!) === 4 ? 'ipv4' : 'ipv6');
+  const cases: Array<[string, boolean]> = [
+    ['192.168.1.0', true],
+    ['192.168.1.255', true],
+    ['192.168.0.255', false],
+    ['192.168.2.0', false],
+    ['2001:db8:ffff:ffff:ffff:ffff:ffff:ffff', true],
+    ['2001:db9::', false],
+    ['2001:db7:ffff::', false],
+    ['172.16.5.5', true],
+    ['::ffff:172.16.5.5', true],
+    ['::ffff:ac10:505', true],
+    ['172.32.0.1', false],
+    ['fe80::ffff:ffff:ffff:ffff', true],
+    ['fe80:0:0:1::', false],
+    ['::ffff:c0a8:101', true],
+    ['::c0a8:101', false],
+    ['0.0.0.0', true],
+    ['0.0.0.1', false],
+  ];
+  for (const [address, expected] of cases) {
+    assert.equal(inside(address), expected, address);
+    const plain = address.replace(/^::ffff:(?=\d+\.)/, '');
+    assert.equal(reference.check(plain, isIP(plain) === 4 ? 'ipv4' : 'ipv6'), expected, `BlockList: ${address}`);
+  }
 });
 
 test('the grace period ends at its date', () => {

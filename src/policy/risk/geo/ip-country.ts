@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
+import { ipv4ToNumber, ipv6Groups, ipv6Number } from './ip-number.ts';
 
 /**
  * Offline IP-to-country lookups from `@ip-location-db/geo-whois-asn-country` (package licence
@@ -46,7 +47,7 @@ const SPECIAL_V4 = ([
 const SPECIAL_V6 = ([
   ['::', 127], ['64:ff9b::', 96], ['100::', 64], ['2001::', 23], ['2001:db8::', 32], ['2002::', 16], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8],
 ] as const).map(([net, prefix]) => {
-  const [hi, lo] = ipv6Number(ipv6Groups(net)!);
+  const [hi, lo] = ipv6Number(ipv6Groups(net));
   return { hi, lo, prefix };
 });
 
@@ -161,20 +162,6 @@ export function loadIpCountries(): void {
   v6 ??= loadV6();
 }
 
-function ipv4ToNumber(ip: string): number {
-  const p = ip.split('.');
-  return ((Number(p[0]) << 24) >>> 0) + (Number(p[1]) << 16) + (Number(p[2]) << 8) + Number(p[3]);
-}
-
-/** The eight 16-bit groups of an IPv6 address already checked by `isIP`, or undefined for an embedded IPv4 form. */
-function ipv6Groups(ip: string): number[] | undefined {
-  if (ip.includes('.')) return undefined;
-  const [head, tail] = ip.split('::') as [string, string | undefined];
-  const h = head ? head.split(':').map((g) => parseInt(g, 16)) : [];
-  const t = tail ? tail.split(':').map((g) => parseInt(g, 16)) : [];
-  return tail === undefined ? h : [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-}
-
 function lookupV4(n: number): string | undefined {
   v4 ??= loadV4();
   const { starts, ends, codes } = v4;
@@ -220,16 +207,10 @@ export function countryOf(ip: string | undefined): string | undefined {
     return specialV4(n) ? undefined : lookupV4(n);
   }
   if (version !== 6) return undefined;
-  const g = ipv6Groups(bare.toLowerCase());
   // An IPv6 form with an embedded IPv4 address other than ::ffff:a.b.c.d (NAT64, say) names no country.
-  if (!g || g.length !== 8) return undefined;
+  if (bare.includes('.')) return undefined;
+  const g = ipv6Groups(bare.toLowerCase());
+  if (g.length !== 8) return undefined;
   const [hi, lo] = ipv6Number(g);
   return specialV6(hi, lo) ? undefined : lookupV6(hi, lo);
-}
-
-/** The high and low 64 bits of an IPv6 address's eight groups. */
-function ipv6Number(g: readonly number[]): [bigint, bigint] {
-  const hi = (BigInt(g[0]!) << 48n) | (BigInt(g[1]!) << 32n) | (BigInt(g[2]!) << 16n) | BigInt(g[3]!);
-  const lo = (BigInt(g[4]!) << 48n) | (BigInt(g[5]!) << 32n) | (BigInt(g[6]!) << 16n) | BigInt(g[7]!);
-  return [hi, lo];
 }
