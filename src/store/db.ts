@@ -57,25 +57,35 @@ export const STATEMENT_CACHE_SIZE = 256;
 export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
   const cache = new Map<string, Prepared>();
   // A schema change (a migration, from this process or another) makes SQLite re-prepare statements
-  // behind their backs, with perhaps other columns under the same width: every statement made before
-  // it is dropped, and its row function with it. The header's counter costs about a microsecond.
+  // behind their backs. A statement that names its columns keeps its row's names and width; one with
+  // a `*` (`select *`, `returning *`) may then have other columns under the same width (a renamed
+  // column, a rebuilt table), so before a cached `*` statement is reused the header's schema counter
+  // is read, and when it moved every statement made before is dropped with its row function. Only
+  // those pay the read: it opens a read transaction (≈3 µs in WAL mode), more than running many of
+  // Gatehouse's statements.
   const schemaVersion = sqlite.prepare('pragma schema_version').pluck();
   let schema = schemaVersion.get();
+  const schemaMoved = () => {
+    const now = schemaVersion.get();
+    if (now === schema) return false;
+    cache.clear();
+    schema = now;
+    return true;
+  };
   return {
     prepare(sql: string) {
-      const now = schemaVersion.get();
-      if (now !== schema) {
-        cache.clear();
-        schema = now;
-      }
-      const hit = cache.get(sql);
+      let hit = cache.get(sql);
+      if (hit?.wildcard && schemaMoved()) hit = undefined;
       if (hit && !hit.stmt.busy) {
         // Map keeps insertion order: re-inserting marks the statement as recently used.
         cache.delete(sql);
         cache.set(sql, hit);
         return hit.forKysely;
       }
-      const made = prepared(sqlite.prepare(sql));
+      const wildcard = namesColumnsByWildcard(sql);
+      // A new `*` statement is made under the current schema; the counter is brought up to it.
+      if (wildcard && !hit) schemaMoved();
+      const made = prepared(sqlite.prepare(sql), wildcard);
       if (hit) return made.forKysely;
       cache.set(sql, made);
       if (cache.size > size) cache.delete(cache.keys().next().value!);
@@ -91,16 +101,24 @@ export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CAC
 interface Prepared {
   stmt: SQLite.Statement;
   forKysely: SqliteStatement;
+  /** Its columns come from a `*`: their names follow the schema (see withStatementCache). */
+  wildcard: boolean;
 }
 
-function prepared(stmt: SQLite.Statement): Prepared {
-  if (!stmt.reader) return { stmt, forKysely: stmt };
+/** Whether a statement's result columns may come from a `*` (anything but `count(*)`); errs on the side of yes. */
+export function namesColumnsByWildcard(sql: string): boolean {
+  return sql.replace(/count\(\s*\*\s*\)/gi, '').includes('*');
+}
+
+function prepared(stmt: SQLite.Statement, wildcard: boolean): Prepared {
+  if (!stmt.reader) return { stmt, forKysely: stmt, wildcard };
   let toRow = rowsAsObjects(stmt);
   // A schema change between the check in `prepare` and this run (another process's migration) can
   // still widen `select *`: the function is made again when the width differs.
   const row = (r: unknown[]) => (r.length === toRow.width ? toRow(r) : (toRow = rowsAsObjects(stmt))(r));
   return {
     stmt,
+    wildcard,
     forKysely: {
       reader: true,
       all(parameters) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { withStatementCache } from '../../src/store/db.ts';
+import { namesColumnsByWildcard, withStatementCache } from '../../src/store/db.ts';
 
 // Breaker, 2026-11-30. src/store/db.ts rowsAsObjects: a cached read statement keeps the row function
 // made from its first column names and rebuilds it only when the row *width* changes. A schema
@@ -18,4 +18,26 @@ test('rows follow the columns after a same-width schema change', () => {
   assert.deepEqual(read(), [{ x: 1, y: 2 }]);
   sqlite.exec('drop table t; create table t (y int, x int); insert into t values (2, 1)');
   assert.deepEqual(read(), [{ y: 2, x: 1 }], 'x and y swapped: the row function kept the old column order');
+});
+
+// Only `*` statements read the schema counter before reuse (≈3 µs each); a statement that names its
+// columns keeps names and order whatever the table's layout, and `count(*)` is not a wildcard.
+test('statements that name their columns stay right across a schema change without reading the counter', () => {
+  const sqlite = new Database(':memory:');
+  sqlite.exec('create table t (x int, y int); insert into t values (1, 2)');
+  const db = withStatementCache(sqlite);
+  const run = (sql: string) => (db.prepare(sql) as unknown as { all(p: unknown[]): unknown[] }).all([]);
+  const named = 'select y, x, count(*) as n from t';
+  assert.deepEqual(run(named), [{ y: 2, x: 1, n: 1 }]);
+  sqlite.exec('drop table t; create table t (y int, x int); insert into t values (20, 10)');
+  assert.deepEqual(run(named), [{ y: 20, x: 10, n: 1 }]);
+  assert.deepEqual(run('select t.* from t'), [{ y: 20, x: 10 }]);
+  for (const [sql, wildcard] of [
+    ['select * from t', true],
+    ['select "t".* from "t"', true],
+    ['insert into t values (1, 2) returning *', true],
+    ['select count(*) from t', false],
+    ['select count( * ), max(x) from t', false],
+    ['select x, y from t', false],
+  ] as const) assert.equal(namesColumnsByWildcard(sql), wildcard, sql);
 });
