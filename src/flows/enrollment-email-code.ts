@@ -1,10 +1,11 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Deps } from '../context.ts';
 import type { User } from '../store/users.ts';
 import type { AuditContext } from '../store/audit.ts';
 import { audit } from '../store/audit.ts';
 import { deleteCounters, incrementCounter } from '../store/counters.ts';
 import { translator } from '../i18n/index.ts';
+import { sha256Base64url } from '../crypto/digest.ts';
 
 /** The code sent for a first enrollment, kept sealed in the wizard's server-side state (never in clear). */
 export interface EmailCodeState {
@@ -84,7 +85,7 @@ export async function sendEnrollmentCode(deps: Deps, user: User, reasons: readon
 export type CheckOutcome = { ok: true } | { ok: false; reason: 'invalid' | 'expired' | 'spent'; code: EmailCodeState };
 
 /** The store's counter of tries against one code (the sealed code names it; nothing in clear). */
-const triesKey = (user: User, code: EmailCodeState) => `enroll-email-try:${user.id}:${createHash('sha256').update(code.sealed).digest('base64url')}`;
+const triesKey = (user: User, code: EmailCodeState) => `enroll-email-try:${user.id}:${sha256Base64url(code.sealed)}`;
 
 /**
  * Checks a typed code against the one sent: single code, ten minutes, five wrong tries. Each try is

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpDeps } from './server.ts';
 import type { SignedIn } from './session.ts';
@@ -7,6 +7,7 @@ import { randomId } from '../clock.ts';
 import { createApp, findClientRow } from '../store/clients.ts';
 import { ROUTES, TTL } from '../oidc/provider.ts';
 import { ACCOUNT_CLIENT_ID } from '../policy/requirement-for.ts';
+import { sha256Base64url } from '../crypto/digest.ts';
 
 /**
  * Account settings sign in through Gatehouse like any app (docs/decisions/0002-account-sign-in.md):
@@ -57,7 +58,7 @@ function mac(deps: HttpDeps, data: string): string {
 }
 
 function s256(verifier: string): string {
-  return createHash('sha256').update(verifier).digest('base64url');
+  return sha256Base64url(verifier);
 }
 
 /**

@@ -4,11 +4,12 @@ import { forgetKnownDevices } from '../store/known-devices.ts';
 import { randomId } from '../clock.ts';
 import type { User } from '../store/users.ts';
 import { deviceLabel } from './untrusted-text.ts';
+import { sha256Base64url } from '../crypto/digest.ts';
 
 /** "Remember this device" lasts this long (DESIGN.md: default 30 days). */
 export const REMEMBER_DEVICE_MS = 30 * 24 * 3600 * 1000;
 
-const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
+const hash = sha256Base64url;
 
 /** One cookie per person on a shared browser; the name does not reveal the user id. */
 export function deviceCookieName(deps: Pick<Deps, 'config'>, userId: string): string {

@@ -1,11 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { Db } from './db.ts';
 import type { Clock, Random } from '../clock.ts';
 import { randomId } from '../clock.ts';
+import { sha256Base64url } from '../crypto/digest.ts';
 
 export type EmailTokenPurpose = 'verify-email' | 'reset-password';
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('base64url');
+const hashToken = sha256Base64url;
 
 /** Issues a single-use token for a link in an email; only its hash is stored. */
 export async function issueEmailToken(db: Db, clock: Clock, random: Random, userId: string, purpose: EmailTokenPurpose, ttlMs: number): Promise<string> {

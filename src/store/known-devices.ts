@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from './db.ts';
 import type { Clock } from '../clock.ts';
+import { sha256Base64url } from '../crypto/digest.ts';
 
 /** How many browsers a person keeps as known (and, apart, as seen); the oldest is forgotten first. */
 const KEEP = 20;
 
 /** How a browser's nonce is kept: only its hash is stored. */
-export const deviceHash = (nonce: string) => createHash('sha256').update(nonce).digest('base64url');
-const hash = deviceHash;
+/** What `known_devices` keeps of a device cookie's nonce. */
+export const deviceHash = sha256Base64url;
 
 /**
  * Browsers known to a person, for the adaptive risk: a browser becomes known when it completes a
@@ -29,7 +29,7 @@ export async function recordKnownDevice(db: Db, clock: Clock, userId: string, no
  */
 export async function noteDevice(db: Db, clock: Clock, userId: string, nonce: string, twoFactor: boolean, validAfter = 0): Promise<boolean> {
   const now = clock.now();
-  const device_hash = hash(nonce);
+  const device_hash = deviceHash(nonce);
   const before = await db.selectFrom('known_devices').select(['two_factor', 'last_seen_at']).where('user_id', '=', userId).where('device_hash', '=', device_hash).executeTakeFirst();
   // Known only while still known: a row last seen before "sessions valid after" (a password change,
   // sign-out everywhere, a 2FA change) was forgotten, and a password alone must not bring it back.
@@ -51,18 +51,10 @@ export async function noteDevice(db: Db, clock: Clock, userId: string, nonce: st
 }
 
 /**
- * Whether the browser is known to the person: recorded at a two-factor sign-in after the person's
- * "sessions valid after" — a password change, sign-out everywhere or a 2FA change forgets every browser.
- */
-export async function isKnownDevice(db: Db, userId: string, nonce: string | undefined, validAfter = 0): Promise<boolean> {
-  if (!nonce) return false;
-  const r = await db.selectFrom('known_devices').select('user_id').where('user_id', '=', userId).where('device_hash', '=', hash(nonce)).where('two_factor', '=', 1).where('last_seen_at', '>=', validAfter).executeTakeFirst();
-  return !!r;
-}
-
-/**
- * {@link isKnownDevice} as a statement part that counts (0 or 1), for a statement that reads it
- * with other facts in one round trip (src/policy/risk/facts.ts). `hash` is {@link deviceHash} of the nonce.
+ * Whether the browser is known to the person, as a statement part that counts (0 or 1), read with the
+ * other risk facts in one round trip (src/policy/risk/facts.ts): recorded at a two-factor sign-in
+ * after the person's "sessions valid after" — a password change, sign-out everywhere or a 2FA change
+ * forgets every browser. `hash` is {@link deviceHash} of the nonce.
  */
 export function knownDeviceCount(userId: unknown, hash: unknown, validAfter: unknown) {
   return sql`select count(*) from known_devices where user_id = ${userId} and device_hash = ${hash} and two_factor = 1 and last_seen_at >= ${validAfter}`;
@@ -78,5 +70,5 @@ export async function forgetKnownDevices(db: Db, userId: string): Promise<void> 
  * decision 0008); a known browser stays known across the renewal.
  */
 export async function renewKnownDevice(db: Db, userId: string, oldNonce: string, newNonce: string): Promise<void> {
-  await db.updateTable('known_devices').set({ device_hash: hash(newNonce) }).where('user_id', '=', userId).where('device_hash', '=', hash(oldNonce)).execute();
+  await db.updateTable('known_devices').set({ device_hash: deviceHash(newNonce) }).where('user_id', '=', userId).where('device_hash', '=', deviceHash(oldNonce)).execute();
 }

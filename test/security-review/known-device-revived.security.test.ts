@@ -12,7 +12,7 @@ import { signOutEverywhere } from '../../src/flows/sign-out.ts';
 
 // Decision 0013/0014 and commit 3b41298: "a password change, sign-out everywhere or a 2FA change
 // forgets every browser" — for those, by `known_devices.last_seen_at >= sessions_valid_after`
-// (isKnownDevice). But a browser that completes a *password-only* sign-in (a Bypass app) is noted
+// (knownDeviceCount). But a browser that completes a *password-only* sign-in (a Bypass app) is noted
 // again (noteDevice): its row keeps `two_factor = 1` and gets a new `last_seen_at`, past the cut-off.
 // So a browser the owner meant to forget — the ex's laptop, the shared family PC — becomes known
 // again with the password alone, and Adaptive apps skip the second factor there: only the password.

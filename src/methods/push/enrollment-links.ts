@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { Deps } from '../../context.ts';
 import { randomId } from '../../clock.ts';
 import { PushError } from './errors.ts';
+import { sha256Base64url } from '../../crypto/digest.ts';
 
 /** How long an enrollment link works. @default 10 minutes */
 export const ENROLLMENT_LINK_TTL_MS = 10 * 60_000;
 
-export const tokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('base64url');
+export const tokenHash = sha256Base64url;
 
 /** The link the wizard shows as a QR code and as text; the token sits in the fragment, out of logs and `Referer`. */
 export function enrollmentLink(issuer: string, token: string): string {
