@@ -56,36 +56,16 @@ export const STATEMENT_CACHE_SIZE = 256;
  */
 export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
   const cache = new Map<string, Prepared>();
-  // A schema change (a migration, from this process or another) makes SQLite re-prepare statements
-  // behind their backs. A statement that names its columns keeps its row's names and width; one with
-  // a `*` (`select *`, `returning *`) may then have other columns under the same width (a renamed
-  // column, a rebuilt table), so before a cached `*` statement is reused the header's schema counter
-  // is read, and when it moved every statement made before is dropped with its row function. Only
-  // those pay the read: it opens a read transaction (≈3 µs in WAL mode), more than running many of
-  // Gatehouse's statements.
-  const schemaVersion = sqlite.prepare('pragma schema_version').pluck();
-  let schema = schemaVersion.get();
-  const schemaMoved = () => {
-    const now = schemaVersion.get();
-    if (now === schema) return false;
-    cache.clear();
-    schema = now;
-    return true;
-  };
   return {
     prepare(sql: string) {
-      let hit = cache.get(sql);
-      if (hit?.wildcard && schemaMoved()) hit = undefined;
+      const hit = cache.get(sql);
       if (hit && !hit.stmt.busy) {
         // Map keeps insertion order: re-inserting marks the statement as recently used.
         cache.delete(sql);
         cache.set(sql, hit);
         return hit.forKysely;
       }
-      const wildcard = namesColumnsByWildcard(sql);
-      // A new `*` statement is made under the current schema; the counter is brought up to it.
-      if (wildcard && !hit) schemaMoved();
-      const made = prepared(sqlite.prepare(sql), wildcard);
+      const made = prepared(sqlite.prepare(sql));
       if (hit) return made.forKysely;
       cache.set(sql, made);
       if (cache.size > size) cache.delete(cache.keys().next().value!);
@@ -101,8 +81,6 @@ export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CAC
 interface Prepared {
   stmt: SQLite.Statement;
   forKysely: SqliteStatement;
-  /** Its columns come from a `*`: their names follow the schema (see withStatementCache). */
-  wildcard: boolean;
 }
 
 /** Whether a statement's result columns may come from a `*` (anything but `count(*)`); errs on the side of yes. */
@@ -110,26 +88,31 @@ export function namesColumnsByWildcard(sql: string): boolean {
   return sql.replace(/count\(\s*\*\s*\)/gi, '').includes('*');
 }
 
-function prepared(stmt: SQLite.Statement, wildcard: boolean): Prepared {
-  if (!stmt.reader) return { stmt, forKysely: stmt, wildcard };
-  let toRow = rowsAsObjects(stmt);
-  // A schema change between the check in `prepare` and this run (another process's migration) can
-  // still widen `select *`: the function is made again when the width differs.
-  const row = (r: unknown[]) => (r.length === toRow.width ? toRow(r) : (toRow = rowsAsObjects(stmt))(r));
+/**
+ * A read statement that names its columns gets rows built from arrays (see {@link rowsAsObjects}):
+ * its names and width are fixed by its text. One whose columns come from a `*` (`select *`,
+ * `returning *`) keeps better-sqlite3's own objects, which follow the columns as they are at each
+ * run: a schema change (a migration by another process under a running server) makes SQLite
+ * re-prepare it behind our back, perhaps with other columns under the same width (a renamed column,
+ * a rebuilt table). Checking the schema counter before each reuse cost more than the arrays saved: it
+ * opens a read transaction of its own (6–13 µs, more than a one-row read).
+ */
+function prepared(stmt: SQLite.Statement): Prepared {
+  if (!stmt.reader || namesColumnsByWildcard(stmt.source)) return { stmt, forKysely: stmt };
+  const toRow = rowsAsObjects(stmt);
   return {
     stmt,
-    wildcard,
     forKysely: {
       reader: true,
       all(parameters) {
         const rows = stmt.all(parameters) as unknown[][];
         const out = new Array<unknown>(rows.length);
-        for (let i = 0; i < rows.length; i++) out[i] = row(rows[i]!);
+        for (let i = 0; i < rows.length; i++) out[i] = toRow(rows[i]!);
         return out;
       },
       run: (parameters) => stmt.run(parameters),
       *iterate(parameters) {
-        for (const r of stmt.iterate(parameters)) yield row(r as unknown[]);
+        for (const r of stmt.iterate(parameters)) yield toRow(r as unknown[]);
       },
     },
   };
@@ -138,19 +121,16 @@ function prepared(stmt: SQLite.Statement, wildcard: boolean): Prepared {
 /**
  * better-sqlite3 builds each row object property by property through V8's API, which the bench
  * found to be a third of a small read's time (20 rows of the audit log: 86 µs as objects, 54 µs as
- * arrays). A read statement is switched to arrays, and its rows become objects in a function made
+ * arrays). A read statement that names its columns is switched to arrays, and its rows become objects in a function made
  * once per statement from its column names — an object literal of one fixed shape, which V8 builds
  * fast. Same objects as before: the column names as keys (a later duplicate name wins, as it did),
  * the values untouched.
  */
-function rowsAsObjects(stmt: SQLite.Statement): RowMaker {
+function rowsAsObjects(stmt: SQLite.Statement): (r: unknown[]) => Record<string, unknown> {
   const names = stmt.columns().map((c) => c.name);
   stmt.raw(true);
   // Keys are JSON string literals, so no column name can be read as code; `__proto__` is left out,
   // so that no value can become a row's prototype (better-sqlite3 never made it a property either).
   const keys = names.map((n, i) => (n === '__proto__' ? '' : `${JSON.stringify(n)}: r[${i}]`)).filter(Boolean);
-  const make = new Function('r', `return { ${keys.join(', ')} };`) as (r: unknown[]) => Record<string, unknown>;
-  return Object.assign(make, { width: names.length });
+  return new Function('r', `return { ${keys.join(', ')} };`) as (r: unknown[]) => Record<string, unknown>;
 }
-
-type RowMaker = ((r: unknown[]) => Record<string, unknown>) & { width: number };

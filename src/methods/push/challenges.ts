@@ -11,6 +11,13 @@ import { deliver } from './delivery.ts';
 import { param, perStore, precompile } from '../../store/precompiled.ts';
 import { asDevice, findDevice, isDeviceId } from './device.ts';
 
+/**
+ * `status = 'pending'` written into the SQL, never bound: the partial index push_challenges_one_pending
+ * (`where status = 'pending'`) makes SQLite re-plan a statement each time a parameter compared with
+ * `status` is bound — about 100 µs a run (docs/decisions/0017-sqlite-partial-index-parameters.md).
+ */
+export const PENDING = sql.lit('pending' as const);
+
 type Row = Selectable<PushChallengesTable>;
 
 /** The statements a push sign-in runs every time, built and compiled once per store (src/store/precompiled.ts). */
@@ -21,7 +28,7 @@ const statements = perStore((db: Deps['db']) => ({
       .selectFrom('push_challenges')
       .selectAll()
       .where('user_id', '=', param<string>('userId'))
-      .where((eb) => eb.or([eb('status', '=', 'pending'), eb('flow_ref', '=', param<string>('flowRef'))]))
+      .where((eb) => eb.or([eb('status', '=', PENDING), eb('flow_ref', '=', param<string>('flowRef'))]))
       .orderBy('created_at', 'desc'),
   ),
   insert: precompile<unknown, Row>(db, () =>
@@ -43,7 +50,7 @@ const statements = perStore((db: Deps['db']) => ({
     }),
   ),
   pendingFor: precompile<Row, { userId: string; now: number }>(db, () =>
-    db.selectFrom('push_challenges').selectAll().where('user_id', '=', param<string>('userId')).where('status', '=', 'pending').where('expires_at', '>', param<number>('now')),
+    db.selectFrom('push_challenges').selectAll().where('user_id', '=', param<string>('userId')).where('status', '=', PENDING).where('expires_at', '>', param<number>('now')),
   ),
   consume: precompile<Pick<Row, 'amr' | 'answered_method_id'>, { id: string; userId: string; flowRef: string }>(db, () =>
     db
@@ -61,7 +68,7 @@ const statements = perStore((db: Deps['db']) => ({
       .set({ status: 'expired', answered_at: param<number>('now') })
       .where('user_id', '=', param<string>('userId'))
       .where('flow_ref', '=', param<string>('flowRef'))
-      .where('status', '=', 'pending')
+      .where('status', '=', PENDING)
       .returning('id'),
   ),
   settle: precompile<unknown, { id: string; status: string; methodId: string; amr: string | null; now: number }>(db, () =>
@@ -69,7 +76,7 @@ const statements = perStore((db: Deps['db']) => ({
       .updateTable('push_challenges')
       .set({ status: param('status'), answered_method_id: param<string>('methodId'), amr: param<string | null>('amr'), answered_at: param<number>('now') })
       .where('id', '=', param<string>('id'))
-      .where('status', '=', 'pending')
+      .where('status', '=', PENDING)
       .where('expires_at', '>', param<number>('now')),
   ),
 }));
@@ -98,7 +105,7 @@ const besideDevice = perStore((db: Deps['db']) => {
     withPending: precompile<Beside, { kid: string; now: number }>(db, () =>
       db
         .selectFrom('mfa_methods')
-        .leftJoin('push_challenges', (j) => j.onRef('push_challenges.user_id', '=', 'mfa_methods.user_id').on('push_challenges.status', '=', 'pending').on('push_challenges.expires_at', '>', param<number>('now')))
+        .leftJoin('push_challenges', (j) => j.onRef('push_challenges.user_id', '=', 'mfa_methods.user_id').on('push_challenges.status', '=', PENDING).on('push_challenges.expires_at', '>', param<number>('now')))
         .selectAll('mfa_methods')
         .select(columns)
         .where('mfa_methods.id', '=', param<string>('kid'))
@@ -181,7 +188,7 @@ const started = (r: Row): StartedChallenge => ({ id: r.id, number: r.number, sta
  * towards the pause like a denial (someone was sent a request nobody answered).
  */
 export async function expireStale(deps: Deps, userId: string, where: AuditContext = {}, now = deps.clock.now()): Promise<void> {
-  const rows = await deps.db.updateTable('push_challenges').set({ status: 'expired', answered_at: now }).where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '<=', now).returning(['id', 'kind']).execute();
+  const rows = await deps.db.updateTable('push_challenges').set({ status: 'expired', answered_at: now }).where('user_id', '=', userId).where('status', '=', PENDING).where('expires_at', '<=', now).returning(['id', 'kind']).execute();
   for (const r of rows) {
     await deps.events.publish(challengeChannel(r.id), { status: 'expired' }).catch(() => {});
     if (r.kind !== 'sign_in') continue;
