@@ -12,7 +12,8 @@
  *   BENCH_SCENARIOS=a,b        only these scenario ids
  *   BENCH_PUSH_PENDING=10000   push requests pending at once during the wake-latency measurement
  *   BENCH_PUSH_STREAMS=200     browsers waiting with an open event stream among them (the timed sample)
- *   BENCH_PROFILE=1            profile Gatehouse's main thread during each scenario and print where the time goes
+ *   BENCH_PROFILE=1            profile Gatehouse's main thread during each scenario and print where the time goes (with the anatomies)
+ *   BENCH_ANATOMY=1            the step-by-step anatomies alone, without the profiler's overhead in their CPU
  */
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -51,6 +52,7 @@ async function main(): Promise<number> {
     seconds: intEnv('BENCH_SECONDS', 3, 1, 60),
     rounds: intEnv('BENCH_ROUNDS', 5, 1, 50),
     profile: process.env.BENCH_PROFILE === '1',
+    anatomy: process.env.BENCH_PROFILE === '1' || process.env.BENCH_ANATOMY === '1',
     pushPending: intEnv('BENCH_PUSH_PENDING', 10_000, 0, 100_000),
     pushStreams: intEnv('BENCH_PUSH_STREAMS', 200, 1, 5_000),
   };

@@ -20,8 +20,14 @@ export interface BenchOptions {
   seconds: number;
   /** Recorded rounds per side (after one warm-up round). @default 5 */
   rounds: number;
-  /** Diagnose where Gatehouse's time goes: CPU profiles and per-step anatomies. @default false */
+  /** Diagnose where Gatehouse's time goes: a CPU profile of each scenario (it slows the server down while it runs). @default false */
   profile: boolean;
+  /**
+   * Per-step anatomies of one sign-in (server CPU and statements per request). Asked alone (BENCH_ANATOMY=1)
+   * they run without the profiler, whose sampling would otherwise be in every request's CPU.
+   * @default false
+   */
+  anatomy: boolean;
   /** Push requests pending at once while the wake latency is measured. @default 10000 */
   pushPending: number;
   /** Browsers waiting on a push request with an open event stream (the sample timed). @default 200 */

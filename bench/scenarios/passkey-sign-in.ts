@@ -45,7 +45,7 @@ export const passkeySignIn: Scenario = {
       rounds,
       ctx.log,
     );
-    if (ctx.options.profile) {
+    if (ctx.options.anatomy) {
       ctx.report(`### One passkey sign-in, step by step (Gatehouse, 20 sequential sign-ins)\n\n${await anatomy(ctx.gatehouse.child, 20, async (trace) => void (await withPasskey(0, trace)))}`);
     }
     const k = s.passkey;

@@ -34,7 +34,7 @@ export const passwordSignIn: Scenario = {
       rounds,
       ctx.log,
     );
-    if (ctx.options.profile) {
+    if (ctx.options.anatomy) {
       const steps = async (name: string, child: typeof reference.child, r: RelyingParty) =>
         ctx.report(`### One sign-in, step by step (${name}, 20 sequential sign-ins)\n\n${await anatomy(child, 20, async (trace) => void (await signIn(r, account(0), {}, trace)))}`);
       await steps('Gatehouse', ctx.gatehouse.child, gatehouseRp);

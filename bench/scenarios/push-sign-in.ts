@@ -79,7 +79,7 @@ export const pushSignIn: Scenario = {
       rounds,
       ctx.log,
     );
-    if (ctx.options.profile) {
+    if (ctx.options.anatomy) {
       ctx.report(`### One password + push sign-in, step by step (Gatehouse, 20 sequential sign-ins; the stream and the phone's requests are steps of their own)\n\n${await anatomy(ctx.gatehouse.child, 20, (trace) => withPush(trace))}`);
     }
     const k = s['password + push'];

@@ -49,7 +49,7 @@ export const totpSignIn: Scenario = {
       ctx.log,
     );
     if (pool.waitedMs > 0) ctx.log(`TOTP accounts ran out of unused steps: waited ${(pool.waitedMs / 1000).toFixed(1)} s in total (seed more accounts)`);
-    if (ctx.options.profile) {
+    if (ctx.options.anatomy) {
       ctx.report(`### One password + TOTP sign-in, step by step (Gatehouse, 20 sequential sign-ins)\n\n${await anatomy(ctx.gatehouse.child, 20, (trace) => withTotp(trace))}`);
     }
     const t = s['password + TOTP'];
