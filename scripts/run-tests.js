@@ -1,9 +1,17 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under test/ with Node's test runner (TypeScript through tsx).
+// Runs every *.test.ts under test/ with Node's test runner.
 // Usage: npm test [-- <path filter>…]; DATABASE_URL=postgres://… runs the suites on PostgreSQL.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+//
+// The TypeScript is compiled once by tsc (tsconfig.test.json: src, test and packages into .build/,
+// incremental, relative `.ts` imports rewritten to `.js`) and the test processes run that JavaScript:
+// through tsx's loader hooks every test process spent ~2.6 s and ~4.8 s of CPU importing the server,
+// ~1 s without them — minutes of every CI run. The code is the same; `npm start`, the command line
+// and the bench still run the TypeScript through tsx. Type errors are reported and the tests still
+// run on what was emitted (CI type-checks on its own).
+import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -29,5 +37,17 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files], { stdio: 'inherit' });
+const BUILD = '.build';
+const tsc = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.test.json'], { stdio: 'inherit' });
+if (tsc.status !== 0) console.warn(`\n!! tsc reported errors (above); the tests run on what it emitted.\n`);
+// What the code reads beside itself (static files, the command line's entry point), as in the repository.
+mkdirSync(BUILD, { recursive: true });
+for (const dir of ['static', 'bin']) if (!existsSync(join(BUILD, dir))) symlinkSync(join('..', dir), join(BUILD, dir));
+const compiled = files.map((f) => join(BUILD, f.replace(/\.ts$/, '.js')));
+const missing = compiled.filter((f) => !existsSync(f));
+if (missing.length) {
+  console.error(`not compiled: ${missing.join(', ')}`);
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...compiled], { stdio: 'inherit' });
 process.exit(r.status ?? 1);
