@@ -52,3 +52,27 @@ export async function anatomy(server: Child, times: number, op: (trace: Trace) =
     `| **total** | **${total.toFixed(2)} ms** | | |`,
   ].join('\n');
 }
+
+/**
+ * The server CPU of whole operations run one at a time, each kind in turn (`times` of each), with the
+ * cost of a reading (an IPC round trip) measured and subtracted: per kind, the median. Steadier than
+ * a difference of two throughput rounds, whose totals move with the load generator and argon2id.
+ */
+export async function serverCpuOneAtATime<K extends string>(server: Child, times: number, ops: Record<K, () => Promise<void>>): Promise<Record<K, number>> {
+  const probe: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const a = await server.stats();
+    probe.push((await server.stats()).cpuMs - a.cpuMs);
+  }
+  const readingMs = median(probe);
+  const kinds = Object.keys(ops) as K[];
+  const cpu = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < times; i++) {
+    for (const k of kinds) {
+      const before = await server.stats();
+      await ops[k]();
+      cpu[k].push(Math.max(0, (await server.stats()).cpuMs - before.cpuMs - readingMs));
+    }
+  }
+  return Object.fromEntries(kinds.map((k) => [k, median(cpu[k])])) as Record<K, number>;
+}
