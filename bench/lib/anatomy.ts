@@ -2,6 +2,16 @@ import type { Child } from './child.ts';
 import { median } from './rounds.ts';
 import type { Trace } from './oidc.ts';
 
+/** The server CPU that reading its CPU costs (an IPC round trip), to subtract from each reading. */
+async function readingCost(server: Child): Promise<number> {
+  const probe: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    const a = await server.stats();
+    probe.push((await server.stats()).cpuMs - a.cpuMs);
+  }
+  return median(probe);
+}
+
 /**
  * The anatomy of one operation: run it `times` times, one at a time, reading the server's CPU and
  * counters between its steps, so each step's server work is known exactly (no other request is in
@@ -9,12 +19,7 @@ import type { Trace } from './oidc.ts';
  * Returns a markdown table: step, server CPU (median), store statements (mean) and their kinds.
  */
 export async function anatomy(server: Child, times: number, op: (trace: Trace) => Promise<void>): Promise<string> {
-  const probe: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const a = await server.stats();
-    probe.push((await server.stats()).cpuMs - a.cpuMs);
-  }
-  const readingMs = median(probe);
+  const readingMs = await readingCost(server);
 
   const steps = new Map<string, { cpu: number[]; counters: Map<string, number> }>();
   for (let i = 0; i < times; i++) {
@@ -59,12 +64,7 @@ export async function anatomy(server: Child, times: number, op: (trace: Trace) =
  * a difference of two throughput rounds, whose totals move with the load generator and argon2id.
  */
 export async function serverCpuOneAtATime<K extends string>(server: Child, times: number, ops: Record<K, () => Promise<void>>): Promise<Record<K, number>> {
-  const probe: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const a = await server.stats();
-    probe.push((await server.stats()).cpuMs - a.cpuMs);
-  }
-  const readingMs = median(probe);
+  const readingMs = await readingCost(server);
   const kinds = Object.keys(ops) as K[];
   const cpu = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let i = 0; i < times; i++) {
