@@ -8,7 +8,7 @@
 // ~1 s without them — minutes of every CI run. The code is the same; `npm start`, the command line
 // and the bench still run the TypeScript through tsx. Type errors are reported and the tests still
 // run on what was emitted (CI type-checks on its own).
-import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -40,6 +40,19 @@ if (files.length === 0) {
 const BUILD = '.build';
 const tsc = spawnSync(process.execPath, [createRequire(import.meta.url).resolve('typescript/bin/tsc'), '-p', 'tsconfig.test.json'], { stdio: 'inherit' });
 if (tsc.status !== 0) console.warn(`\n!! tsc reported errors (above); the tests run on what it emitted.\n`);
+// tsc never deletes what it emitted for a source that has since been moved or removed, and code that
+// lists a directory (migrations, the methods' folders) would load such a file as if it were still
+// there: drop every emitted .js whose .ts is gone.
+function prune(dir) {
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (lstatSync(p).isSymbolicLink()) continue;
+    if (statSync(p).isDirectory()) prune(p);
+    else if (p.endsWith('.js') && !existsSync(p.slice(BUILD.length + 1).replace(/\.js$/, '.ts'))) unlinkSync(p);
+  }
+}
+for (const dir of ['src', 'test', 'packages']) prune(join(BUILD, dir));
 // What the code reads beside itself (static files, the command line's entry point), as in the repository.
 mkdirSync(BUILD, { recursive: true });
 for (const dir of ['static', 'bin']) if (!existsSync(join(BUILD, dir))) symlinkSync(join('..', dir), join(BUILD, dir));
