@@ -10,7 +10,8 @@ import { notePasswordCommon } from '../../src/policy/risk/password-common.ts';
 import {
   commonPasswordCheck, deviceCheck, impossibleTravelCheck, newCountryCheck, pushDeniedCheck, pushFraudCheck, recentFailuresCheck, trustedNetworkCheck,
 } from '../../src/policy/risk/checks/index.ts';
-import type { RiskContext } from '../../src/policy/risk/types.ts';
+import type { RiskCheck, RiskContext } from '../../src/policy/risk/types.ts';
+import { personFacts } from '../../src/policy/risk/facts.ts';
 
 // Each check alone, against the real store (SQLite, or PostgreSQL with DATABASE_URL) and the real
 // GeoIP data. Addresses are public ones whose country is stable in the package data (checked in
@@ -37,6 +38,10 @@ async function person(password = 'correct horse battery staple') {
 function ctx(userId: string, o: Partial<RiskContext> = {}): RiskContext {
   return { deps: t.gh.deps, userId, ip: US, deviceKnown: false, trustedNetworks: [], now: clock.now(), ...o };
 }
+/** One check, as the assessment runs it: on the person's facts, read from the store for `c`. */
+async function run(check: RiskCheck, c: RiskContext) {
+  return check(c, await personFacts(c));
+}
 
 test('the GeoIP lookup answers IPv4, IPv6 and IPv4-mapped addresses from memory, and no country for private or documentation addresses', () => {
   assert.equal(countryOf(US), 'US');
@@ -52,41 +57,41 @@ test('the GeoIP lookup answers IPv4, IPv6 and IPv4-mapped addresses from memory,
 
 test('device: a browser with this person\'s device cookie lowers the risk, any other raises it', async () => {
   const id = await person();
-  assert.deepEqual(await deviceCheck(ctx(id, { deviceKnown: true })), { check: 'device', reason: 'known_device', weight: -10 });
-  assert.deepEqual(await deviceCheck(ctx(id, { deviceKnown: false })), { check: 'device', reason: 'new_device', weight: 30 });
+  assert.deepEqual(await run(deviceCheck, ctx(id, { deviceKnown: true })), { check: 'device', reason: 'known_device', weight: -10 });
+  assert.deepEqual(await run(deviceCheck, ctx(id, { deviceKnown: false })), { check: 'device', reason: 'new_device', weight: 30 });
 });
 
 test('trusted network: inside the company\'s CIDR list lowers the risk; outside, without a list, or an unparsable address says nothing', async () => {
   const id = await person();
   const nets = ['8.8.8.0/24', '2001:67c:2e8::/48'];
-  assert.deepEqual(await trustedNetworkCheck(ctx(id, { ip: US, trustedNetworks: nets })), { check: 'trusted_network', reason: 'trusted_network', weight: -30 });
-  assert.equal((await trustedNetworkCheck(ctx(id, { ip: NL6, trustedNetworks: nets })))?.reason, 'trusted_network');
-  assert.equal((await trustedNetworkCheck(ctx(id, { ip: '::ffff:8.8.8.8', trustedNetworks: nets })))?.reason, 'trusted_network');
-  assert.equal(await trustedNetworkCheck(ctx(id, { ip: US2, trustedNetworks: nets })), null);
-  assert.equal(await trustedNetworkCheck(ctx(id, { ip: US, trustedNetworks: [] })), null);
-  assert.equal(await trustedNetworkCheck(ctx(id, { ip: undefined, trustedNetworks: nets })), null);
-  assert.equal(await trustedNetworkCheck(ctx(id, { ip: '8.8.8.8, 1.2.3.4', trustedNetworks: nets })), null);
+  assert.deepEqual(await run(trustedNetworkCheck, ctx(id, { ip: US, trustedNetworks: nets })), { check: 'trusted_network', reason: 'trusted_network', weight: -30 });
+  assert.equal((await run(trustedNetworkCheck, ctx(id, { ip: NL6, trustedNetworks: nets })))?.reason, 'trusted_network');
+  assert.equal((await run(trustedNetworkCheck, ctx(id, { ip: '::ffff:8.8.8.8', trustedNetworks: nets })))?.reason, 'trusted_network');
+  assert.equal(await run(trustedNetworkCheck, ctx(id, { ip: US2, trustedNetworks: nets })), null);
+  assert.equal(await run(trustedNetworkCheck, ctx(id, { ip: US, trustedNetworks: [] })), null);
+  assert.equal(await run(trustedNetworkCheck, ctx(id, { ip: undefined, trustedNetworks: nets })), null);
+  assert.equal(await run(trustedNetworkCheck, ctx(id, { ip: '8.8.8.8, 1.2.3.4', trustedNetworks: nets })), null);
 });
 
 test('new country: a country none of the person\'s sign-ins came from; silent on a first sign-in and for addresses of no country', async () => {
   const id = await person();
-  assert.equal(await newCountryCheck(ctx(id, { ip: JP })), null, 'no history yet: nothing to compare with');
+  assert.equal(await run(newCountryCheck, ctx(id, { ip: JP })), null, 'no history yet: nothing to compare with');
   await recordSignIn(t.gh.deps, { userId: id, ip: US, deviceKnown: true, now: clock.now() - 48 * HOUR });
   await recordSignIn(t.gh.deps, { userId: id, ip: NL6, deviceKnown: true, now: clock.now() - 24 * HOUR });
-  assert.equal(await newCountryCheck(ctx(id, { ip: US2 })), null, 'US was used before');
-  assert.equal(await newCountryCheck(ctx(id, { ip: NL })), null, 'NL was used before (over IPv6)');
-  assert.deepEqual(await newCountryCheck(ctx(id, { ip: JP })), { check: 'new_country', reason: 'new_country', weight: 40, detail: { country: 'JP' } });
-  assert.equal(await newCountryCheck(ctx(id, { ip: '10.0.0.1' })), null);
+  assert.equal(await run(newCountryCheck, ctx(id, { ip: US2 })), null, 'US was used before');
+  assert.equal(await run(newCountryCheck, ctx(id, { ip: NL })), null, 'NL was used before (over IPv6)');
+  assert.deepEqual(await run(newCountryCheck, ctx(id, { ip: JP })), { check: 'new_country', reason: 'new_country', weight: 40, detail: { country: 'JP' } });
+  assert.equal(await run(newCountryCheck, ctx(id, { ip: '10.0.0.1' })), null);
   // Another person's sign-ins are not this person's.
   const other = await person();
   await recordSignIn(t.gh.deps, { userId: other, ip: JP, deviceKnown: true, now: clock.now() - HOUR });
-  assert.equal((await newCountryCheck(ctx(id, { ip: JP })))?.reason, 'new_country');
+  assert.equal((await run(newCountryCheck, ctx(id, { ip: JP })))?.reason, 'new_country');
 });
 
 test('impossible travel: Japan, then the Netherlands an hour later, is faster than any airliner; a day later it is not', async () => {
   const id = await person();
   await recordSignIn(t.gh.deps, { userId: id, ip: JP, deviceKnown: true, now: clock.now() - HOUR });
-  const s = await impossibleTravelCheck(ctx(id, { ip: NL }));
+  const s = await run(impossibleTravelCheck, ctx(id, { ip: NL }));
   assert.equal(s?.reason, 'impossible_travel');
   assert.equal(s?.weight, 70);
   assert.equal(s?.detail?.from, 'JP');
@@ -96,21 +101,21 @@ test('impossible travel: Japan, then the Netherlands an hour later, is faster th
 
   const later = await person();
   await recordSignIn(t.gh.deps, { userId: later, ip: JP, deviceKnown: true, now: clock.now() - 24 * HOUR });
-  assert.equal(await impossibleTravelCheck(ctx(later, { ip: NL })), null, '~7,600 km in 24 h is a flight');
+  assert.equal(await run(impossibleTravelCheck, ctx(later, { ip: NL })), null, '~7,600 km in 24 h is a flight');
 });
 
 test('impossible travel compares with the last sign-in only, and never flags neighbours or the same country', async () => {
   const id = await person();
   await recordSignIn(t.gh.deps, { userId: id, ip: JP, deviceKnown: true, now: clock.now() - 30 * HOUR });
   await recordSignIn(t.gh.deps, { userId: id, ip: DE, deviceKnown: true, now: clock.now() - 5 * MINUTE });
-  assert.equal(await impossibleTravelCheck(ctx(id, { ip: NL })), null, 'Germany to the Netherlands in 5 minutes: neighbours, country points are too coarse to tell');
-  assert.equal(await impossibleTravelCheck(ctx(id, { ip: DE })), null);
-  assert.equal((await impossibleTravelCheck(ctx(id, { ip: US })))?.detail?.from, 'DE', 'the latest sign-in, not the older Japanese one');
-  assert.equal(await impossibleTravelCheck(ctx(id, { ip: '192.168.0.7' })), null);
+  assert.equal(await run(impossibleTravelCheck, ctx(id, { ip: NL })), null, 'Germany to the Netherlands in 5 minutes: neighbours, country points are too coarse to tell');
+  assert.equal(await run(impossibleTravelCheck, ctx(id, { ip: DE })), null);
+  assert.equal((await run(impossibleTravelCheck, ctx(id, { ip: US })))?.detail?.from, 'DE', 'the latest sign-in, not the older Japanese one');
+  assert.equal(await run(impossibleTravelCheck, ctx(id, { ip: '192.168.0.7' })), null);
   // A sign-in recorded after `now` (the simulator replaying a past instant) is not "the last one".
   const replay = await person();
   await recordSignIn(t.gh.deps, { userId: replay, ip: JP, deviceKnown: true, now: clock.now() + 10 * MINUTE });
-  assert.equal(await impossibleTravelCheck(ctx(replay, { ip: NL })), null);
+  assert.equal(await run(impossibleTravelCheck, ctx(replay, { ip: NL })), null);
 });
 
 test('recent failures: three or more wrong passwords or codes in the last hour count, ten or more count double', async () => {
@@ -120,13 +125,13 @@ test('recent failures: three or more wrong passwords or codes in the last hour c
   await fail('login.password.failed', 30 * MINUTE);
   await fail('mfa.failed', 10 * MINUTE);
   await fail('login.password.succeeded', 5 * MINUTE); // not a failure
-  assert.equal(await recentFailuresCheck(ctx(id)), null, 'two in the last hour');
+  assert.equal(await run(recentFailuresCheck, ctx(id)), null, 'two in the last hour');
   await fail('mfa.failed', MINUTE);
-  assert.deepEqual(await recentFailuresCheck(ctx(id)), { check: 'recent_failures', reason: 'recent_failures', weight: 20, detail: { failures: 3 } });
+  assert.deepEqual(await run(recentFailuresCheck, ctx(id)), { check: 'recent_failures', reason: 'recent_failures', weight: 20, detail: { failures: 3 } });
   for (let i = 0; i < 7; i++) await fail('login.password.failed', MINUTE);
-  assert.deepEqual(await recentFailuresCheck(ctx(id)), { check: 'recent_failures', reason: 'recent_failures', weight: 40, detail: { failures: 10 } });
+  assert.deepEqual(await run(recentFailuresCheck, ctx(id)), { check: 'recent_failures', reason: 'recent_failures', weight: 40, detail: { failures: 10 } });
   // Another person's failures are not this person's.
-  assert.equal(await recentFailuresCheck(ctx(await person())), null);
+  assert.equal(await run(recentFailuresCheck, ctx(await person())), null);
 });
 
 test('pushes: a denied push or a "This wasn\'t me" report in the last 24 hours each speak; older ones do not', async () => {
@@ -134,24 +139,24 @@ test('pushes: a denied push or a "This wasn\'t me" report in the last 24 hours e
   const event = (name: string, ago: number) => audit(t.gh.deps.db, { now: () => clock.now() - ago }, { event: name, userId: id });
   await event('push.denied', 25 * HOUR);
   await event('push.fraud_reported', 25 * HOUR);
-  assert.equal(await pushDeniedCheck(ctx(id)), null);
-  assert.equal(await pushFraudCheck(ctx(id)), null);
+  assert.equal(await run(pushDeniedCheck, ctx(id)), null);
+  assert.equal(await run(pushFraudCheck, ctx(id)), null);
   await event('push.denied', 3 * HOUR);
   await event('push.denied', 2 * HOUR);
-  assert.deepEqual(await pushDeniedCheck(ctx(id)), { check: 'push_denied', reason: 'push_denied', weight: 20, detail: { count: 2, minutesAgo: 120 } });
-  assert.equal(await pushFraudCheck(ctx(id)), null);
+  assert.deepEqual(await run(pushDeniedCheck, ctx(id)), { check: 'push_denied', reason: 'push_denied', weight: 20, detail: { count: 2, minutesAgo: 120 } });
+  assert.equal(await run(pushFraudCheck, ctx(id)), null);
   await event('push.fraud_reported', 20 * MINUTE);
-  assert.deepEqual(await pushFraudCheck(ctx(id)), { check: 'push_fraud', reason: 'push_fraud_reported', weight: 70, detail: { count: 1, minutesAgo: 20 } });
+  assert.deepEqual(await run(pushFraudCheck, ctx(id)), { check: 'push_fraud', reason: 'push_fraud_reported', weight: 70, detail: { count: 1, minutesAgo: 20 } });
 });
 
 test('common password: flagged when a common password is proven at sign-in, cleared when a new password is set', async () => {
   const email = `risk-common-${++n}@example.com`;
   const { id } = await t.createUser(email, 'password1'); // an old password, from before the list refused it
-  assert.equal(await commonPasswordCheck(ctx(id)), null, 'not known until seen in clear');
+  assert.equal(await run(commonPasswordCheck, ctx(id)), null, 'not known until seen in clear');
   const r = await checkPassword(t.gh.deps, email, 'password1', { ip: US });
   assert.equal(r.ok, true);
-  assert.deepEqual(await commonPasswordCheck(ctx(id)), { check: 'common_password', reason: 'common_password', weight: 20 });
+  assert.deepEqual(await run(commonPasswordCheck, ctx(id)), { check: 'common_password', reason: 'common_password', weight: 20 });
   await notePasswordCommon(t.gh.deps.db, { id, password_common: 1 } as { id: string }, 'correct horse battery staple', { always: true });
-  assert.equal(await commonPasswordCheck(ctx(id)), null);
-  assert.equal(await commonPasswordCheck(ctx(await person())), null);
+  assert.equal(await run(commonPasswordCheck, ctx(id)), null);
+  assert.equal(await run(commonPasswordCheck, ctx(await person())), null);
 });

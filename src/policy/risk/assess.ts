@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { RiskAssessment, RiskCheck, RiskContext, RiskDecision, RiskSignal } from './types.ts';
 import { ALL_CHECKS } from './checks/index.ts';
-import { HOUR_MS } from './facts.ts';
+import { HOUR_MS, personFacts } from './facts.ts';
 
 /**
  * Thresholds on the summed weights (docs/decisions/0012-adaptive-risk.md):
@@ -41,8 +41,8 @@ export function decide(score: number, signals: readonly RiskSignal[]): RiskDecis
 
 /**
  * Runs the named checks for one sign-in and maps their summed weights to a decision with its
- * reasons. The checks run in parallel; together they read the store in two indexed queries
- * (src/policy/risk/facts.ts) and the GeoIP data from memory. Deterministic for a given store and
+ * reasons. The person's facts are read first, in one indexed statement (src/policy/risk/facts.ts);
+ * the checks then read them and the GeoIP data from memory. Deterministic for a given store and
  * `ctx.now`: no clock, no randomness of its own, so the simulator replays a real sign-in exactly.
  *
  * An address that cannot be parsed fails closed: the signal `unknown_address` and at least `ask`,
@@ -51,8 +51,12 @@ export function decide(score: number, signals: readonly RiskSignal[]): RiskDecis
  * const { decision, signals } = await assessRisk({ deps, userId, ip: req.ip, deviceKnown, trustedNetworks: policy.trustedNetworks, now: deps.clock.now() });
  */
 export async function assessRisk(ctx: RiskContext, checks: readonly RiskCheck[] = ALL_CHECKS): Promise<RiskAssessment> {
-  const results = await Promise.all(checks.map((check) => check(ctx)));
-  const signals = results.filter((s): s is RiskSignal => s !== null);
+  const facts = await personFacts(ctx);
+  // The built-in checks answer at once: the decision awaits the store and nothing more. A check that
+  // answers a promise makes them run together, still listed in check order.
+  let results: (RiskSignal | null | Promise<RiskSignal | null>)[] = checks.map((check) => check(ctx, facts));
+  if (results.some((r) => r instanceof Promise)) results = await Promise.all(results);
+  const signals = (results as (RiskSignal | null)[]).filter((s): s is RiskSignal => s !== null);
   const unparsable = !ctx.ip || isIP(ctx.ip) === 0;
   if (unparsable) signals.push({ check: 'address', reason: 'unknown_address', weight: UNKNOWN_ADDRESS_WEIGHT });
   const score = signals.reduce((sum, s) => sum + s.weight, 0);

@@ -8,8 +8,7 @@ import { HISTORY_KEEP } from './history.ts';
 
 /**
  * What the checks read from the store, in one indexed statement per assessment however many checks
- * ask: the checks run in parallel and each asks for the facts it needs; the first ask starts the
- * statement and the others share its promise (kept per context object, forgotten with it).
+ * there are: read before the checks run and given to each (kept per context object, forgotten with it).
  */
 export interface PersonFacts {
   /** The password was in the common-password list when last seen in clear. */
@@ -64,14 +63,9 @@ export function personFacts(ctx: RiskContext): Promise<PersonFacts> {
 }
 
 /** Whether this browser is known to the person: said outright, or read with the other facts. */
-export async function browserKnown(ctx: RiskContext): Promise<boolean> {
+export function browserKnown(ctx: RiskContext, facts: PersonFacts): boolean {
   if (typeof ctx.deviceKnown === 'boolean') return ctx.deviceKnown;
-  return ctx.deviceKnown.nonce !== undefined && (await personFacts(ctx)).deviceKnown;
-}
-
-/** Failures of the last hour and push answers of the last 24 h, counted per event (from the same statement as {@link personFacts}). */
-export async function recentEvents(ctx: RiskContext): Promise<RecentEvents> {
-  return (await personFacts(ctx)).events;
+  return ctx.deviceKnown.nonce !== undefined && facts.deviceKnown;
 }
 
 interface FactRow {

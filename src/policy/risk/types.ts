@@ -1,4 +1,5 @@
 import type { Deps } from '../../context.ts';
+import type { PersonFacts } from './facts.ts';
 
 /** Why a check spoke; each reason has a plain-words sentence (src/policy/risk/reason-text.ts). */
 export type RiskReason =
@@ -63,5 +64,10 @@ export interface RiskContext {
   now: number;
 }
 
-/** A named check: reads what it needs for `ctx`, and answers a signal or null (nothing to say). */
-export type RiskCheck = (ctx: RiskContext) => Promise<RiskSignal | null>;
+/**
+ * A named check: from the sign-in's context and the person's facts (read once per assessment, in one
+ * statement, before any check runs: src/policy/risk/facts.ts), a signal or null (nothing to say).
+ * The built-in checks answer synchronously, so a decision awaits the store once and nothing else; a
+ * check that must read elsewhere may answer a promise, and the checks then run together.
+ */
+export type RiskCheck = (ctx: RiskContext, facts: PersonFacts) => RiskSignal | null | Promise<RiskSignal | null>;

@@ -1,4 +1,3 @@
-import { personFacts } from '../facts.ts';
 import type { RiskCheck } from '../types.ts';
 
 export const COMMON_PASSWORD_WEIGHT = 20;
@@ -8,5 +7,5 @@ export const COMMON_PASSWORD_WEIGHT = 20;
  * Gatehouse has the password in clear (src/policy/risk/password-common.ts). New passwords on the
  * list are refused, so this flags passwords older than the rule or than the list's latest entries.
  */
-export const commonPasswordCheck: RiskCheck = async (ctx) =>
-  (await personFacts(ctx)).passwordCommon ? { check: 'common_password', reason: 'common_password', weight: COMMON_PASSWORD_WEIGHT } : null;
+export const commonPasswordCheck: RiskCheck = (_ctx, facts) =>
+  facts.passwordCommon ? { check: 'common_password', reason: 'common_password', weight: COMMON_PASSWORD_WEIGHT } : null;

@@ -10,7 +10,7 @@ export const KNOWN_DEVICE_WEIGHT = -10;
  * browser that completed a sign-in of theirs with a second factor (src/store/known-devices.ts) —
  * read with the other facts, in the same statement.
  */
-export const deviceCheck: RiskCheck = async (ctx) =>
-  (await browserKnown(ctx))
+export const deviceCheck: RiskCheck = (ctx, facts) =>
+  browserKnown(ctx, facts)
     ? { check: 'device', reason: 'known_device', weight: KNOWN_DEVICE_WEIGHT }
     : { check: 'device', reason: 'new_device', weight: NEW_DEVICE_WEIGHT };

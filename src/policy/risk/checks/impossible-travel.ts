@@ -1,5 +1,5 @@
 import { leastTravelKm } from '../geo/distance.ts';
-import { addressCountry, personFacts } from '../facts.ts';
+import { addressCountry } from '../facts.ts';
 import type { RiskCheck } from '../types.ts';
 
 export const IMPOSSIBLE_TRAVEL_WEIGHT = 70;
@@ -15,10 +15,10 @@ const MIN_ELAPSED_MS = 60_000;
  * Only countries are known, so this speaks only for far-apart countries, never for a trip between
  * neighbours; silent when either country is unknown.
  */
-export const impossibleTravelCheck: RiskCheck = async (ctx) => {
+export const impossibleTravelCheck: RiskCheck = (ctx, facts) => {
   const to = addressCountry(ctx);
   if (!to) return null;
-  const { last } = await personFacts(ctx);
+  const { last } = facts;
   if (!last?.country || last.country === to) return null;
   const km = leastTravelKm(last.country, to);
   if (!km) return null;

@@ -1,4 +1,4 @@
-import { addressCountry, personFacts } from '../facts.ts';
+import { addressCountry } from '../facts.ts';
 import type { RiskCheck } from '../types.ts';
 
 export const NEW_COUNTRY_WEIGHT = 40;
@@ -9,10 +9,10 @@ export const NEW_COUNTRY_WEIGHT = 40;
  * and on a person's first recorded sign-in: there is nothing to compare with, and "new device"
  * already speaks for a first sign-in.
  */
-export const newCountryCheck: RiskCheck = async (ctx) => {
+export const newCountryCheck: RiskCheck = (ctx, facts) => {
   const country = addressCountry(ctx);
   if (!country) return null;
-  const seen = (await personFacts(ctx)).countries;
+  const seen = facts.countries;
   if (seen.size === 0 || seen.has(country)) return null;
   return { check: 'new_country', reason: 'new_country', weight: NEW_COUNTRY_WEIGHT, detail: { country } };
 };

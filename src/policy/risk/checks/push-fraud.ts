@@ -1,4 +1,3 @@
-import { recentEvents } from '../facts.ts';
 import type { RiskCheck } from '../types.ts';
 
 export const PUSH_FRAUD_WEIGHT = 70;
@@ -8,8 +7,8 @@ export const PUSH_FRAUD_WEIGHT = 70;
  * `push.fraud_reported`, written by the push method) in the last 24 h — their password is in
  * someone else's hands. `detail.minutesAgo` lets the decision tell a report of the last hour apart.
  */
-export const pushFraudCheck: RiskCheck = async (ctx) => {
-  const fraud = (await recentEvents(ctx))['push.fraud_reported'];
+export const pushFraudCheck: RiskCheck = (ctx, facts) => {
+  const fraud = facts.events['push.fraud_reported'];
   if (!fraud) return null;
   return { check: 'push_fraud', reason: 'push_fraud_reported', weight: PUSH_FRAUD_WEIGHT, detail: { count: fraud.count, minutesAgo: Math.floor((ctx.now - fraud.last) / 60_000) } };
 };

@@ -1,4 +1,3 @@
-import { recentEvents } from '../facts.ts';
 import type { RiskCheck } from '../types.ts';
 
 /** Failed passwords and second factors in the last hour: from {@link SOME_FAILURES} it counts, from {@link MANY_FAILURES} it counts double. */
@@ -13,8 +12,8 @@ export const MANY_FAILURES_WEIGHT = 40;
  * hour, read from the audit log — one aggregate over its (user_id, at) index, shared with the push
  * checks. A typo or two says nothing; a run of them says someone is guessing.
  */
-export const recentFailuresCheck: RiskCheck = async (ctx) => {
-  const e = await recentEvents(ctx);
+export const recentFailuresCheck: RiskCheck = (_ctx, facts) => {
+  const e = facts.events;
   const failures = (e['login.password.failed']?.count ?? 0) + (e['mfa.failed']?.count ?? 0);
   if (failures < SOME_FAILURES) return null;
   return {

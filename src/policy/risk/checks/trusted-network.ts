@@ -11,7 +11,7 @@ const matchers = new WeakMap<readonly string[], (ip: string | undefined) => bool
  * Address inside the organization's trusted networks (the company policy's CIDR list). An address
  * that cannot be parsed is never inside (src/policy/company-policy.ts `networkMatcher`). Reads nothing.
  */
-export const trustedNetworkCheck: RiskCheck = async (ctx) => {
+export const trustedNetworkCheck: RiskCheck = (ctx) => {
   if (ctx.trustedNetworks.length === 0) return null;
   let inside = matchers.get(ctx.trustedNetworks);
   if (!inside) {
