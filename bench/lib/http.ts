@@ -4,7 +4,8 @@ import http from 'node:http';
  * A lean HTTP/1.1 client for the load generator: node:http over keep-alive sockets, no redirect
  * following, bodies as strings. Lighter than fetch, so more of the shared cores go to the server.
  */
-const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
+/** The generator's keep-alive sockets, shared by its requests and its event streams (as a browser's pool is). */
+export const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 256 });
 
 export interface HttpResponse {
   status: number;

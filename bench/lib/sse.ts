@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { agent } from './http.ts';
 
 /** One event read from a stream, with when it arrived here (performance.now()). */
 export interface StreamEvent {
@@ -8,9 +9,12 @@ export interface StreamEvent {
 }
 
 /**
- * A browser's EventSource, for the load generator: one GET held open on a socket of its own (not the
- * keep-alive pool), events parsed as they arrive and stamped with their arrival time, so a scenario
- * can tell how long after its own action the server told the waiting page.
+ * A browser's EventSource, for the load generator: one GET held open, events parsed as they arrive
+ * and stamped with their arrival time, so a scenario can tell how long after its own action the
+ * server told the waiting page. Like a browser, it takes an idle keep-alive connection from the
+ * generator's pool when there is one (a browser's EventSource does, on the connection the page came
+ * on), and a stream the server ended leaves its connection there for the next request; one closed
+ * while still open is cut.
  */
 export class EventStreamClient {
   readonly #events: StreamEvent[] = [];
@@ -18,12 +22,15 @@ export class EventStreamClient {
   #req?: http.ClientRequest;
   #ended = false;
 
-  /** Opens the stream; resolves once the server answered 200 with its first bytes (`: open`). */
-  static open(url: string, headers: Record<string, string> = {}): Promise<EventStreamClient> {
+  /**
+   * Opens the stream; resolves once the server answered 200 with its first bytes (`: open`).
+   * `connection: 'own'` opens a connection for this stream alone.
+   */
+  static open(url: string, headers: Record<string, string> = {}, connection: 'pooled' | 'own' = 'pooled'): Promise<EventStreamClient> {
     const s = new EventStreamClient();
     const u = new URL(url);
     return new Promise((resolve, reject) => {
-      const req = http.get({ agent: false, host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { ...headers, accept: 'text/event-stream' } }, (res) => {
+      const req = http.get({ agent: connection === 'own' ? false : agent, host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { ...headers, accept: 'text/event-stream' } }, (res) => {
         if (res.statusCode !== 200) {
           res.resume();
           return reject(new Error(`event stream: HTTP ${res.statusCode} at ${u.pathname}`));
@@ -86,7 +93,7 @@ export class EventStreamClient {
   }
 
   close(): void {
-    this.#req?.destroy();
+    if (!this.#ended) this.#req?.destroy();
     this.#end();
   }
 }
