@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startTestGatehouse } from '../helpers/gatehouse.ts';
 import { FakeClock } from '../helpers/mfa.ts';
 import { audit } from '../../src/store/audit.ts';
+import { checkPassword } from '../../src/flows/password-login.ts';
 import { recordKnownDevice } from '../../src/store/known-devices.ts';
 import { purgeExpired } from '../../src/store/purge.ts';
 import { loadIpCountries } from '../../src/policy/risk/geo/ip-country.ts';
@@ -189,4 +190,24 @@ test('a decision with every check reads the store in one statement, the browser 
   // A browser recorded before the person's browsers were forgotten is new again.
   const forgotten = await assessRisk({ ...ctx(id, { ip: JP, deviceKnown: { nonce: 'browser-of-the-owner', validAfter: clock.now() + 1 } }) });
   assert.deepEqual(reasons(forgotten.signals), ['new_country', 'new_device']);
+});
+
+test("a stranger's wrong passwords for the owner's email only make an Adaptive app ask the owner for their second factor: three change nothing on a known browser, ten ask, an hour later it is over", async () => {
+  const email = `assess-stranger-${++n}@example.com`;
+  const { id } = await t.createUser(email, 'correct horse battery staple');
+  await recordSignIn(t.gh.deps, { userId: id, ip: US, deviceKnown: true, now: clock.now() - 24 * HOUR });
+  // The stranger has only the email, from addresses of their own; each attempt is refused and audited with the account's id.
+  const guess = async (i: number) => assert.equal((await checkPassword(t.gh.deps, email, `not the password ${i}`, { ip: `203.0.113.${i}` })).ok, false);
+  for (let i = 1; i <= 3; i++) await guess(i);
+  const owner = () => assessRisk(ctx(id, { deviceKnown: true }));
+  const few = await owner();
+  assert.equal(few.decision, 'skip');
+  assert.deepEqual(reasons(few.signals), ['known_device', 'recent_failures']);
+  for (let i = 4; i <= 10; i++) await guess(i);
+  const many = await owner();
+  assert.equal(many.decision, 'ask', 'asked, never denied or locked out');
+  assert.deepEqual(reasons(many.signals), ['known_device', 'recent_failures']);
+  assert.equal(many.signals.find((s) => s.reason === 'recent_failures')?.detail?.failures, 10);
+  clock.advance(HOUR + MINUTE);
+  assert.equal((await owner()).decision, 'skip');
 });
