@@ -61,18 +61,23 @@ export function gatehouseInteractionPolicy(deps: Deps) {
       const acrs = requestedAcrs((params ?? {}) as Record<string, unknown>);
       const unknown = unknownEssentialAcr((params ?? {}) as Record<string, unknown>);
       const row = client.clientId === ACCOUNT_CLIENT_ID ? undefined : await cachedClientRow(deps.db, client.clientId);
-      // Where the rule asks nobody for anything (a Bypass app, no step-up), nothing more is read.
-      if (acrs.length === 0 && !unknown && row?.policy === 'bypass') return Check.NO_NEED_TO_PROMPT;
+      // Where the rule asks nobody for anything (a Bypass app, no step-up), nothing more is read — unless
+      // the session claims a second factor that the person's company may no longer accept (below).
+      const bypass = acrs.length === 0 && !unknown && row?.policy === 'bypass';
+      const claimsSecondFactor = acrRank(session.acr) >= acrRank(ACR.multiFactor);
+      if (bypass && !claimsSecondFactor) return Check.NO_NEED_TO_PROMPT;
       // The row oidc-provider's findAccount read for this session in this request (src/oidc/account.ts).
       const loaded = ctx.oidc.account?.accountId === session.accountId ? userOfAccount(ctx.oidc.account) : undefined;
       const user = loaded ?? (await findUserById(deps.db, session.accountId));
       if (!user) return Check.NO_NEED_TO_PROMPT;
+      const limited = claimsSecondFactor && (await companyLimitsMethods(deps.db, user.email));
+      if (bypass && !limited) return Check.NO_NEED_TO_PROMPT;
       // A session that proved two factors meets every rule and request it ranks at least as high as —
       // unless the app accepts only phishing-resistant methods or the person's company limits which
       // methods count: then the whole requirement is asked (issue 9; found by review).
       const target = targetAcr(acrs);
       const ranksHighEnough = !unknown && acrRank(session.acr) >= acrRank(ACR.multiFactor) && (target === undefined || acrRank(session.acr) >= acrRank(target));
-      if (ranksHighEnough && !row?.phishing_resistant_only && !(await companyLimitsMethods(deps.db, user.email))) return Check.NO_NEED_TO_PROMPT;
+      if (ranksHighEnough && !row?.phishing_resistant_only && !limited) return Check.NO_NEED_TO_PROMPT;
       const methods = await listActiveMethods(deps.db, user.id);
       const requirement = await signInRequirementFor(deps, {
         user,
@@ -85,7 +90,12 @@ export function gatehouseInteractionPolicy(deps: Deps) {
       });
       const evidence = { proofs: sessionProof(session.amr, session.authTime()), hadMethods: methods.length > 0 };
       const decision = decide({ requirement, evidence, methodTypes: methods.map((m) => m.type), methods, now: deps.clock.now() });
-      return decision.step === 'satisfied' ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
+      if (decision.step !== 'satisfied') return Check.REQUEST_PROMPT;
+      // Satisfied with less than the session claims — its second factor was a method the person's company
+      // no longer accepts (the gate judges the session's proof by its amr): the login is given again with
+      // what counts (the interaction's GET finishes it without asking anything, auth_time kept), so that
+      // no app, a Bypass one included, is handed a token that claims a factor that does not count.
+      return acrRank(decision.acr) < acrRank(session.acr) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT;
     }),
   );
 

@@ -42,8 +42,10 @@ export async function signInRequirementFor(deps: Deps, c: SignInContext): Promis
   const behaviour = (row?.policy ?? 'adaptive') as AppPolicy;
   const hasSecondFactor = c.methodTypes.length > 0;
   const now = deps.clock.now();
-  if (behaviour === 'bypass' && !accountConsole) return withRequest(signInPolicy({ accountConsole, app: { behaviour, phishingResistantOnly: false }, company: undefined, person: { methodTypes: c.methodTypes, remindAfter: null }, rememberedDevice: false, risk: undefined, now }), c.request);
+  // Bypass asks for nothing at sign-in, but the company's allowed methods still say which proofs count
+  // (a session's second factor the company no longer accepts is not one: src/flows/login-check.ts).
   const company = await companyOf(deps.db, c.user.email);
+  if (behaviour === 'bypass' && !accountConsole) return withRequest(signInPolicy({ accountConsole, app: { behaviour, phishingResistantOnly: false }, company, person: { methodTypes: c.methodTypes, remindAfter: null }, rememberedDevice: false, risk: undefined, now }), c.request);
   // The risk decides when an Adaptive app asks a person with 2FA, whether or not their company requires 2FA
   // (the engine: a compliant person of such a company is asked by the risk like everyone else).
   const adaptive = !accountConsole && behaviour === 'adaptive';
