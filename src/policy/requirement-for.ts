@@ -18,6 +18,8 @@ export interface SignInContext {
   methodTypes: readonly string[];
   /** This person's "remember this device" cookie, if the browser sent one. */
   deviceToken: string | undefined;
+  /** Whether the browser is a remembered device, said outright (the simulator's): then no cookie is looked up. */
+  remembered?: boolean;
   /** The client address through trusted proxies; undefined when it could not be parsed. */
   ip: string | undefined;
   /** Whether this browser completed a sign-in of this person with a second factor (src/store/known-devices.ts); read only when the risk is assessed. */
@@ -50,7 +52,7 @@ export async function signInRequirementFor(deps: Deps, c: SignInContext): Promis
   // (the engine: a compliant person of such a company is asked by the risk like everyone else).
   const adaptive = !accountConsole && behaviour === 'adaptive';
   const [rememberedDevice, snooze, risk] = await Promise.all([
-    hasSecondFactor && !accountConsole ? isRememberedDevice(deps, c.user, c.deviceToken, company ? company.policy.rememberDeviceDays * 24 * 3600 * 1000 : undefined) : false,
+    hasSecondFactor && !accountConsole ? (c.remembered ?? isRememberedDevice(deps, c.user, c.deviceToken, company ? company.policy.rememberDeviceDays * 24 * 3600 * 1000 : undefined)) : false,
     !accountConsole && readsReminder(company, c.methodTypes) ? deps.db.selectFrom('mfa_state').select('remind_after').where('user_id', '=', c.user.id).executeTakeFirst() : undefined,
     adaptive && hasSecondFactor ? assess(deps, c, company?.policy.trustedNetworks ?? []) : undefined,
   ]);

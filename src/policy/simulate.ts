@@ -14,6 +14,8 @@ export interface SimulationInput {
   ip: string;
   /** Whether the browser is one this person completed a two-factor sign-in from. */
   deviceKnown: boolean;
+  /** Whether the browser holds a valid "remember this device" cookie of this person (it is then known too). */
+  deviceRemembered?: boolean;
   /** Space-separated `acr_values`, for a step-up. */
   acrValues?: string;
 }
@@ -44,8 +46,9 @@ export async function simulateSignIn(deps: Deps, i: SimulationInput): Promise<Si
     clientId: i.clientId,
     methodTypes: methods.map((m) => m.type),
     deviceToken: undefined,
+    remembered: i.deviceRemembered ?? false,
     ip: clientAddress(i.ip, undefined, []),
-    deviceKnown: i.deviceKnown,
+    deviceKnown: i.deviceKnown || !!i.deviceRemembered,
     request: { acrs: requestedAcrs({ acr_values: i.acrValues }), reauthenticate: false },
   });
   const decision = decide({ requirement, evidence: { proofs: [{ source: 'password', amr: ['pwd'], at: now }], hadMethods: methods.length > 0 }, methodTypes: methods.map((m) => m.type), methods, now });

@@ -53,6 +53,18 @@ test('each application behaviour, for a person with 2FA and one without', async 
   assert.equal(payroll.emailCode, undefined, 'not asked of someone who is not enrolling');
 });
 
+test('a remembered device: Required signs in after the password, as a sign-in with the cookie does (test/mfa/challenge.test.ts); a step-up still asks', async () => {
+  const remembered = await sim('ada@acme.test', 'Payroll', ['--device', 'remembered']);
+  assert.equal(remembered.step, 'satisfied');
+  assert.ok(remembered.reasons.includes('remembered_device'), remembered.reasons.join());
+  assert.equal((await sim('ada@acme.test', 'Payroll', ['--device', 'known'])).step, 'second_factor', 'known is not remembered');
+  assert.equal((await sim('ada@acme.test', 'Payroll', ['--device', 'remembered', '--acr-values', ACR.multiFactor])).step, 'second_factor', 'a remembered device never satisfies a step-up');
+  assert.equal((await sim('bob@acme.test', 'Payroll', ['--device', 'remembered'])).step, 'enroll', 'nothing to remember without a method');
+  const text = await run(['policy', 'simulate', '--email', 'ada@acme.test', '--app', 'Payroll', '--ip', '203.0.113.9', '--device', 'remembered']);
+  assert.match(text.stdout, /\(remembered device\)/);
+  assert.notEqual((await run(['policy', 'simulate', '--email', 'ada@acme.test', '--app', 'Payroll', '--ip', '203.0.113.9', '--device', 'forgotten'])).code, 0);
+});
+
 test('a company policy reaches people only through a verified domain', async () => {
   await json(['org', 'create', '--name', 'Acme']);
   await json(['org', 'policy', 'set', '--org', 'Acme', '--2fa', 'required', '--methods', 'webauthn']);

@@ -25,17 +25,17 @@ function outcome(d: Decision): string {
 const simulate = command({
   path: ['policy', 'simulate'],
   summary: 'What would happen for this person, app, address and device — without signing anyone in',
-  usage: '--email E --app NAME|CLIENT_ID --ip A [--device known|new] [--acr-values "…"]',
+  usage: '--email E --app NAME|CLIENT_ID --ip A [--device known|new|remembered] [--acr-values "…"]',
   options: { email: { type: 'string' }, app: { type: 'string' }, ip: { type: 'string' }, device: { type: 'string' }, 'acr-values': { type: 'string' } },
   async run({ values, out }) {
     const email = need(values.email, '--email').trim().toLowerCase();
     const appRef = need(values.app, '--app');
     const ip = need(values.ip, '--ip');
-    const device = values.device === undefined ? 'new' : checkChoice(values.device, '--device', ['known', 'new'] as const);
+    const device = values.device === undefined ? 'new' : checkChoice(values.device, '--device', ['known', 'new', 'remembered'] as const);
     const result = await withStore(async (deps) => {
       const app = (await findClientRow(deps.db, appRef)) ?? (await listApps(deps.db)).find((a) => a.name === appRef);
       if (!app) throw new CliError('not_found', `no application named or with client id "${appRef}"`);
-      const sim = await simulateSignIn(deps, { email, clientId: app.client_id, ip, deviceKnown: device === 'known', acrValues: values['acr-values'] });
+      const sim = await simulateSignIn(deps, { email, clientId: app.client_id, ip, deviceKnown: device !== 'new', deviceRemembered: device === 'remembered', acrValues: values['acr-values'] });
       if (!sim.found) throw new CliError('not_found', `no person with the email ${email}`);
       await audit(deps.db, deps.clock, { event: 'policy.simulated', details: { via: 'cli', clientId: app.client_id, step: sim.decision.step, reasons: sim.reasons } });
       return { app: app.name, clientId: app.client_id, ...sim };
