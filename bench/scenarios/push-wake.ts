@@ -36,8 +36,12 @@ interface Sample {
  * beforehand) to the first instance and the time until the waiting stream says `answered` is taken.
  */
 async function wakeSample(ctx: BenchContext, prefix: string, n: number, streamOrigin?: string): Promise<Sample> {
-  // A first few browsers go through the whole path untimed, so that what runs once (compiling, caches) is not counted per request.
-  const warm = Math.min(20, n);
+  // As many browsers again go through the whole path first, untimed and unmeasured, so that what
+  // happens once per process is not counted per request. Compiling is most of it, and it goes on
+  // long after the first sign-ins: V8 optimizes a function only once it is hot. In a heap snapshot
+  // diff (2026-11-30), after 20 such sign-ins, the 200 measured ones still grew code objects by
+  // 4.9 KB each, after 100 by 3.7 KB, and after 200 by nothing, so the reading went 14.0 → 12.2 → 6.9 KB.
+  const warm = n;
   const devices = await newDevices(ctx.gatehouse.issuer, n + warm);
   const f = await ctx.gatehouse.child.call<PushFixture>('seed', { module: 'push-users', args: { keys: devices.map((d) => d.publicJwk), prefix, password: BENCH_PASSWORD, redirectUri: BENCH_REDIRECT_URI } });
   const all = f.users.map((u, i) => {
