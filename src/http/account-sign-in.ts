@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { HttpDeps } from './server.ts';
+import type { HttpDeps } from './deps.ts';
 import type { SignedIn } from './session.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
 import { randomId } from '../clock.ts';

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
-import type { HttpDeps } from './server.ts';
+import type { HttpDeps } from './deps.ts';
 import type { User } from '../store/users.ts';
 import type { AuditContext } from '../store/audit.ts';
 import { audit } from '../store/audit.ts';

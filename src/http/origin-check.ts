@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { HttpDeps } from './server.ts';
+import type { HttpDeps } from './deps.ts';
 import { audit } from '../store/audit.ts';
 import { auditContext } from './request-context.ts';
 import { errorPage } from './pages/error.ts';

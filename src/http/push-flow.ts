@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { HttpDeps } from './server.ts';
+import type { HttpDeps } from './deps.ts';
 import type { User } from '../store/users.ts';
 import type { MethodRecord } from '../methods/records.ts';
 import type { PushChallengeView } from './pages/push.ts';

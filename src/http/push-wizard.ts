@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import type { FastifyRequest } from 'fastify';
-import type { HttpDeps } from './server.ts';
+import type { HttpDeps } from './deps.ts';
 import type { User } from '../store/users.ts';
 import type { WizardState } from '../flows/enrollment.ts';
 import { linkContext } from '../flows/enrollment.ts';

@@ -12,7 +12,7 @@ import type { Deps } from '../context.ts';
 import { Csrf, registerCsrfBinding } from './csrf.ts';
 import { registerOriginCheck } from './origin-check.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
-import { translator, type T } from '../i18n/index.ts';
+import { translator } from '../i18n/index.ts';
 import { errorPage } from './pages/error.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { ROUTES } from '../oidc/provider.ts';
@@ -21,11 +21,7 @@ import { registerInteractionRoutes } from './routes/interaction.ts';
 import { registerRoutes } from './routes/index.ts';
 import { registerEventStreams } from './sse.ts';
 
-export interface HttpDeps extends Deps {
-  provider: Provider;
-  csrf: Csrf;
-  t: T;
-}
+import type { HttpDeps } from './deps.ts';
 
 const STATIC_DIR = fileURLToPath(new URL('../../static/', import.meta.url));
 const WEBAUTHN_BROWSER = join(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')), '../dist/bundle/index.umd.min.js');

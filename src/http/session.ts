@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { HttpDeps } from './server.ts';
+import type { HttpDeps } from './deps.ts';
 import { findUserById, type User } from '../store/users.ts';
 import { listActiveMethods } from '../methods/records.ts';
 import { signInRequirementFor, ACCOUNT_CLIENT_ID } from '../policy/requirement-for.ts';

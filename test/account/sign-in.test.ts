@@ -6,7 +6,7 @@ import { updateUser } from '../../src/store/users.ts';
 import { ACCOUNT_CLIENT_ID, ensureAccountClient } from '../../src/http/account-sign-in.ts';
 import { findClientRow } from '../../src/store/clients.ts';
 import { translator } from '../../src/i18n/index.ts';
-import type { HttpDeps } from '../../src/http/server.ts';
+import type { HttpDeps } from '../../src/http/deps.ts';
 import { isSignInPage, openAccount } from './support.ts';
 
 let t: TestGatehouse;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { HttpDeps } from '../server.ts';
+import type { HttpDeps } from '../deps.ts';
 import { accountSession } from '../session.ts';
 import { auditContext } from '../request-context.ts';
 import { emailCheckFor } from '../browser-risk.ts';

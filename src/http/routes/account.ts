@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { HttpDeps } from '../server.ts';
+import type { HttpDeps } from '../deps.ts';
 import { accountSession, currentSession, type SignedIn } from '../session.ts';
 import { hasFreshProof } from '../../flows/fresh-proof.ts';
 import { auditContext, field } from '../request-context.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { HttpDeps } from '../server.ts';
+import type { HttpDeps } from '../deps.ts';
 import { auditContext } from '../request-context.ts';
 import { ceremonyContext } from '../ceremony-context.ts';
 import { openEventStream } from '../sse.ts';

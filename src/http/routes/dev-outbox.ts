@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { HttpDeps } from '../server.ts';
+import type { HttpDeps } from '../deps.ts';
 import { outboxPage } from '../pages/dev-outbox.ts';
 
 /** How many mails the page shows; the outbox is a development aid, not an archive. */

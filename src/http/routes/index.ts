@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { HttpDeps } from '../server.ts';
+import type { HttpDeps } from '../deps.ts';
 import { registerAccountRoutes } from './account.ts';
 import { registerAccountSecurityRoutes } from './account-security.ts';
 import { registerSelfServiceRoutes } from './self-service.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { HttpDeps } from '../server.ts';
+import type { HttpDeps } from '../deps.ts';
 import { field, auditContext } from '../request-context.ts';
 import { challengePage, recoveredPage } from '../pages/mfa.ts';
 import type { FieldError } from '../pages/layout.ts';

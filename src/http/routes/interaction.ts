@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type Provider from 'oidc-provider';
-import type { HttpDeps } from '../server.ts';
+import type { HttpDeps } from '../deps.ts';
 import { field, auditContext } from '../request-context.ts';
 import { emailPage, passwordPage, consentPage } from '../pages/login.ts';
 import { errorPage } from '../pages/error.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { HttpDeps } from '../server.ts';
+import type { HttpDeps } from '../deps.ts';
 import { auditContext, field } from '../request-context.ts';
 import { errorPage } from '../pages/error.ts';
 import {

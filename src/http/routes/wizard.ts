@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { HttpDeps } from '../server.ts';
+import type { HttpDeps } from '../deps.ts';
 import type { User } from '../../store/users.ts';
 import type { AuditContext } from '../../store/audit.ts';
 import { field } from '../request-context.ts';

@@ -1,11 +1,6 @@
 import type { Deps } from '../../context.ts';
 import { methodSecret } from '../records.ts';
-
-/** A Web Push subscription as the browser's PushManager gives it (RFC 8030 endpoint, RFC 8291 keys). */
-export interface PushSubscription {
-  endpoint: string;
-  keys: { p256dh: string; auth: string };
-}
+import type { PushSubscription } from './sender.ts';
 
 /** What a device's sealed `secret` holds: its own TOTP seed, and where to push. Never returned after enrollment. */
 export interface DeviceSecret {

@@ -1,7 +1,17 @@
 import type { Agent } from 'node:https';
 import webpush, { WebPushError } from 'web-push';
-import type { PushSubscription } from './secret.ts';
-import type { VapidKeys } from './vapid.ts';
+
+/** A Web Push subscription as the browser's PushManager gives it (RFC 8030 endpoint, RFC 8291 keys). */
+export interface PushSubscription {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+}
+
+/** The server's VAPID key pair (RFC 8292), base64url as web-push takes it (kept by ./vapid.ts). */
+export interface VapidKeys {
+  publicKey: string;
+  privateKey: string;
+}
 
 /** What is pushed to a device: no number, no secret — the app fetches the details with `GET /challenges`. */
 export interface PushPayload {

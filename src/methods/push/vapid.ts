@@ -1,11 +1,6 @@
 import webpush from 'web-push';
 import type { Deps } from '../../context.ts';
-
-/** The server's VAPID key pair (RFC 8292), base64url as web-push takes it. */
-export interface VapidKeys {
-  publicKey: string;
-  privateKey: string;
-}
+import type { VapidKeys } from './sender.ts';
 
 const ID = 'default';
 const context = (id: string) => `vapid_keys:${id}`;

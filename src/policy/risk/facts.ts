@@ -1,43 +1,17 @@
 import { sql } from 'kysely';
 import type { Db } from '../../store/db.ts';
 import { param, perStore, precompile } from '../../store/precompiled.ts';
-import type { RiskContext } from './types.ts';
+import type { CountedEvent, PersonFacts, RiskContext } from './types.ts';
 import { countryOf } from './geo/ip-country.ts';
 import { deviceHash, knownDeviceCount } from '../../store/known-devices.ts';
-import { HISTORY_KEEP } from './history.ts';
-
-/**
- * What the checks read from the store, in one indexed statement per assessment however many checks
- * there are: read before the checks run and given to each (kept per context object, forgotten with it).
- */
-export interface PersonFacts {
-  /** The password was in the common-password list when last seen in clear. */
-  passwordCommon: boolean;
-  /** The countries of the person's completed sign-ins up to `now` (at most {@link HISTORY_KEEP} are kept), each with when it was last used (ms). */
-  countries: ReadonlyMap<string, number>;
-  /** The latest completed sign-in up to `now`, with its country when it was known. */
-  last: { at: number; country: string | null } | undefined;
-  /** Failures of the last hour and push answers of the last 24 h, counted per event. */
-  events: RecentEvents;
-  /** The browser's device cookie names a browser known to the person (false when none was presented). */
-  deviceKnown: boolean;
-}
 
 export const HOUR_MS = 3600_000;
 export const DAY_MS = 24 * HOUR_MS;
 
 /** Failures the checks count over the last hour: a run of them says someone is guessing. */
-export const HOURLY_EVENTS = ['login.password.failed', 'mfa.failed'] as const;
+export const HOURLY_EVENTS = ['login.password.failed', 'mfa.failed'] as const satisfies readonly CountedEvent[];
 /** Push answers the checks count over the last 24 h: someone else may have the password. */
-export const DAILY_EVENTS = ['push.denied', 'push.fraud_reported'] as const;
-export type CountedEvent = (typeof HOURLY_EVENTS)[number] | (typeof DAILY_EVENTS)[number];
-export interface EventCount {
-  /** How often it happened within its window ({@link HOURLY_EVENTS}: the last hour; {@link DAILY_EVENTS}: the last 24 h). */
-  count: number;
-  /** When it last happened (ms). */
-  last: number;
-}
-export type RecentEvents = Partial<Record<CountedEvent, EventCount>>;
+export const DAILY_EVENTS = ['push.denied', 'push.fraud_reported'] as const satisfies readonly CountedEvent[];
 
 const facts = new WeakMap<RiskContext, Promise<PersonFacts>>();
 const countries = new WeakMap<RiskContext, string | null>();

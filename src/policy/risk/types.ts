@@ -1,5 +1,4 @@
 import type { Deps } from '../../context.ts';
-import type { PersonFacts } from './facts.ts';
 
 /** Why a check spoke; each reason has a plain-words sentence (src/policy/risk/reason-text.ts). */
 export type RiskReason =
@@ -63,6 +62,33 @@ export interface RiskContext {
   /** Milliseconds since the epoch: the instant the decision is made for (a real sign-in's clock, or the simulator's). */
   now: number;
 }
+
+/**
+ * What the checks read from the store (src/policy/risk/facts.ts), in one indexed statement per
+ * assessment however many checks there are: read before the checks run and given to each.
+ */
+export interface PersonFacts {
+  /** The password was in the common-password list when last seen in clear. */
+  passwordCommon: boolean;
+  /** The countries of the person's completed sign-ins up to `now` (the latest are kept: src/policy/risk/history.ts), each with when it was last used (ms). */
+  countries: ReadonlyMap<string, number>;
+  /** The latest completed sign-in up to `now`, with its country when it was known. */
+  last: { at: number; country: string | null } | undefined;
+  /** Failures of the last hour and push answers of the last 24 h, counted per event. */
+  events: RecentEvents;
+  /** The browser's device cookie names a browser known to the person (false when none was presented). */
+  deviceKnown: boolean;
+}
+
+/** The audit events the checks count: failures over the last hour, push answers over the last 24 h (facts.ts `HOURLY_EVENTS`, `DAILY_EVENTS`). */
+export type CountedEvent = 'login.password.failed' | 'mfa.failed' | 'push.denied' | 'push.fraud_reported';
+export interface EventCount {
+  /** How often it happened within its window (the last hour for failures, the last 24 h for push answers). */
+  count: number;
+  /** When it last happened (ms). */
+  last: number;
+}
+export type RecentEvents = Partial<Record<CountedEvent, EventCount>>;
 
 /**
  * A named check: from the sign-in's context and the person's facts (read once per assessment, in one
