@@ -2,7 +2,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import SQLite from 'better-sqlite3';
 import { startTestGatehouse } from '../helpers/gatehouse.ts';
-import { withStatementCache } from '../../src/store/db.ts';
+import { isPostgresUrl, withStatementCache } from '../../src/store/db.ts';
+import { sql } from 'kysely';
 import { readCache } from '../../src/store/read-cache.ts';
 import { writeGeneration } from '../../src/store/write-watcher.ts';
 import { cachedClientMetadata, cachedClientRow, setAppPolicy } from '../../src/store/clients.ts';
@@ -104,4 +105,21 @@ test('a write is counted when sent and again once it ran: a read made while it w
   // …and once the write ran it is counted again, so that read is not what the next request gets.
   assert.notEqual(writeGeneration(['clients']), g1);
   assert.equal(await read(db, 'k'), 'after');
+});
+
+test('PostgreSQL statements with parameters are prepared once per connection and text; a `*` statement and one without parameters are not', { skip: !isPostgresUrl(process.env.DATABASE_URL ?? '') && 'PostgreSQL only (DATABASE_URL=postgres://…)' }, async () => {
+  const { db } = t.gh.deps;
+  const app = await t.createApp({ redirectUris: ['https://app.example/cb'] });
+  await db.connection().execute(async (c) => {
+    const prepared = async () =>
+      (await sql<{ statement: string }>`select statement from pg_prepared_statements where not from_sql`.execute(c)).rows.map((r) => r.statement);
+    const named = () => c.selectFrom('clients').select(['client_id', 'policy']).where('client_id', '=', app.clientId).execute();
+    for (let i = 0; i < 3; i++) assert.equal((await named())[0]?.client_id, app.clientId);
+    await c.selectFrom('clients').selectAll().where('client_id', '=', app.clientId).execute();
+    await sql`select 1 as one`.execute(c);
+    const statements = await prepared();
+    assert.equal(statements.filter((s) => s === 'select "client_id", "policy" from "clients" where "client_id" = $1').length, 1, statements.join('\n'));
+    assert.equal(statements.filter((s) => s.includes('*')).length, 0, 'a * statement is not kept');
+    assert.equal(statements.filter((s) => s.includes('select 1 as one')).length, 0, 'nor one without parameters');
+  });
 });
