@@ -26,15 +26,19 @@ import type { Clock } from '../../src/clock.ts';
 const realNow = Date.now.bind(Date);
 let ahead = 0;
 Date.now = () => realNow() + ahead;
-const clock: Clock & { advance(ms: number): void; nextStep(): void } = {
+const clock: Clock & { advance(ms: number): void; stepAfter(at: number): void } = {
   now: () => Date.now(),
   advance(ms) {
     ahead += ms;
   },
-  /** To the start of the next 30-second step: a used code is refused, the next one is due. */
-  nextStep() {
-    const now = Date.now();
-    ahead += (Math.floor(now / 30_000) + 1) * 30_000 + 1_000 - now;
+  /**
+   * To the start of the 30-second step after the one `at` falls in: a code made at `at` is still
+   * accepted (±1 step) and, once used, the next sign-in's code is a new one. Counted from when the
+   * code was made, not from now: real time goes on while a loaded machine types the code, and a step
+   * that began meanwhile must not be skipped too (the code would then be two steps old and refused).
+   */
+  stepAfter(at) {
+    ahead += Math.max(0, (Math.floor(at / 30_000) + 1) * 30_000 + 1_000 - Date.now());
   },
 };
 
@@ -75,9 +79,9 @@ async function freshBrowser(): Promise<TestBrowser> {
 }
 
 /** What Dana's authenticator app shows now (a code is accepted once: move to the next step after using it). */
-function danaCode(): string {
+function danaCode(at = clock.now()): string {
   assert.ok(danaSecret, 'Dana set up her authenticator app in the first test (README step 2)');
-  return new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(danaSecret) }).generate({ timestamp: clock.now() });
+  return new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(danaSecret) }).generate({ timestamp: at });
 }
 
 /** The app's "Sign in" button, then Gatehouse's email and password pages. */
@@ -98,8 +102,9 @@ async function atChallenge(page: Page): Promise<boolean> {
 
 /** Types the code of this step, then moves time to the next step before submitting (±1 step is accepted): the next sign-in gets a new code. */
 async function typeCode(page: Page): Promise<void> {
-  await page.getByLabel(t('mfa.totp.label')).fill(danaCode());
-  clock.nextStep();
+  const at = clock.now();
+  await page.getByLabel(t('mfa.totp.label')).fill(danaCode(at));
+  clock.stepAfter(at);
   await page.getByRole('button', { name: t('mfa.verify') }).click();
 }
 
@@ -130,8 +135,9 @@ test('README "Try it": Expense with "Remind me later", Payroll by single sign-on
   if (!(await key.isVisible())) await page.getByText(t('wizard.totp.cant_scan')).click();
   danaSecret = ((await key.textContent()) ?? '').replace(/\s+/g, '');
   assert.match(danaSecret, /^[A-Z2-7]{16,}$/);
-  await page.getByLabel(t('wizard.totp.code_label')).fill(danaCode());
-  clock.nextStep();
+  const at = clock.now();
+  await page.getByLabel(t('wizard.totp.code_label')).fill(danaCode(at));
+  clock.stepAfter(at);
   await page.getByRole('button', { name: t('wizard.confirm.button') }).click();
   assert.equal(await heading(page), t('wizard.recovery.title'));
   assert.equal((await page.locator('#recovery-codes code').allTextContents()).length, 10, 'ten recovery codes to save');
