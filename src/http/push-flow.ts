@@ -93,6 +93,9 @@ export function streamRequest(
   // The first check and the expiry timer share one read of the request (subscribed before it, so an
   // answer in between still wakes the stream). The expiry is noticed without an event: one check just after it.
   const first = async () => {
+    // The first read only after this instance listens: an answer published on another instance
+    // between the read and the LISTEN would otherwise wake nobody (seen once in CI).
+    await deps.events.ready?.();
     const row = challengeId ? await findChallenge(deps, challengeId) : undefined;
     if (row && !stream.closed && (!belongs || belongs(row))) {
       const timer = setTimeout(run, Math.max(0, row.expires_at - deps.clock.now()) + 250);

@@ -15,6 +15,12 @@ export interface EventBus {
   publish(channel: string, payload: unknown): Promise<void>;
   /** Returns the function that unsubscribes. */
   subscribe(channel: string, listener: EventListener): () => void;
+  /**
+   * Resolves once events published from now on will reach this process's subscribers (on PostgreSQL:
+   * its LISTEN is in place). A waiter reads the store after it, so nothing falls between the read
+   * and the first event it hears. Never rejects.
+   */
+  ready?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -89,10 +95,15 @@ export function postgresBus(connectionString: string): EventBus {
       await sent;
     },
     subscribe(channel, listener) {
-      // Listening starts with the first subscriber; a notification before it is read from the store.
+      // Listening starts with the first subscriber; a notification before it is read from the store
+      // by a waiter that awaited ready() first.
       void connect().catch((err: Error) => console.error('[gatehouse] events: cannot listen:', err.message));
       return local.subscribe(channel, listener);
     },
+    ready: () => connect().then(
+      () => undefined,
+      () => undefined,
+    ),
     async close() {
       closed = true;
       await local.close();
