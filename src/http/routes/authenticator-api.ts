@@ -88,6 +88,8 @@ export function registerAuthenticatorApi(app: FastifyInstance, deps: HttpDeps): 
           }
         };
         stream.onClose(deps.events.subscribe(userChannel(d.userId), () => void push().catch(() => stream.close())));
+        // The first read only once this instance listens, as the page's stream does (src/http/push-flow.ts).
+        await deps.events.ready?.();
         await push();
         return reply;
       });
