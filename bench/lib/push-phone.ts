@@ -1,5 +1,6 @@
 import { PushDevice, type Challenge } from '../../test/helpers/push-device.ts';
 import { request } from './http.ts';
+import { EventStreamClient } from './sse.ts';
 
 /**
  * The Gatehouse Authenticator played by the load generator: a {@link PushDevice} (the test helper,
@@ -8,6 +9,8 @@ import { request } from './http.ts';
  * (`htu`, `aud`) is always the issuer's, as a real phone behind a load balancer signs it.
  */
 export class Phone {
+  #wait?: EventStreamClient;
+
   constructor(
     readonly device: PushDevice,
     readonly email: string,
@@ -19,6 +22,39 @@ export class Phone {
     const res = await request('GET', base + new URL(signedUrl).pathname, { headers: { authorization: await this.device.authorization('GET', signedUrl), accept: 'application/json' } });
     if (res.status !== 200) throw new Error(`GET /challenges: HTTP ${res.status} ${res.body.slice(0, 200)}`);
     return (JSON.parse(res.body) as { challenges: Challenge[] }).challenges;
+  }
+
+  /**
+   * Opens the device's wait stream (`GET /challenges/wait`, signed, on a connection of its own), as the
+   * terminal authenticator and an open web app hold it: from then on a new request arrives as a
+   * `challenge` event ({@link next}) instead of being fetched.
+   */
+  async listen(base = this.device.issuer): Promise<void> {
+    const signedUrl = this.device.api('/challenges/wait');
+    this.#wait = await EventStreamClient.open(base + new URL(signedUrl).pathname, { authorization: await this.device.authorization('GET', signedUrl) }, 'own');
+  }
+
+  get listening(): boolean {
+    return !!this.#wait;
+  }
+
+  /**
+   * The newest request on the wait stream ({@link listen} first), waiting for one if none came: a
+   * person has at most one pending request, so an older one left by an attempt that failed is skipped.
+   */
+  async next(timeoutMs = 10_000): Promise<Challenge> {
+    const wait = this.#wait!;
+    let newest: Challenge | undefined;
+    while (!newest || wait.buffered > 0) {
+      const e = await wait.next(timeoutMs);
+      if (e.event === 'challenge') newest = JSON.parse(e.data) as Challenge;
+    }
+    return newest;
+  }
+
+  stopListening(): void {
+    this.#wait?.close();
+    this.#wait = undefined;
   }
 
   /** `POST /challenges/{id}/answer` with the signed approval carrying the number the person typed. */

@@ -74,6 +74,11 @@ export class EventStreamClient {
     for (const w of this.#waiters.splice(0)) w();
   }
 
+  /** Events that arrived and were not taken yet. */
+  get buffered(): number {
+    return this.#events.length;
+  }
+
   /** The next event (any name); rejects if the stream ends first or after `timeoutMs`. */
   async next(timeoutMs = 30_000): Promise<StreamEvent> {
     const deadline = performance.now() + timeoutMs;
