@@ -1,3 +1,4 @@
+import { cookieSigner } from './cookie-keys.ts';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Deps } from '../context.ts';
@@ -74,7 +75,8 @@ export function createProvider(deps: Deps, keys: JWK[], parts: ProviderParts): P
     findAccount: findAccountFactory(db),
     jwks: { keys: keys as any },
     cookies: {
-      keys: [deriveKey(config.secretKey, 'cookies').toString('base64url')],
+      // Koa's cookies module takes a keygrip-like signer in place of the keys (./cookie-keys.ts).
+      keys: cookieSigner([deriveKey(config.secretKey, 'cookies').toString('base64url')]) as unknown as string[],
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
