@@ -25,19 +25,24 @@ export function request(
     headers['content-type'] = opts.form ? 'application/x-www-form-urlencoded' : 'application/json';
     headers['content-length'] = String(Buffer.byteLength(body));
   }
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { agent, method, host: u.hostname, port: u.port, path: u.pathname + u.search, headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const send = (retry: boolean): Promise<HttpResponse> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        { agent, method, host: u.hostname, port: u.port, path: u.pathname + u.search, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+          res.on('error', reject);
+        },
+      );
+      // A kept-alive connection the server closed as idle just as it was taken: the request never
+      // reached the server, so it is sent again on another (Node's documented `reusedSocket` retry,
+      // as browsers do). Seen as "read ECONNRESET" after the pool sat idle through a long seeding.
+      req.on('error', (err: NodeJS.ErrnoException) => (retry && req.reusedSocket && err.code === 'ECONNRESET' ? send(false).then(resolve, reject) : reject(err)));
+      req.end(body);
+    });
+  return send(true);
 }
 
 /** One browser's cookies for one host (the benchmark talks to one server at a time; paths are ignored). */

@@ -19,18 +19,21 @@ export interface Credentials {
   passkey?: (challenge: string) => Record<string, unknown>;
   /**
    * The Gatehouse Authenticator: called once when the challenge page shows a push request's number,
-   * with the page's event stream (absolute URL) and this browser's cookies; resolves when the browser
-   * may press Continue (the phone approved). The challenge page's "Continue" form is posted after it.
+   * just after the browser sent the page's held Continue (as static/push-wait.js does); resolves when
+   * the phone's part is done. The sign-in then goes where the held Continue's answer says.
    */
   push?: (page: PushPage) => Promise<void>;
+  /** Where the held Continue is sent, when not to the page's own origin (another instance). */
+  holdOrigin?: string;
 }
 
-/** What the challenge page shows for a push request: the number to type on the phone and where it waits. */
+/** What the challenge page shows for a push request: the number to type on the phone, and the browser waiting. */
 export interface PushPage {
   number: string;
-  waitUrl: string;
   jar: CookieJar;
-  /** The anatomy's step marker, so the stream and the phone's requests are steps of their own. */
+  /** The page's held Continue: its last answer (asked again while the server says `pending`) and when it arrived (performance.now()). */
+  held: Promise<{ response: HttpResponse; at: number }>;
+  /** The anatomy's step marker, so the phone's requests are steps of their own. */
   trace?: Trace;
 }
 
@@ -73,10 +76,34 @@ function fieldsFor(action: string, creds: Credentials, body: string): Record<str
 /** The WebAuthn request options the sign-in page embeds for "Sign in with a passkey". */
 const PASSKEY_OPTIONS = /<script type="application\/json" id="passkey-options">([\s\S]*?)<\/script>/;
 const PUSH_NUMBER = /data-testid="push-number">(\d+)</;
-const PUSH_WAIT = /data-push-wait="([^"]+)"/;
+const PUSH_HOLD = /<form\b[^>]*\baction="([^"]*)"[^>]*\bdata-push-hold[^>]*>([\s\S]*?)<\/form>/;
 const PUSH_SWITCH = /href="([^"]*\?method=push)"/;
 const FORM = /<form\b[^>]*\baction="([^"]*)"[^>]*>([\s\S]*?)<\/form>/g;
 const HIDDEN = /<input\b[^>]*type="hidden"[^>]*>/g;
+
+/** A form's hidden fields (the CSRF token, the method). */
+function hiddenFields(formBody: string): Record<string, string> {
+  const form: Record<string, string> = {};
+  for (const h of formBody.matchAll(HIDDEN)) {
+    const name = /name="([^"]*)"/.exec(h[0])?.[1];
+    if (name) form[name] = /value="([^"]*)"/.exec(h[0])?.[1] ?? '';
+  }
+  return form;
+}
+
+/**
+ * The push page's held Continue, as static/push-wait.js sends it: the form with `wait=1`, JSON
+ * accepted, asked again while the server answers `pending` (no answer within its hold).
+ */
+async function holdContinue(jar: CookieJar, url: string, form: Record<string, string>): Promise<{ response: HttpResponse; at: number }> {
+  for (let i = 0; ; i++) {
+    const response = await request('POST', url, { headers: { ...jar.header(), accept: 'application/json' }, form });
+    const at = performance.now();
+    jar.store(response);
+    // A request lives 60 s and a hold 25 s: a fourth `pending` means something is wrong.
+    if (response.status !== 200 || !response.body.includes('"pending"') || i === 3) return { response, at };
+  }
+}
 
 /** Finds the sign-in form on a page and returns where to post it with its hidden fields (the CSRF token) plus what the person types. */
 function fillForm(body: string, creds: Credentials): { action: string; form: Record<string, string> } | undefined {
@@ -84,12 +111,7 @@ function fillForm(body: string, creds: Credentials): { action: string; form: Rec
     const action = m[1]!.replace(/&amp;/g, '&');
     const typed = fieldsFor(action, creds, body);
     if (!typed) continue;
-    const form: Record<string, string> = {};
-    for (const h of m[2]!.matchAll(HIDDEN)) {
-      const name = /name="([^"]*)"/.exec(h[0])?.[1];
-      if (name) form[name] = /value="([^"]*)"/.exec(h[0])?.[1] ?? '';
-    }
-    return { action, form: { ...form, ...typed } };
+    return { action, form: { ...hiddenFields(m[2]!), ...typed } };
   }
   return undefined;
 }
@@ -144,11 +166,24 @@ export async function signIn(rp: RelyingParty, creds: Credentials, extra: Record
     } else if (res.status === 200) {
       if (creds.push && !pushed) {
         const number = PUSH_NUMBER.exec(res.body)?.[1];
-        const wait = PUSH_WAIT.exec(res.body)?.[1];
+        const form = PUSH_HOLD.exec(res.body);
         const other = PUSH_SWITCH.exec(res.body)?.[1];
-        if (number && wait) {
+        if (number && form) {
           pushed = true;
-          await creds.push({ number, waitUrl: new URL(wait.replace(/&amp;/g, '&'), url).href, jar, trace });
+          const action = new URL(form[1]!.replace(/&amp;/g, '&'), url);
+          const target = (creds.holdOrigin ?? action.origin) + action.pathname;
+          await trace?.('POST /interaction/:uid/mfa, held (its start)');
+          const held = holdContinue(jar, target, { ...hiddenFields(form[2]!), wait: '1' });
+          // Awaited below, once the phone is done; a failure before then is not unhandled meanwhile.
+          held.catch(() => {});
+          await creds.push({ number, jar, held, trace });
+          const { response } = await held;
+          const next = response.status === 200 ? (JSON.parse(response.body) as { next?: string }).next : undefined;
+          if (!next) fail('held Continue', response, target);
+          url = new URL(next, url).href;
+          await trace?.(label('GET', url));
+          res = await browse(jar, 'GET', url);
+          continue;
         } else if (other) {
           // The challenge page offers push among other ways: pick it, as the person would.
           url = new URL(other.replace(/&amp;/g, '&'), url).href;

@@ -1,29 +1,29 @@
-import { signIn, type RelyingParty } from './oidc.ts';
-import { EventStreamClient } from './sse.ts';
+import { signIn, type PushPage, type RelyingParty } from './oidc.ts';
 import type { Phone } from './push-phone.ts';
 
-/** A browser on the challenge page with its event stream open, and the phone that will answer it. */
+/** A browser on the challenge page with its held Continue waiting, and the phone that will answer it. */
 export interface WaitingBrowser {
   phone: Phone;
   challengeId: string;
   number: string;
-  stream: EventStreamClient;
-  /** Lets the sign-in go on (Continue, code, token) once the measurement is done. */
+  /** The held Continue's answer and when it arrived. */
+  held: PushPage['held'];
+  /** Lets the sign-in go on (the app, the code, the token) once the measurement is done. */
   release(): void;
 }
 
 /**
  * Signs each phone's account in up to the push challenge page (at most `concurrency` sign-ins
- * working at once; one that reached the page waits there without holding a slot), opens the page's
- * event stream — on `streamOrigin` when given, another instance — and lets the phone fetch its
- * request. Resolves when every browser waits; `finished` settles when the released sign-ins end.
+ * working at once; one that reached the page waits there without holding a slot), where the browser
+ * sends its held Continue — to `holdOrigin` when given, another instance — and lets the phone fetch
+ * its request. Resolves when every browser waits; `finished` settles when the released sign-ins end.
  */
 export async function holdWaitingBrowsers(
   rp: RelyingParty,
   phones: Phone[],
   password: string,
   concurrency: number,
-  streamOrigin?: string,
+  holdOrigin?: string,
 ): Promise<{ waiting: WaitingBrowser[]; errors: string[]; finished: Promise<number> }> {
   const waiting: WaitingBrowser[] = [];
   const errors: string[] = [];
@@ -43,17 +43,15 @@ export async function holdWaitingBrowsers(
         await signIn(rp, {
           email: phone.email,
           password,
+          holdOrigin,
           push: async (page) => {
-            const url = streamOrigin ? streamOrigin + new URL(page.waitUrl).pathname + new URL(page.waitUrl).search : page.waitUrl;
-            const stream = await EventStreamClient.open(url, page.jar.header());
             const [c] = await phone.pending();
             if (!c) throw new Error('the phone found no pending request');
-            const gate = new Promise<void>((release) => waiting.push({ phone, challengeId: c.id, number: page.number, stream, release }));
+            const gate = new Promise<void>((release) => waiting.push({ phone, challengeId: c.id, number: page.number, held: page.held, release }));
             holding = false;
             free();
             arrived();
             await gate;
-            stream.close();
           },
         });
         return 1;

@@ -2,41 +2,32 @@ import { alternate, runLoad, type RoundResult } from '../lib/rounds.ts';
 import { errorRows, storeRow } from '../lib/rows.ts';
 import { anatomy, serverCpuOneAtATime } from '../lib/anatomy.ts';
 import { signIn, type PushPage, type RelyingParty, type Trace } from '../lib/oidc.ts';
-import { EventStreamClient } from '../lib/sse.ts';
 import { newDevices, Phone, PhonePool } from '../lib/push-phone.ts';
 import { BENCH_PASSWORD, BENCH_REDIRECT_URI, type PushFixture } from '../lib/fixtures.ts';
 import { fmt, verdict, type Scenario } from '../lib/scenario.ts';
 import { SECOND_FACTOR_BUDGET_MS } from './totp-sign-in.ts';
 
 /**
- * The browser and the phone of one push approval: the challenge page's event stream opens (as
- * static/push-wait.js does); the phone takes the request from its wait stream when it holds one open
- * (as the terminal authenticator and an open web app do), or else fetches it (`GET /challenges`,
+ * The phone's part of one push approval, while the browser's held Continue waits (sent by signIn, as
+ * static/push-wait.js sends it): the phone takes the request from its wait stream when it holds one
+ * open (as the terminal authenticator and an open web app do), or else fetches it (`GET /challenges`,
  * signed, as an app woken by a Web Push notification does), and posts its signed approval with the
- * number the page shows; the stream says `answered`; then the sign-in posts the page's Continue
- * form (in signIn).
+ * number the page shows; the held Continue then answers with where the browser goes (the sign-in done).
  */
 export async function approveOnPhone(phone: Phone, page: PushPage): Promise<void> {
-  await page.trace?.('GET /interaction/:uid/push/wait (stream opens)');
-  const stream = await EventStreamClient.open(page.waitUrl, page.jar.header());
-  try {
-    await page.trace?.(phone.listening ? 'phone: the request on its wait stream' : 'phone: signed GET /challenges');
-    const challenge = phone.listening ? await phone.next() : (await phone.pending())[0];
-    if (!challenge) throw new Error('the phone found no pending request');
-    // The answer's step includes the stream's wake-up (its read and its `answered` event).
-    await page.trace?.('phone: signed POST /challenges/:id/answer (+ stream wakes)');
-    await phone.approve(challenge.id, page.number);
-    const e = await stream.next(10_000);
-    if (e.event !== 'answered' || !e.data.includes('approved')) throw new Error(`the waiting page was told ${e.event} ${e.data}`);
-  } finally {
-    stream.close();
-  }
+  await page.trace?.(phone.listening ? 'phone: the request on its wait stream' : 'phone: signed GET /challenges');
+  const challenge = phone.listening ? await phone.next() : (await phone.pending())[0];
+  if (!challenge) throw new Error('the phone found no pending request');
+  // The answer's step includes the held Continue's completion (the sign-in's end, in the browser's request).
+  await page.trace?.('phone: signed POST /challenges/:id/answer (+ the held Continue completes)');
+  await phone.approve(challenge.id, page.number);
+  await page.held;
 }
 
 /**
  * Password + push approval sign-ins through the code flow, at an app whose policy is Required:
- * /authorize, email, password, the challenge page with push picked, the page's stream, the request
- * on the phone's wait stream and its signed approval, Continue, the token exchange. Beside it, in the
+ * /authorize, email, password, the challenge page with push picked, its held Continue, the request
+ * on the phone's wait stream and its signed approval, the held Continue's answer, the token exchange. Beside it, in the
  * same alternating rounds, the password-only sign-in (so the CPU push adds is a difference of two
  * measurements under the same conditions), argon2id verify and ES256 verify (the push path's own
  * cryptography: one ES256 verify, the signed answer; a fetching phone adds one for its signed GET).
@@ -116,7 +107,7 @@ export const pushSignIn: Scenario = {
         result: 'info',
       },
       {
-        measurement: "CPU the push approval adds per sign-in (page stream + request on the phone's wait stream + signed answer + Continue)",
+        measurement: "CPU the push approval adds per sign-in (challenge page + held Continue + request on the phone's wait stream + signed answer)",
         value: fmt.ms(added),
         reference: `password-only ${fmt.ms(p.serverCpuMsPerOp)} CPU (${fmt.rate(p.perSecond)}), same rounds; crypto: 1 ES256 verify = ${fmt.ms(e.serverCpuMsPerOp)}`,
         ratio: fmt.ratio(added / e.serverCpuMsPerOp),

@@ -16,11 +16,11 @@ const memory = (child: Child) => child.call<MemoryReading>('probe', { module: 'm
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 interface Sample {
-  /** Approval sent by the phone → `answered` read from the waiting page's stream, ms. */
+  /** Approval sent by the phone → the waiting page's held Continue answered (the sign-in done), ms. */
   wake: number[];
   /** Approval sent → the phone's own answer received, ms. */
   answer: number[];
-  /** Heap and RSS growth while the browsers reached the page and opened their streams, bytes. */
+  /** Heap and RSS growth while the browsers reached the page and held their Continue, bytes. */
   heap: number;
   rss: number;
   waiting: number;
@@ -31,11 +31,12 @@ interface Sample {
 }
 
 /**
- * `n` browsers wait on their push request with the page's stream open (on `streamOrigin`, another
+ * `n` browsers wait on their push request with the page's held Continue (on `holdOrigin`, another
  * instance, when given); then, one approval at a time, the phone sends its signed approval (signed
- * beforehand) to the first instance and the time until the waiting stream says `answered` is taken.
+ * beforehand) to the first instance and the time until the held Continue answers with where to go
+ * (the sign-in done) is taken.
  */
-async function wakeSample(ctx: BenchContext, prefix: string, n: number, streamOrigin?: string): Promise<Sample> {
+async function wakeSample(ctx: BenchContext, prefix: string, n: number, holdOrigin?: string): Promise<Sample> {
   // As many browsers again go through the whole path first, untimed and unmeasured, so that what
   // happens once per process is not counted per request. Compiling is most of it, and it goes on
   // long after the first sign-ins: V8 optimizes a function only once it is hot. In a heap snapshot
@@ -49,7 +50,7 @@ async function wakeSample(ctx: BenchContext, prefix: string, n: number, streamOr
     return new Phone(devices[i]!, u.email);
   });
   const rp = { issuer: ctx.gatehouse.issuer, clientId: f.clientId, clientSecret: f.clientSecret, redirectUri: BENCH_REDIRECT_URI };
-  const warmUp = await holdWaitingBrowsers(rp, all.slice(0, warm), BENCH_PASSWORD, ctx.options.vus, streamOrigin);
+  const warmUp = await holdWaitingBrowsers(rp, all.slice(0, warm), BENCH_PASSWORD, ctx.options.vus, holdOrigin);
   for (const w of warmUp.waiting) {
     await w.phone.approve(w.challengeId, w.number).catch(() => {});
     w.release();
@@ -57,19 +58,19 @@ async function wakeSample(ctx: BenchContext, prefix: string, n: number, streamOr
   await warmUp.finished;
   const phones = all.slice(warm);
   const before = await memory(ctx.gatehouse.child);
-  const held = await holdWaitingBrowsers(rp, phones, BENCH_PASSWORD, ctx.options.vus, streamOrigin);
+  const held = await holdWaitingBrowsers(rp, phones, BENCH_PASSWORD, ctx.options.vus, holdOrigin);
   const after = await memory(ctx.gatehouse.child);
   const sample: Sample = { wake: [], answer: [], heap: after.heapUsed - before.heapUsed, rss: after.rss - before.rss, waiting: held.waiting.length, errors: [], unreached: [...held.errors] };
-  ctx.log(`${held.waiting.length} browsers wait with an open stream${streamOrigin ? ` on ${streamOrigin}` : ''}`);
+  ctx.log(`${held.waiting.length} browsers wait with a held Continue${holdOrigin ? ` on ${holdOrigin}` : ''}`);
   for (const w of held.waiting) {
     try {
       const answer = await w.phone.device.answerJws(w.challengeId, 'approve', w.number);
       const t0 = performance.now();
       const sent = w.phone.send(w.challengeId, answer).then(() => performance.now());
-      const e = await w.stream.next(5_000);
+      const told = await Promise.race([w.held, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the held Continue did not answer within 5 s')), 5_000))]);
       const answered = await sent;
-      if (e.event !== 'answered' || !e.data.includes('approved')) throw new Error(`the waiting page was told ${e.event} ${e.data}`);
-      sample.wake.push(e.at - t0);
+      if (told.response.status !== 200 || !told.response.body.includes('"next"')) throw new Error(`the waiting page was told HTTP ${told.response.status} ${told.response.body.slice(0, 120)}`);
+      sample.wake.push(told.at - t0);
       sample.answer.push(answered - t0);
     } catch (err) {
       sample.errors.push(err instanceof Error ? err.message : String(err));
@@ -89,9 +90,9 @@ function wakeRow(what: string, s: Sample, pending: number, targetMs: number): Ro
   const p99 = percentile(s.wake, 0.99);
   return [
     {
-      measurement: `Push wake latency, ${what}: approval sent → waiting page's stream told (p50 / p99)`,
+      measurement: `Push wake latency, ${what}: approval sent → waiting page's held Continue answered, the sign-in done (p50 / p99)`,
       value: `${fmt.ms(percentile(s.wake, 0.5))} / ${fmt.ms(p99)}`,
-      reference: `${pending} requests pending, ${s.wake.length} timed (one at a time, each with its stream open); the phone's own answer p50 ${fmt.ms(percentile(s.answer, 0.5))}`,
+      reference: `${pending} requests pending, ${s.wake.length} timed (one at a time, each with its Continue held); the phone's own answer p50 ${fmt.ms(percentile(s.answer, 0.5))}`,
       ratio: '',
       target: `p99 < ${targetMs} ms`,
       result: s.errors.length || s.wake.length === 0 ? 'FAIL' : verdict(p99 < targetMs),
@@ -105,8 +106,8 @@ function wakeRow(what: string, s: Sample, pending: number, targetMs: number): Ro
  * Issue 8's wake latency and memory. `pushPending` people get a pending request straight from the
  * store function (seeds/push-pending.ts); the Gatehouse process's memory is read before and after,
  * after forced collections. Then `pushStreams` browsers sign in up to the challenge page and hold
- * its event stream open (memory read again), and their approvals are timed. On PostgreSQL the same
- * is done with the streams held by a second instance (LISTEN/NOTIFY carries the wake-up).
+ * its Continue (memory read again), and their approvals are timed. On PostgreSQL the same is done
+ * with the Continues held by a second instance (LISTEN/NOTIFY carries the wake-up).
  */
 export const pushWake: Scenario = {
   id: 'push-wake',
@@ -135,12 +136,12 @@ export const pushWake: Scenario = {
         const started = await b.call<Started>('start', { join });
         ctx.log(`second instance at ${started.url} (pid ${b.pid}), same schema and issuer`);
         const two = await wakeSample(ctx, 'wake-b', pushStreams, started.url);
-        rows.push(...wakeRow('two instances on PostgreSQL (stream on B, approval to A)', two, pending.started + two.waiting, WAKE_P99_TWO_INSTANCES_MS));
+        rows.push(...wakeRow('two instances on PostgreSQL (Continue held on B, approval to A)', two, pending.started + two.waiting, WAKE_P99_TWO_INSTANCES_MS));
       } finally {
         await b.stop();
       }
     } else {
-      rows.push({ measurement: 'Push wake latency, two instances on PostgreSQL (stream on B, approval to A)', value: 'needs DATABASE_URL=postgres://…', reference: 'LISTEN/NOTIFY between two Gatehouse processes', ratio: '', target: `p99 < ${WAKE_P99_TWO_INSTANCES_MS} ms`, result: 'info' });
+      rows.push({ measurement: 'Push wake latency, two instances on PostgreSQL (Continue held on B, approval to A)', value: 'needs DATABASE_URL=postgres://…', reference: 'LISTEN/NOTIFY between two Gatehouse processes', ratio: '', target: `p99 < ${WAKE_P99_TWO_INSTANCES_MS} ms`, result: 'info' });
     }
 
     const perPending = (m1.heapUsed - m0.heapUsed) / Math.max(1, pending.started);
@@ -157,7 +158,7 @@ export const pushWake: Scenario = {
         result: verdict(perPending <= budget),
       },
       {
-        measurement: `Memory per pending push request with its browser waiting (heap; ${one.waiting} sign-ins to the challenge page, stream open)`,
+        measurement: `Memory per pending push request with its browser waiting (heap; ${one.waiting} sign-ins to the challenge page, Continue held)`,
         value: kb(perWaiting),
         reference: `RSS ${kb(one.rss / Math.max(1, one.waiting))} per request`,
         ratio: '',

@@ -7,6 +7,7 @@ import type { AuditContext } from '../store/audit.ts';
 import { audit } from '../store/audit.ts';
 import { errorPage } from './pages/error.ts';
 import { auditContext } from './request-context.ts';
+import { goTo, isHeld } from './held-reply.ts';
 import { deleteLoginFlow, loadLoginFlow, saveLoginFlow, type LoginFlow } from '../store/login-flows.ts';
 import { cachedClientRow } from '../store/clients.ts';
 import { findUserById } from '../store/users.ts';
@@ -192,12 +193,14 @@ export function interactionSupport(deps: HttpDeps) {
     async refuseStale(req: FastifyRequest, reply: FastifyReply, d: Details, flow: LoginFlow) {
       await deleteLoginFlow(db, d.uid);
       await audit(db, clock, { ...auditContextOf(req, d), event: 'login.flow.stale', userId: flow.userId });
+      // A held Continue's script draws the page again: the sign-in starts at the email.
+      if (isHeld(req)) return reply.code(409).send({ status: 'stale' });
       return reply.code(409).type('text/html').send(errorPage(t, t('error.sign_in_stale'), 'sign_in_stale'));
     },
 
     async finish(req: FastifyRequest, reply: FastifyReply, result: InteractionResults) {
       const url = await provider.interactionResult(req.raw, reply.raw, result, { mergeWithLastSubmission: false });
-      return reply.redirect(url, 303);
+      return goTo(req, reply, url);
     },
 
     /**
@@ -254,7 +257,7 @@ export function interactionSupport(deps: HttpDeps) {
       if (e && e.decision.step !== 'satisfied') {
         await audit(db, clock, { ...auditContextOf(req, d), event: 'policy.decision', userId: e.user.id, details: { step: e.decision.step, reasons: e.decision.reasons, ...(stepUpAction(d.params) ? { action: stepUpAction(d.params) } : {}) } });
       }
-      return reply.redirect(`/interaction/${d.uid}`, 303);
+      return goTo(req, reply, `/interaction/${d.uid}`);
     },
   };
   return support;

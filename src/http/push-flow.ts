@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpDeps } from './deps.ts';
 import type { User } from '../store/users.ts';
 import type { MethodRecord } from '../methods/records.ts';
@@ -105,4 +105,42 @@ export function streamRequest(
   };
   void first().catch(() => stream.close());
   return stream;
+}
+
+/** How long a page's held Continue waits for the answer before it is told to ask again (under proxies' usual 30–60 s idle limits). */
+export const HOLD_MS = 25_000;
+
+/**
+ * Holds a page's Continue (sent by static/push-wait.js) until the sign-in's request is answered or
+ * ends: `read` says where it stands, `waiting` whether that is still "no answer yet". Subscribed
+ * before the first read (and only once this instance listens), so an answer in between still wakes
+ * it; read again when the request's event comes, at its expiry, after `HOLD_MS`, or when the browser
+ * went away (its answer is then sent nowhere: the page that asks again reads it then).
+ */
+export async function holdUntilAnswered<S>(
+  deps: HttpDeps,
+  reply: FastifyReply,
+  challengeId: string,
+  read: () => Promise<{ state: S; expiresAt?: number }>,
+  waiting: (state: S) => boolean,
+): Promise<S> {
+  let wake!: () => void;
+  const woken = new Promise<void>((resolve) => (wake = resolve));
+  const unsubscribe = deps.events.subscribe(challengeChannel(challengeId), () => wake());
+  const gone = () => wake();
+  reply.raw.once('close', gone);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await deps.events.ready?.();
+    const first = await read();
+    if (!waiting(first.state) || reply.raw.destroyed) return first.state;
+    const untilExpiry = first.expiresAt === undefined ? HOLD_MS : Math.max(0, first.expiresAt - deps.clock.now()) + 250;
+    timer = setTimeout(wake, Math.min(HOLD_MS, untilExpiry));
+    await woken;
+    return (await read()).state;
+  } finally {
+    clearTimeout(timer);
+    unsubscribe();
+    reply.raw.off('close', gone);
+  }
 }

@@ -77,14 +77,20 @@ test("Payroll's wizard: the Gatehouse Authenticator, the code from the email, th
   await atPayroll();
 });
 
-test('signed out, Dana signs in to Payroll again: the number on the computer, typed on the phone, approves it', async () => {
+test('signed out, Dana signs in to Payroll again: the number on the computer, typed on the phone, approves it (and "Remember this device", ticked while waiting, is kept)', async () => {
   const desk = computer.page;
   await signOutOfDemoApp(desk, payroll);
   await signInToDemoApp(desk, payroll, gh.issuer);
   assert.equal(await heading(desk), t('mfa.push.title'));
   const number = await numberOn(desk);
+  // Ticked after the page sent its held Continue: the page sends it again with the choice.
+  await desk.getByLabel(t('mfa.remember')).check();
   await approveOnPhone(phone.page, 'Approve sign-in to Payroll?', number);
   await atPayroll();
+  const remembered = (await computer.context.cookies(gh.issuer)).filter((c) => c.name.startsWith('gh_rd_'));
+  assert.equal(remembered.length, 1, 'this computer is remembered');
+  // The next test signs in from this computer again and must be asked: it forgets the choice.
+  await computer.context.clearCookies({ name: remembered[0]!.name });
 });
 
 test(`a second attempt answered "This wasn't me": the computer says it was denied, Dana is emailed, and recent security activity lists the report`, async () => {

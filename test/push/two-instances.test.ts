@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type * as client from 'openid-client';
 import { createTestStore, startTestGatehouse, type TestGatehouse, type TestStore } from '../helpers/gatehouse.ts';
-import { UserAgent } from '../helpers/user-agent.ts';
+import { UserAgent, findForm } from '../helpers/user-agent.ts';
 import { relyingParty } from '../helpers/oidc-client.ts';
 import { freePort } from '../helpers/ports.ts';
 import { PushDevice } from '../helpers/push-device.ts';
@@ -61,6 +61,33 @@ test('An answer through instance A wakes the browser waiting on instance B (LIST
   assert.ok(latency < 5_000, `told in ${latency} ms`);
   const done = await ua.submit('/mfa', { method: 'push' }, atApp(cb));
   assert.ok(atApp(cb)(done.url));
+});
+
+test("The page's held Continue on B is answered when the phone answers through A: the sign-in goes on from there", { skip: !onPostgres && 'PostgreSQL only (DATABASE_URL=postgres://…)' }, async () => {
+  const email = 'two-held@example.com';
+  await a.createUser(email, 'correct horse battery staple');
+  const device = await PushDevice.create(a.issuer);
+  await enrollPushAtSignIn(new UserAgent(), payroll, cb, email, device);
+
+  const ua = new UserAgent();
+  const { number } = await pushPage(ua, payroll, cb, email);
+  const form = findForm(ua.lastBody, '/mfa');
+  const bOrigin = `http://localhost:${(b.gh.http.server.address() as { port: number }).port}`;
+  const held = ua.fetch(`${bOrigin}${new URL(form.action, ua.lastUrl).pathname}`, {
+    method: 'POST',
+    form: { ...form.hidden, wait: '1' },
+    headers: { accept: 'application/json', cookie: ua.cookieHeader(ua.lastUrl), origin: new URL(a.issuer).origin, 'sec-fetch-site': 'same-origin' },
+  });
+  const c = await device.nextChallenge();
+  const started = Date.now();
+  assert.equal((await device.answer(c.id, 'approve', number)).status, 200, 'answered through A');
+  const res = await held;
+  const latency = Date.now() - started;
+  assert.equal(res.status, 200);
+  const { next } = (await res.json()) as { next: string };
+  assert.ok(latency < 5_000, `told in ${latency} ms`);
+  const done = await ua.go(next, {}, atApp(cb));
+  assert.ok(atApp(cb)(done.url), `not back at the app: ${done.url}`);
 });
 
 test('A request started through A reaches a device waiting on B', { skip: !onPostgres && 'PostgreSQL only (DATABASE_URL=postgres://…)' }, async () => {

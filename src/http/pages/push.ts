@@ -16,7 +16,8 @@ export interface PushChallengeView {
 
 /**
  * The push part of the second-factor page: "Approve the sign-in on your phone" with the number, a
- * Continue button that works without script (static/push-wait.js presses it when the answer comes),
+ * Continue button that works without script (static/push-wait.js sends it at once and it is answered
+ * when the phone answers: `data-push-hold`; `data-push-wait` is the event stream of a browser without `fetch`),
  * and "Didn't get a notification?" with the app's code.
  */
 export function pushChallengeBody(t: T, p: { action: string; csrf: string; view: PushChallengeView; codeError?: string; remember: SafeHtml }): SafeHtml {
@@ -24,7 +25,7 @@ export function pushChallengeBody(t: T, p: { action: string; csrf: string; view:
   const approve = v.number
     ? html`<p>${t('mfa.push.instructions')}</p>
 <p class="push-number" aria-label="${t('mfa.push.number_label')}" data-testid="push-number">${v.number}</p>
-<form method="post" action="${p.action}" data-push-wait="${v.waitUrl ?? ''}">${csrfField(p.csrf)}
+<form method="post" action="${p.action}" data-push-wait="${v.waitUrl ?? ''}" data-push-hold>${csrfField(p.csrf)}
 <input type="hidden" name="method" value="push">
 ${p.remember}
 <p class="muted" role="status" aria-live="polite" data-push-status>${v.notice ?? t('mfa.push.waiting')}</p>

@@ -19,7 +19,8 @@ import { stepUpAction } from '../../oidc/step-up-action.ts';
 import { whyAsked } from '../../policy/why.ts';
 import { dataOf, type Details, type Evaluation, type InteractionSupport, type Req } from '../interaction-support.ts';
 import { registerWizard, type WizardHost } from './wizard.ts';
-import { pushRequestFor, requestContext, streamRequest } from '../push-flow.ts';
+import { holdUntilAnswered, pushRequestFor, requestContext, streamRequest } from '../push-flow.ts';
+import { goTo, holdReply } from '../held-reply.ts';
 import { emailCheckFor } from '../browser-risk.ts';
 import { pushDeniedPage, type PushChallengeView } from '../pages/push.ts';
 import { signInRef, type PushChallengeState } from '../../methods/push/index.ts';
@@ -105,36 +106,72 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
   const ceremony = ceremonyContext(deps);
   const secureCookies = new URL(deps.config.issuer).protocol === 'https:';
 
-  /** The flow and the gate's answer for a POST, or undefined when the reply is already sent. */
-  async function load(req: Req, reply: FastifyReply) {
+  /** The interaction and its flow for a POST (its CSRF token checked), or undefined when the reply is already sent. */
+  async function open(req: Req, reply: FastifyReply) {
     const d = await s.details(req, reply);
     if (!d || !s.guard(req, reply)) return undefined;
-    const flow = await s.flowFor(d);
+    // This sign-in step already ended (a form sent twice, a held Continue the page gave up on as it
+    // finished): the browser goes on to the app, as the first answer told it to.
+    if (d.result?.login) {
+      goTo(req, reply, d.returnTo);
+      return undefined;
+    }
+    return { d, flow: await s.flowFor(d) };
+  }
+
+  /** The gate's answer for a flow, or undefined when the flow is stale (refused, the reply sent). */
+  async function judge(req: Req, reply: FastifyReply, d: Details, flow: LoginFlow) {
     const e = await s.evaluate(req, d, flow);
     if (e === 'stale') {
       await s.refuseStale(req, reply, d, flow);
       return undefined;
     }
-    return { d, flow, e };
+    return { e };
+  }
+
+  /** The flow and the gate's answer for a POST, or undefined when the reply is already sent. */
+  async function load(req: Req, reply: FastifyReply) {
+    const o = await open(req, reply);
+    const j = o && (await judge(req, reply, o.d, o.flow));
+    return o && j ? { ...o, ...j } : undefined;
   }
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/mfa', async (req, reply) => {
-    const l = await load(req, reply);
-    if (!l) return reply;
-    const { d, flow, e } = l;
+    // The push page's script sends its Continue at once and this request waits for the phone's answer
+    // (static/push-wait.js): one request where an event stream and then the form were two.
+    const held = field(req, 'wait') === '1';
+    if (held) holdReply(req);
+    const o = await open(req, reply);
+    if (!o) return reply;
+    const { d, flow } = o;
+    const choice = field(req, 'method') as FactorChoice | undefined;
+    const code = field(req, 'code');
+    const state = (flow.data.challenge as Record<string, unknown> | undefined) ?? {};
+    // A held Continue waits before the person and the gate are read: it keeps the least while it waits.
+    // It goes on only with the approval. Anything else is its page's to show, and nothing is recorded
+    // for it here: the page sends its form after a denial (which records it), draws itself again when
+    // the request ended, and asks again when there is no answer yet.
+    let answered: Awaited<ReturnType<typeof pushAnswerState>>['state'] | undefined;
+    if (held && choice === 'push' && code === undefined && flow.userId) {
+      const userId = flow.userId;
+      const read = () => pushAnswerState(deps, userId, state as PushChallengeState, d.uid);
+      const challengeId = (state as PushChallengeState).challengeId;
+      answered = challengeId ? await holdUntilAnswered(deps, reply, challengeId, read, (p) => p === 'pending') : (await read()).state;
+      if (answered !== 'answered') return reply.send({ status: answered });
+    }
+    const j = await judge(req, reply, d, flow);
+    if (!j) return reply;
+    const { e } = j;
     // Only where the gate asks for a second factor; posting here at any other step skips nothing.
-    if (d.prompt.name !== 'login' || !e || e.decision.step !== 'second_factor' || dataOf(flow).recovered) return reply.redirect(`/interaction/${d.uid}`, 303);
+    if (d.prompt.name !== 'login' || !e || e.decision.step !== 'second_factor' || dataOf(flow).recovered) return goTo(req, reply, `/interaction/${d.uid}`);
     const { user, methods } = e;
     const where = auditContext(req, String(d.params.client_id));
     const choices = ordered(e.decision.choices, methods);
-    const choice = field(req, 'method') as FactorChoice | undefined;
     // Dispatch on the method the person used; a method they do not have is refused like a wrong code.
-    const code = field(req, 'code');
     const input = choice === 'webauthn' ? parseJson(field(req, 'credential')) : choice === 'push' ? (code !== undefined ? { code } : { approval: true }) : code;
-    const state = (flow.data.challenge as Record<string, unknown> | undefined) ?? {};
     if (choice === 'push' && code === undefined && choices.includes('push')) {
       // "Continue" before the phone answered changes nothing and counts nothing; a denial ends the attempt.
-      const pending = await pushAnswerState(deps, user.id, state as PushChallengeState, d.uid);
+      const pending = answered ?? (await pushAnswerState(deps, user.id, state as PushChallengeState, d.uid)).state;
       if (pending === 'pending') return renderChallenge(deps, s, req, reply, d, flow, { ...e, decision: e.decision }, { pushNotice: t('mfa.push.not_yet') });
       if (pending === 'denied') {
         // The app is told it was denied, not cancelled, if the person returns to it from here.
@@ -159,6 +196,8 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
         : result.reason === 'clock_skew' ? t('mfa.clock_skew')
         : t('mfa.invalid');
       const status = result.reason === 'throttled' || result.reason === 'locked' ? 429 : 400;
+      // A held Continue's page draws itself again, with the request as it now stands.
+      if (held) return reply.code(status).send({ status: 'failed' });
       const kept = { ...flow, data: { ...flow.data, choice: choice && choices.includes(choice) ? choice : flow.data.choice } };
       return renderChallenge(deps, s, req, reply, d, kept, { ...e, decision: e.decision }, { errors: [{ field: 'code', message }], status });
     }
@@ -297,14 +336,18 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
 }
 
 /** Where this sign-in's request stands before its approval is used: only `approved` goes on to the check. */
-async function pushAnswerState(deps: HttpDeps, userId: string, state: PushChallengeState, uid: string): Promise<'pending' | 'denied' | 'ended' | 'answered'> {
-  if (!state.challengeId || state.flowRef !== signInRef(uid)) return 'answered';
+/**
+ * Where this sign-in's request stands before its approval is used: only `answered` goes on to the
+ * check. With the request's expiry while it is pending.
+ */
+async function pushAnswerState(deps: HttpDeps, userId: string, state: PushChallengeState, uid: string): Promise<{ state: 'pending' | 'denied' | 'ended' | 'answered'; expiresAt?: number }> {
+  if (!state.challengeId || state.flowRef !== signInRef(uid)) return { state: 'answered' };
   const row = await findChallenge(deps, state.challengeId);
-  if (!row || row.user_id !== userId) return 'answered';
-  if (row.status === 'pending' && row.expires_at > deps.clock.now()) return 'pending';
-  if (row.status === 'denied' || row.status === 'reported') return 'denied';
-  if (row.status === 'approved') return 'answered';
-  return row.status === 'consumed' ? 'answered' : 'ended';
+  if (!row || row.user_id !== userId) return { state: 'answered' };
+  if (row.status === 'pending' && row.expires_at > deps.clock.now()) return { state: 'pending', expiresAt: row.expires_at };
+  if (row.status === 'denied' || row.status === 'reported') return { state: 'denied' };
+  if (row.status === 'approved') return { state: 'answered' };
+  return { state: row.status === 'consumed' ? 'answered' : 'ended' };
 }
 
 function parseJson(v: string | undefined): unknown {

@@ -1,0 +1,131 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as client from 'openid-client';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
+import { UserAgent, findForm } from '../helpers/user-agent.ts';
+import { FakeClock, finish } from '../helpers/mfa.ts';
+import { deviceCookieName } from '../../src/security/remembered-devices.ts';
+import { atApp, pushPage, gatehouseWithPayroll, type PayrollWorld } from './support.ts';
+
+// The push page's script (static/push-wait.js) sends its Continue form at once with `wait=1` and the
+// server holds it until the phone answers: one request where an event stream and then the form were two.
+
+const clock = new FakeClock();
+let t: TestGatehouse;
+let payroll: client.Configuration;
+let person: PayrollWorld['personWithDevice'];
+const cb = 'http://127.0.0.1:9/payroll/cb';
+
+before(async () => {
+  ({ t, payroll, personWithDevice: person } = await gatehouseWithPayroll(clock, cb));
+});
+after(async () => {
+  await t.close();
+});
+
+/** The page's held Continue, as its script sends it: the approval form's fields, `wait=1`, JSON accepted, same origin. */
+function holdContinue(ua: UserAgent, fields: Record<string, string> = {}, headers: Record<string, string> = {}) {
+  assert.match(ua.lastBody, /data-push-hold/, 'the push page holds its Continue');
+  const form = findForm(ua.lastBody, '/mfa');
+  const action = new URL(form.action, ua.lastUrl).href;
+  return ua.fetch(action, {
+    method: 'POST',
+    form: { ...form.hidden, wait: '1', ...fields },
+    headers: { accept: 'application/json', origin: new URL(t.issuer).origin, 'sec-fetch-site': 'same-origin', ...headers },
+  });
+}
+
+/** Whether `p` is still unsettled after `ms`. */
+async function stillWaiting(p: Promise<unknown>, ms = 300): Promise<boolean> {
+  return Promise.race([p.then(() => false, () => false), new Promise<boolean>((r) => setTimeout(() => r(true), ms))]);
+}
+
+test('A held Continue waits for the phone, then says where to go: the sign-in is done, with the approval as its second factor', async () => {
+  const ada = await person('held');
+  const events = async () => (await t.gh.deps.db.selectFrom('audit_events').select('event').where('user_id', '=', ada.user.id).where('event', 'in', ['push.approved', 'mfa.succeeded', 'login.succeeded']).orderBy('id').execute()).map((r) => r.event);
+  const before = (await events()).length;
+  const ua = new UserAgent();
+  const { auth, number } = await pushPage(ua, payroll, cb, ada.email);
+  const held = holdContinue(ua);
+  assert.ok(await stillWaiting(held), 'no answer from the phone yet: the request waits');
+
+  const c = await ada.device.nextChallenge();
+  assert.equal((await ada.device.answer(c.id, 'approve', number)).status, 200);
+  const res = await held;
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+  const { next } = (await res.json()) as { next: string };
+  assert.match(next, /\/authorize\/[\w-]+$/, 'the sign-in resumes at the authorization endpoint');
+  assert.equal(new URL(next).origin, new URL(t.issuer).origin);
+
+  const done = await ua.go(next, {}, atApp(cb));
+  assert.ok(atApp(cb)(done.url), `not back at the app: ${done.url}`);
+  const { claims } = await finish(payroll, auth, done.url);
+  assert.deepEqual(claims.amr, ['pwd', 'swk', 'mfa']);
+  assert.deepEqual((await events()).slice(before).sort(), ['login.succeeded', 'mfa.succeeded', 'push.approved'], 'audited once each');
+});
+
+test('Sent again once the sign-in step ended (a second Continue, a held request the page gave up on): the browser goes on to the app', async () => {
+  const ada = await person('twice');
+  const ua = new UserAgent();
+  const { number } = await pushPage(ua, payroll, cb, ada.email);
+  const page = { url: ua.lastUrl, body: ua.lastBody };
+  const held = holdContinue(ua);
+  const c = await ada.device.nextChallenge();
+  await ada.device.answer(c.id, 'approve', number);
+  const { next } = (await (await held).json()) as { next: string };
+
+  ua.lastUrl = page.url;
+  ua.lastBody = page.body;
+  const again = await holdContinue(ua);
+  assert.deepEqual(await again.json(), { next }, 'the same way on, not a new sign-in');
+  const form = await ua.submit('/mfa', { method: 'push' }, (u) => u === next);
+  assert.equal(form.url, next, 'a form sent twice is redirected there too');
+});
+
+test('A denial is told to the page, which then sends its form: the denial page, recorded once', async () => {
+  const ada = await person('held-deny');
+  const ua = new UserAgent();
+  await pushPage(ua, payroll, cb, ada.email);
+  const held = holdContinue(ua);
+  const c = await ada.device.nextChallenge();
+  assert.equal((await ada.device.answer(c.id, 'deny')).status, 200);
+  assert.deepEqual(await (await held).json(), { status: 'denied' });
+  const shown = await ua.submit('/mfa', { method: 'push' });
+  assert.equal(shown.status, 403);
+  assert.match(shown.body, /denied/i);
+});
+
+test('"Remember this device" ticked on the page goes with the held request: its cookie comes with the answer', async () => {
+  const ada = await person('held-remember');
+  const ua = new UserAgent();
+  const { number } = await pushPage(ua, payroll, cb, ada.email);
+  const held = holdContinue(ua, { remember: '1' });
+  const c = await ada.device.nextChallenge();
+  await ada.device.answer(c.id, 'approve', number);
+  const res = await held;
+  assert.ok((await res.json() as { next?: string }).next);
+  const cookie = deviceCookieName(t.gh.deps, ada.user.id);
+  assert.ok(ua.cookieHeader(t.issuer).includes(`${cookie}=`), 'the remembered-device cookie is set by the held answer');
+});
+
+test('A request that ended (expired) is told at once: the page draws itself again; no answer within the hold: the page asks again', async () => {
+  const ada = await person('held-expiry');
+  const ua = new UserAgent();
+  await pushPage(ua, payroll, cb, ada.email);
+  // 60 s to answer: 1 ms before the end, the request is held until its expiry (+250 ms), then found pending on this clock.
+  clock.advance(59_999);
+  assert.deepEqual(await (await holdContinue(ua)).json(), { status: 'pending' });
+  clock.advance(2);
+  assert.deepEqual(await (await holdContinue(ua)).json(), { status: 'ended' });
+});
+
+test('A held Continue is a form post like any other: without its token, or from another site, it is refused and never waits', async () => {
+  const ada = await person('held-csrf');
+  const ua = new UserAgent();
+  await pushPage(ua, payroll, cb, ada.email);
+  const noToken = await holdContinue(ua, { csrf: '' });
+  assert.equal(noToken.status, 403);
+  const foreign = await holdContinue(ua, {}, { origin: 'https://attacker.example', 'sec-fetch-site': 'cross-site' });
+  assert.equal(foreign.status, 403);
+});
