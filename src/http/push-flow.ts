@@ -115,7 +115,9 @@ export const HOLD_MS = 25_000;
  * ends: `read` says where it stands, `waiting` whether that is still "no answer yet". Subscribed
  * before the first read (and only once this instance listens), so an answer in between still wakes
  * it; read again when the request's event comes, at its expiry, after `HOLD_MS`, or when the browser
- * went away (its answer is then sent nowhere: the page that asks again reads it then).
+ * went away (its answer is then sent nowhere: the page that asks again reads it then). An answer's
+ * event names it (settleChallenge publishes it once its UPDATE applied): `fromEvent` turns it into a
+ * state without reading the request again — what follows an approval checks it in the store anyway.
  */
 export async function holdUntilAnswered<S>(
   deps: HttpDeps,
@@ -123,10 +125,15 @@ export async function holdUntilAnswered<S>(
   challengeId: string,
   read: () => Promise<{ state: S; expiresAt?: number }>,
   waiting: (state: S) => boolean,
+  fromEvent: (payload: unknown) => S | undefined = () => undefined,
 ): Promise<S> {
+  let told: S | undefined;
   let wake!: () => void;
   const woken = new Promise<void>((resolve) => (wake = resolve));
-  const unsubscribe = deps.events.subscribe(challengeChannel(challengeId), () => wake());
+  const unsubscribe = deps.events.subscribe(challengeChannel(challengeId), (payload) => {
+    told ??= fromEvent(payload);
+    wake();
+  });
   const gone = () => wake();
   reply.raw.once('close', gone);
   let timer: NodeJS.Timeout | undefined;
@@ -137,7 +144,7 @@ export async function holdUntilAnswered<S>(
     const untilExpiry = first.expiresAt === undefined ? HOLD_MS : Math.max(0, first.expiresAt - deps.clock.now()) + 250;
     timer = setTimeout(wake, Math.min(HOLD_MS, untilExpiry));
     await woken;
-    return (await read()).state;
+    return told ?? (await read()).state;
   } finally {
     clearTimeout(timer);
     unsubscribe();

@@ -190,8 +190,14 @@ export async function advanceCounter(db: Db, clock: Clock, id: string, value: nu
 }
 
 export async function touchMethod(db: Db, clock: Clock, id: string, data?: Record<string, unknown>): Promise<void> {
-  await db.updateTable('mfa_methods').set({ last_used_at: clock.now(), ...(data ? { data: JSON.stringify(data) } : {}) }).where('id', '=', id).execute();
+  if (data) await db.updateTable('mfa_methods').set({ last_used_at: clock.now(), data: JSON.stringify(data) }).where('id', '=', id).execute();
+  else await touched(db)({ id, now: clock.now() });
 }
+
+/** A method used (every push approval): compiled once per store. */
+const touched = perStore((db: Db) =>
+  precompile<unknown, { id: string; now: number }>(db, () => db.updateTable('mfa_methods').set({ last_used_at: param<number>('now') }).where('id', '=', param<string>('id'))),
+);
 
 /**
  * Renames an active method (or, during enrollment, the pending one). The name is cleaned first

@@ -156,7 +156,9 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
       const userId = flow.userId;
       const read = () => pushAnswerState(deps, userId, state as PushChallengeState, d.uid);
       const challengeId = (state as PushChallengeState).challengeId;
-      answered = challengeId ? await holdUntilAnswered(deps, reply, challengeId, read, (p) => p === 'pending') : (await read()).state;
+      // An approval's event is taken at its word here: the check that follows consumes it in the store.
+      const approved = (payload: unknown) => ((payload as { status?: unknown } | null)?.status === 'approved' ? ('answered' as const) : undefined);
+      answered = challengeId ? await holdUntilAnswered(deps, reply, challengeId, read, (p) => p === 'pending', approved) : (await read()).state;
       if (answered !== 'answered') return reply.send({ status: answered });
     }
     const j = await judge(req, reply, d, flow);
