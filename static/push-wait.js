@@ -4,7 +4,8 @@
 // A sign-in's push page (`data-push-hold`) sends its Continue form at once, and the server holds it
 // until the phone answers: on approval it answers with where to go (`{"next": …}`, the sign-in done);
 // a denial sends the form (the server shows what follows), a request that ended draws the page again,
-// no answer yet asks again. Changing "Remember this device" sends it again with the new choice.
+// no answer yet asks again. Changing "Remember this device" sends it again with the new choice. One
+// Continue is held per request: a page whose Continue another tab's took over listens to the stream.
 // Other pages (the wizard's test request), and browsers without fetch, listen to the page's
 // same-origin event stream (`data-push-wait`) and send the form when it says `answered`.
 document.addEventListener('DOMContentLoaded', function () {
@@ -60,6 +61,8 @@ function hold(form) {
           failures = 0;
           if (answer.next && sameOrigin(answer.next)) return finish(function () { window.location.assign(answer.next); });
           if (answer.status === 'pending') return send();
+          // This sign-in's page is open elsewhere too (another tab) and holds its Continue there: listen instead.
+          if (answer.status === 'superseded') return finish(function () { listen(form); });
           if (answer.status === 'denied') return finish(function () { form.submit(); });
           finish(function () { window.location.reload(); });
         },

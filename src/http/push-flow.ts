@@ -4,7 +4,7 @@ import type { User } from '../store/users.ts';
 import type { MethodRecord } from '../methods/records.ts';
 import type { PushChallengeView } from './pages/push.ts';
 import { auditContext } from './request-context.ts';
-import { openEventStream } from './sse.ts';
+import { answerOnClose, openEventStream } from './sse.ts';
 import { parseUserAgent } from './user-agent-label.ts';
 import { waitText } from '../i18n/duration.ts';
 import { challengeChannel } from '../methods/push/channels.ts';
@@ -110,6 +110,12 @@ export function streamRequest(
 /** How long a page's held Continue waits for the answer before it is told to ask again (under proxies' usual 30–60 s idle limits). */
 export const HOLD_MS = 25_000;
 
+/** The held Continue waiting on each request in this process (see {@link holdUntilAnswered}). */
+const holders = new Map<string, () => void>();
+
+/** Why a held Continue was let go before there was anything to tell: another took its place, or the server closes. */
+export type LetGo = 'superseded' | 'closing';
+
 /**
  * Holds a page's Continue (sent by static/push-wait.js) until the sign-in's request is answered or
  * ends: `read` says where it stands, `waiting` whether that is still "no answer yet". Subscribed
@@ -118,6 +124,11 @@ export const HOLD_MS = 25_000;
  * went away (its answer is then sent nowhere: the page that asks again reads it then). An answer's
  * event names it (settleChallenge publishes it once its UPDATE applied): `fromEvent` turns it into a
  * state without reading the request again — what follows an approval checks it in the store anyway.
+ *
+ * One held Continue per request in a process: a newer one lets the older go (`superseded`; a page
+ * that sends again drops its older one itself, and a second tab listens to the stream instead), so no
+ * number of them can be stacked and then woken all at once by one approval (breaker). The server
+ * closing lets every one go (`closing`), to be asked again elsewhere.
  */
 export async function holdUntilAnswered<S>(
   deps: HttpDeps,
@@ -126,8 +137,9 @@ export async function holdUntilAnswered<S>(
   read: () => Promise<{ state: S; expiresAt?: number }>,
   waiting: (state: S) => boolean,
   fromEvent: (payload: unknown) => S | undefined = () => undefined,
-): Promise<S> {
+): Promise<{ state: S } | { letGo: LetGo }> {
   let told: S | undefined;
+  let letGo: LetGo | undefined;
   let wake!: () => void;
   const woken = new Promise<void>((resolve) => (wake = resolve));
   const unsubscribe = deps.events.subscribe(challengeChannel(challengeId), (payload) => {
@@ -136,18 +148,33 @@ export async function holdUntilAnswered<S>(
   });
   const gone = () => wake();
   reply.raw.once('close', gone);
+  const supersede = () => {
+    letGo ??= 'superseded';
+    wake();
+  };
+  holders.get(challengeId)?.();
+  holders.set(challengeId, supersede);
+  const unregister = answerOnClose(reply.server, () => {
+    letGo ??= 'closing';
+    wake();
+  });
   let timer: NodeJS.Timeout | undefined;
   try {
     await deps.events.ready?.();
     const first = await read();
-    if (!waiting(first.state) || reply.raw.destroyed) return first.state;
+    if (letGo) return { letGo };
+    if (!waiting(first.state) || reply.raw.destroyed) return first;
     const untilExpiry = first.expiresAt === undefined ? HOLD_MS : Math.max(0, first.expiresAt - deps.clock.now()) + 250;
     timer = setTimeout(wake, Math.min(HOLD_MS, untilExpiry));
     await woken;
-    return told ?? (await read()).state;
+    if (letGo) return { letGo };
+    if (told !== undefined) return { state: told };
+    return { state: (await read()).state };
   } finally {
     clearTimeout(timer);
     unsubscribe();
+    unregister();
     reply.raw.off('close', gone);
+    if (holders.get(challengeId) === supersede) holders.delete(challengeId);
   }
 }

@@ -11,17 +11,31 @@ export interface EventStream {
 }
 
 const open = new WeakMap<FastifyInstance, Set<EventStream>>();
+const held = new WeakMap<FastifyInstance, Set<() => void>>();
 
 /**
- * Ends every open stream when the server closes: an event stream never ends on its own, and Node's
- * `server.close()` waits for every connection to end.
+ * Ends every open stream, and answers every held request, when the server closes: neither ends on
+ * its own soon, and Node's `server.close()` waits for every connection to end.
  */
 export function registerEventStreams(app: FastifyInstance): void {
   const streams = new Set<EventStream>();
+  const waiting = new Set<() => void>();
   open.set(app, streams);
+  held.set(app, waiting);
   app.addHook('preClose', async () => {
     for (const s of [...streams]) s.close();
+    for (const answer of [...waiting]) answer();
   });
+}
+
+/**
+ * For a request held open until something happens (a push page's held Continue): `answer` runs if the
+ * server closes meanwhile, so that it is answered at once. Returns what stops that (when it ended).
+ */
+export function answerOnClose(app: FastifyInstance, answer: () => void): () => void {
+  const waiting = held.get(app);
+  waiting?.add(answer);
+  return () => void waiting?.delete(answer);
 }
 
 /**

@@ -129,3 +129,48 @@ test('A held Continue is a form post like any other: without its token, or from 
   const foreign = await holdContinue(ua, {}, { origin: 'https://attacker.example', 'sec-fetch-site': 'cross-site' });
   assert.equal(foreign.status, 403);
 });
+
+test('One held Continue per request: a newer one lets the older go at once (another tab listens instead), so none can be stacked and woken together', async () => {
+  const ada = await person('held-one');
+  const ua = new UserAgent();
+  const { number } = await pushPage(ua, payroll, cb, ada.email);
+  const first = holdContinue(ua);
+  assert.ok(await stillWaiting(first), 'the first waits');
+  const second = holdContinue(ua);
+  assert.deepEqual(await (await first).json(), { status: 'superseded' });
+  assert.ok(await stillWaiting(second), 'the newer one waits');
+  const c = await ada.device.nextChallenge();
+  await ada.device.answer(c.id, 'approve', number);
+  assert.ok(((await (await second).json()) as { next?: string }).next);
+  const failed = await t.gh.deps.db.selectFrom('audit_events').select('event').where('user_id', '=', ada.user.id).where('event', '=', 'mfa.failed').execute();
+  assert.deepEqual(failed, [], 'no held Continue lost a race and counted as a failure');
+});
+
+test('Starting the sign-in again as someone else takes the first person\'s request off their phone, and frees their one slot', async () => {
+  const ada = await person('restart-ada');
+  const ua = new UserAgent();
+  await pushPage(ua, payroll, cb, ada.email);
+  assert.equal((await ada.device.challenges()).length, 1);
+  const csrf = findForm(ua.lastBody, '/mfa').hidden.csrf!;
+  const restart = await ua.fetch(new URL(ua.lastUrl).origin + new URL(ua.lastUrl).pathname + '/restart', { method: 'POST', form: { csrf }, headers: { origin: new URL(t.issuer).origin, 'sec-fetch-site': 'same-origin' } });
+  assert.equal(restart.status, 303);
+  assert.deepEqual(await ada.device.challenges(), [], 'no request left waiting on her phone');
+  const again = new UserAgent();
+  await pushPage(again, payroll, cb, ada.email);
+  assert.equal((await ada.device.challenges()).length, 1, 'her next sign-in gets a request, not "busy"');
+});
+
+test('A held Continue is answered at once when the server closes (the page asks again, elsewhere); the close does not wait for it', async () => {
+  const own = await gatehouseWithPayroll(new FakeClock(), cb);
+  const bea = await own.personWithDevice('held-close');
+  const ua = new UserAgent();
+  await pushPage(ua, own.payroll, cb, bea.email);
+  const form = findForm(ua.lastBody, '/mfa');
+  const held = ua.fetch(new URL(form.action, ua.lastUrl).href, { method: 'POST', form: { ...form.hidden, wait: '1' }, headers: { accept: 'application/json', origin: new URL(own.t.issuer).origin, 'sec-fetch-site': 'same-origin' } });
+  assert.ok(await stillWaiting(held), 'it waits');
+  const started = Date.now();
+  await own.t.close();
+  const closedIn = Date.now() - started;
+  assert.deepEqual(await (await held).json(), { status: 'pending' });
+  assert.ok(closedIn < 5_000, `the server closed in ${closedIn} ms`);
+});

@@ -158,7 +158,10 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
       const challengeId = (state as PushChallengeState).challengeId;
       // An approval's event is taken at its word here: the check that follows consumes it in the store.
       const approved = (payload: unknown) => ((payload as { status?: unknown } | null)?.status === 'approved' ? ('answered' as const) : undefined);
-      answered = challengeId ? await holdUntilAnswered(deps, reply, challengeId, read, (p) => p === 'pending', approved) : (await read()).state;
+      const outcome = challengeId ? await holdUntilAnswered(deps, reply, challengeId, read, (p) => p === 'pending', approved) : await read();
+      // Let go before anything could be told: asked again (the server closing), or by the stream (a newer held Continue).
+      if ('letGo' in outcome) return reply.send({ status: outcome.letGo === 'closing' ? 'pending' : 'superseded' });
+      answered = outcome.state;
       if (answered !== 'answered') return reply.send({ status: answered });
     }
     const j = await judge(req, reply, d, flow);

@@ -4,7 +4,9 @@ import type { HttpDeps } from '../deps.ts';
 import { field, auditContext } from '../request-context.ts';
 import { emailPage, passwordPage, consentPage } from '../pages/login.ts';
 import { errorPage } from '../pages/error.ts';
-import { deleteLoginFlow, type LoginFlow } from '../../store/login-flows.ts';
+import { deleteLoginFlow, loadLoginFlow, type LoginFlow } from '../../store/login-flows.ts';
+import { cancelPending } from '../../methods/push/challenges.ts';
+import { signInRef } from '../../methods/push/index.ts';
 import { canonicalEmail, findUserById, isPlausibleEmail } from '../../store/users.ts';
 import { findClientRow } from '../../store/clients.ts';
 import { audit } from '../../store/audit.ts';
@@ -101,6 +103,10 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
   app.post<{ Params: { uid: string } }>('/interaction/:uid/restart', async (req, reply) => {
     const d = await s.details(req, reply);
     if (!d || !s.guard(req, reply)) return reply;
+    // The push request of the person this sign-in was for stops waiting, and frees their one slot:
+    // the sign-in may go on as someone else, who must not leave it on the first person's phone (breaker).
+    const flow = await loadLoginFlow(db, clock, d.uid);
+    if (flow?.userId) await cancelPending(deps, flow.userId, signInRef(d.uid));
     await deleteLoginFlow(db, d.uid);
     return reply.redirect(`/interaction/${d.uid}`, 303);
   });
