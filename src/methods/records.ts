@@ -43,9 +43,14 @@ export function toMethodRecord(r: Omit<Row, 'secret'>): MethodRecord {
 }
 
 export async function listActiveMethods(db: Db, userId: string): Promise<MethodRecord[]> {
-  const rows = await db.selectFrom('mfa_methods').selectAll().where('user_id', '=', userId).where('status', '=', 'active').orderBy('created_at').execute();
+  const { rows } = await activeMethods(db)({ userId });
   return rows.map(toMethodRecord);
 }
+
+/** Read at every password (the person's methods at the first factor): compiled once per store. */
+const activeMethods = perStore((db: Db) =>
+  precompile<Row, { userId: string }>(db, () => db.selectFrom('mfa_methods').selectAll().where('user_id', '=', param<string>('userId')).where('status', '=', 'active').orderBy('created_at')),
+);
 
 /**
  * A person and their active methods in one statement (the gate's view at every step of a sign-in):

@@ -4,6 +4,7 @@ import type { UsersTable } from './schema.ts';
 import type { Clock, Random } from '../clock.ts';
 import { randomId } from '../clock.ts';
 import { displayName } from '../security/untrusted-text.ts';
+import { param, perStore, precompile } from './precompiled.ts';
 
 export type User = Selectable<UsersTable>;
 
@@ -17,12 +18,18 @@ export function isPlausibleEmail(email: string): boolean {
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('email', '=', canonicalEmail(email)).executeTakeFirst();
+  return (await lookups(db).byEmail({ email: canonicalEmail(email) })).rows[0];
 }
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
-  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await lookups(db).byId({ id })).rows[0];
 }
+
+/** Both lookups run on every sign-in: compiled once per store (src/store/precompiled.ts). */
+const lookups = perStore((db: Db) => ({
+  byEmail: precompile<User, { email: string }>(db, () => db.selectFrom('users').selectAll().where('email', '=', param<string>('email'))),
+  byId: precompile<User, { id: string }>(db, () => db.selectFrom('users').selectAll().where('id', '=', param<string>('id'))),
+}));
 
 export interface NewUser {
   email: string;

@@ -2,6 +2,7 @@ import type { Deps } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
 import { countryOf } from './geo/ip-country.ts';
 import { riskDb } from './tables.ts';
+import { param, perStore, precompile } from '../../store/precompiled.ts';
 
 /**
  * How many completed sign-ins are kept per person: enough to know the countries someone signs in
@@ -33,17 +34,26 @@ export interface SignIn {
  * used before". Two statements.
  */
 export async function recordSignIn(deps: Pick<Deps, 'db'>, s: SignIn): Promise<void> {
-  const db = riskDb(deps.db);
-  await db
-    .insertInto('sign_in_history')
-    .values({ user_id: s.userId, at: s.now, ip: s.ip ?? null, country: countryOf(s.ip) ?? null, device_known: s.deviceKnown ? 1 : 0 })
-    .execute();
-  await db
-    .deleteFrom('sign_in_history')
-    .where('user_id', '=', s.userId)
-    .where('id', 'not in', db.selectFrom('sign_in_history').select('id').where('user_id', '=', s.userId).orderBy('at', 'desc').orderBy('id', 'desc').limit(HISTORY_KEEP))
-    .execute();
+  const st = historyStatements(deps.db);
+  await st.insert({ userId: s.userId, at: s.now, ip: s.ip ?? null, country: countryOf(s.ip) ?? null, deviceKnown: s.deviceKnown ? 1 : 0 });
+  await st.keepLatest({ userId: s.userId });
 }
+
+/** Both run at the end of every sign-in that joins the history: compiled once per store. */
+const historyStatements = perStore((base: Db) => {
+  const db = riskDb(base);
+  return {
+    insert: precompile<unknown, { userId: string; at: number; ip: string | null; country: string | null; deviceKnown: number }>(base, () =>
+      db.insertInto('sign_in_history').values({ user_id: param<string>('userId'), at: param<number>('at'), ip: param<string | null>('ip'), country: param<string | null>('country'), device_known: param<number>('deviceKnown') }),
+    ),
+    keepLatest: precompile<unknown, { userId: string }>(base, () =>
+      db
+        .deleteFrom('sign_in_history')
+        .where('user_id', '=', param<string>('userId'))
+        .where('id', 'not in', db.selectFrom('sign_in_history').select('id').where('user_id', '=', param<string>('userId')).orderBy('at', 'desc').orderBy('id', 'desc').limit(HISTORY_KEEP)),
+    ),
+  };
+});
 
 /** Forgets sign-ins older than {@link HISTORY_MAX_AGE_MS}; run by the periodic purge. */
 export async function purgeSignInHistory(db: Db, now: number): Promise<void> {
