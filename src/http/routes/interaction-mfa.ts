@@ -340,7 +340,6 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
   });
 }
 
-/** Where this sign-in's request stands before its approval is used: only `approved` goes on to the check. */
 /**
  * Where this sign-in's request stands before its approval is used: only `answered` goes on to the
  * check. With the request's expiry while it is pending.
