@@ -5,7 +5,7 @@ import { audit } from '../store/audit.ts';
 import { listActiveMethods, type MethodRecord } from '../methods/records.ts';
 import { methodFor } from '../methods/registry.ts';
 import { useRecoveryCode } from '../methods/recovery/codes.ts';
-import { clearFailuresAfterProof, lockStartedAt, reserveAttempt, type AttemptKind } from '../security/attempts.ts';
+import { clearFailuresAfterProof, lockStartedAt, reserveAttempt, type AttemptKind, type Reservation } from '../security/attempts.ts';
 import { notify } from './notify.ts';
 
 export type FactorChoice = MethodType | 'recovery';
@@ -22,7 +22,8 @@ export type FactorResult =
 
 /**
  * Checks one second-factor answer for a person, with the attempt limits in front: every answer
- * (wrong, malformed, replayed) is counted before it is checked, per person across sessions and
+ * (wrong, malformed, replayed) is counted before it is checked — a push approval, which guesses at
+ * nothing, only when it fails (decision 0021) — per person across sessions and
  * parallel requests, and per kind (decision 0007): each method type, recovery codes and answers
  * for choices not offered count apart, so a flood of one kind never locks another, and recovery
  * codes never lock. Any success clears every count of the person.
@@ -42,11 +43,11 @@ export async function verifySecondFactor(
   // A name that is no method at all counts with the choices not offered, never as some method.
   const approval = choice === 'push' && typeof input === 'object' && input !== null && 'approval' in input;
   const kind: AttemptKind = choice === 'recovery' ? 'recovery' : approval ? 'push_approval' : method ? method.type : NOT_OFFERED;
-  const reservation = await reserveAttempt(db, clock, user.id, kind, where.ip);
-  if (!reservation.ok) {
-    await audit(db, clock, { ...where, event: reservation.locked ? 'mfa.locked' : 'mfa.throttled', userId: user.id, details: { method: kind } });
-    return { ok: false, reason: reservation.locked ? 'locked' : 'throttled', retryAfterMs: reservation.retryAfterMs };
-  }
+  // A push approval guesses at nothing (the device signed it; it is used once, for this flow only): it is
+  // checked first and counted only when it fails (decision 0021). Every other answer is counted up front.
+  const checkFirst = kind === 'push_approval';
+  const reservation = checkFirst ? undefined : await reserveAttempt(db, clock, user.id, kind, where.ip);
+  if (reservation && !reservation.ok) return refusedUnchecked(ctx, user, kind, reservation, where);
 
   let result: FactorResult;
   if (kind === 'recovery') {
@@ -61,7 +62,8 @@ export async function verifySecondFactor(
 
   if (result.ok) {
     // The person proved themselves: every count starts again, a lock on another kind included.
-    await clearFailuresAfterProof(db, clock, user.id, kind, where, kind);
+    // Its own count, when there was one, was this answer's reservation (a checked-first kind made none).
+    await clearFailuresAfterProof(db, clock, user.id, kind, where, checkFirst ? undefined : kind);
     await audit(db, clock, { ...where, event: 'mfa.succeeded', userId: user.id, details: { method: kind, methodId: result.method?.id } });
     if (kind === 'recovery') {
       await audit(db, clock, { ...where, event: 'mfa.recovery_code.used', userId: user.id });
@@ -69,10 +71,19 @@ export async function verifySecondFactor(
     }
     return result;
   }
-  const failures = reservation.failuresBefore + 1;
+  const counted = reservation ?? (await reserveAttempt(db, clock, user.id, kind, where.ip));
+  if (!counted.ok) return refusedUnchecked(ctx, user, kind, counted, where);
+  const failures = counted.failuresBefore + 1;
   await audit(db, clock, { ...where, event: 'mfa.failed', userId: user.id, details: { method: kind, reason: result.reason, failures } });
   // Audited once when a hold starts, and once when the kind locks until another proof.
   const lock = lockStartedAt(kind, failures);
   if (lock) await audit(db, clock, { ...where, event: 'mfa.locked', userId: user.id, details: { method: kind, failures, lock } });
   return result;
+}
+
+/** An answer the limits refuse (the kind waits, or is locked): audited, and nothing more is said. */
+async function refusedUnchecked(ctx: CeremonyContext, user: User, kind: AttemptKind, r: Extract<Reservation, { ok: false }>, where: AuditContext): Promise<FactorResult> {
+  const { db, clock } = ctx.deps;
+  await audit(db, clock, { ...where, event: r.locked ? 'mfa.locked' : 'mfa.throttled', userId: user.id, details: { method: kind } });
+  return { ok: false, reason: r.locked ? 'locked' : 'throttled', retryAfterMs: r.retryAfterMs };
 }

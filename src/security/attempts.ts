@@ -12,7 +12,8 @@ import { param, perStore, precompile } from '../store/precompiled.ts';
  *   missing number in a device's answer and a wrong code from the app both count here;
  * - `push_approval`: the browser taking up a push approval — a device's signature, no guess at anything:
  *   limited per source like WebAuthn, so wrong codes typed by someone with the password (which count
- *   under `push`) never keep the owner's approvals out;
+ *   under `push`) never keep the owner's approvals out; checked before it is counted, and counted only
+ *   when it fails (decision 0021);
  * - `recovery`: recovery codes, under a slower budget that never locks;
  * - `unoffered`: an answer for a choice the flow does not offer (a kind the person does not have,
  *   a method the app's rule excludes, no method at all). It is refused unchecked and counted here,

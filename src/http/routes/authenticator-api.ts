@@ -78,10 +78,11 @@ export function registerAuthenticatorApi(app: FastifyInstance, deps: HttpDeps): 
         const stream = openEventStream(app, req, reply);
         const sent = new Set<string>();
         const push = async () => {
-          const current = await findDevice(deps.db, d.id);
+          // The device and the requests waiting for it, in one statement.
+          const current = await findDeviceWithPending(deps, d.id);
           // Removed while listening: the stream ends, and the next signed request gets device_unknown.
           if (!current) return stream.close();
-          for (const c of await pendingForDevice(deps, current)) {
+          for (const c of current.pending) {
             if (sent.has(c.id)) continue;
             sent.add(c.id);
             stream.send('challenge', challengeJson(c));
