@@ -95,6 +95,31 @@ test('Three denials in a row pause push for the person; their other ways still w
   await signInWithPush(new UserAgent(), payroll, cb, email, device);
 });
 
+test('An approval ends the run: two denials, an approval, then two more denials do not pause push; a third does', async () => {
+  const { email, user, device } = await person();
+  const deny = async () => {
+    await pushPage(new UserAgent(), payroll, cb, email);
+    const c = await device.nextChallenge();
+    assert.equal((await device.answer(c.id, 'deny')).status, 200);
+  };
+  const refusals = async () => (await t.gh.deps.db.selectFrom('push_state').select('consecutive_refusals').where('user_id', '=', user.id).executeTakeFirstOrThrow()).consecutive_refusals;
+  await deny();
+  await deny();
+  assert.equal(await refusals(), 2);
+  await signInWithPush(new UserAgent(), payroll, cb, email, device);
+  assert.equal(await refusals(), 0, 'the approval ended the run');
+  // A new window: the five requests above were this window's.
+  clock.advance(16 * MIN);
+  await deny();
+  await deny();
+  assert.equal(await events(user.id, 'push.paused'), 0);
+  assert.ok((await challengePage(email)).lastBody.includes('data-testid="push-number"'), 'push still asks after two denials in a row');
+  // That request is the third in a row once denied.
+  const c = await device.nextChallenge();
+  assert.equal((await device.answer(c.id, 'deny')).status, 200);
+  assert.equal(await events(user.id, 'push.paused'), 1);
+});
+
 test('Time-outs count like denials', async () => {
   const { email, user, device } = await person();
   for (let i = 0; i < 3; i++) {

@@ -28,9 +28,11 @@ export async function answerChallenge(ctx: CeremonyContext, challengeId: string,
   // The device and the request are read in one statement; nothing about the request is used unless
   // the answer's signature verifies with that device's key.
   let row: Awaited<ReturnType<typeof findChallenge>>;
+  let refusals = 0;
   const lookup = async (kid: unknown) => {
     const found = await findDeviceWithChallenge(deps, kid, challengeId);
     row = found?.challenge;
+    refusals = found?.refusals ?? 0;
     return found?.device;
   };
   const signed = await verifyDeviceJws(deps, (body as { answer?: unknown } | null)?.answer, 'gh-push-answer+jwt', lookup);
@@ -59,7 +61,8 @@ export async function answerChallenge(ctx: CeremonyContext, challengeId: string,
       amr.push('user');
     }
     if (!(await settleChallenge(deps, row.id, 'approved', device.id, amr))) throw refused();
-    await recordApproval(deps, userId);
+    // The run of denials and time-outs ends; with none counted (read with the device) nothing is written.
+    if (refusals > 0) await recordApproval(deps, userId);
     await touchMethod(deps.db, deps.clock, device.id);
     await audit(deps.db, deps.clock, { ...base, event: 'push.approved', details: { challengeId: row.id, methodId: device.id, amr } });
     return 'approved';

@@ -91,13 +91,15 @@ type Beside = Selectable<MfaMethodsTable> & { [K in (typeof CHALLENGE_COLUMNS)[n
 const besideDevice = perStore((db: Deps['db']) => {
   const columns = CHALLENGE_COLUMNS.map((c) => sql.ref(`push_challenges.${c}`).as(`c_${c}`));
   return {
-    /** The device and one request by id (a device's answer). */
-    withChallenge: precompile<Beside, { kid: string; id: string }>(db, () =>
+    /** The device, one request by id, and the person's run of refusals (a device's answer). */
+    withChallenge: precompile<Beside & { refusals: number | null }, { kid: string; id: string }>(db, () =>
       db
         .selectFrom('mfa_methods')
         .leftJoin('push_challenges', (j) => j.on('push_challenges.id', '=', param<string>('id')))
+        .leftJoin('push_state', 'push_state.user_id', 'mfa_methods.user_id')
         .selectAll('mfa_methods')
         .select(columns)
+        .select('push_state.consecutive_refusals as refusals')
         .where('mfa_methods.id', '=', param<string>('kid'))
         .where('mfa_methods.type', '=', 'push') as unknown as Compilable<Beside>,
     ),
@@ -121,16 +123,19 @@ function requestBeside(r: Beside): Row | undefined {
   return row as Row;
 }
 
-/** The device named `kid` (as {@link findDevice}) and the request `id` (as {@link findChallenge}), in one statement. */
-export async function findDeviceWithChallenge(deps: Deps, kid: unknown, id: unknown): Promise<{ device: MethodRecord; challenge: Row | undefined } | undefined> {
+/**
+ * The device named `kid` (as {@link findDevice}), the request `id` (as {@link findChallenge}) and the
+ * person's denials and time-outs in a row (0 when none is counted), in one statement.
+ */
+export async function findDeviceWithChallenge(deps: Deps, kid: unknown, id: unknown): Promise<{ device: MethodRecord; challenge: Row | undefined; refusals: number } | undefined> {
   if (!isDeviceId(kid)) return undefined;
   if (typeof id !== 'string' || !/^[\w-]{1,64}$/.test(id)) {
     const device = await findDevice(deps.db, kid);
-    return device && { device, challenge: undefined };
+    return device && { device, challenge: undefined, refusals: 0 };
   }
   const r = (await besideDevice(deps.db).withChallenge({ kid, id })).rows[0];
   const device = asDevice(r);
-  return device && { device, challenge: requestBeside(r!) };
+  return device && { device, challenge: requestBeside(r!), refusals: Number(r!.refusals ?? 0) };
 }
 
 /** The device named `kid` (as {@link findDevice}) and the requests waiting for it (as {@link pendingForDevice}), in one statement. */
