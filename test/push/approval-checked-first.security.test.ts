@@ -1,12 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
-import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
+import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
-import { relyingParty } from '../helpers/oidc-client.ts';
 import { FakeClock, interactionUid, passwordStep } from '../helpers/mfa.ts';
-import { PushDevice } from '../helpers/push-device.ts';
-import { PASSWORD, atApp, enrollPushAtSignIn, pushPage } from './support.ts';
+import { PASSWORD, atApp, gatehouseWithPayroll, pushPage, type PayrollWorld } from './support.ts';
 import { loadLoginFlow } from '../../src/store/login-flows.ts';
 import { ceremonyContext } from '../../src/http/ceremony-context.ts';
 import { listActiveMethods } from '../../src/methods/records.ts';
@@ -19,13 +17,13 @@ import { verifySecondFactor } from '../../src/flows/second-factor.ts';
 // the same address while that budget waits; and a sign-in by approval leaves no count behind.
 const clock = new FakeClock();
 const cb = 'http://127.0.0.1:9/payroll/cb';
+let world: PayrollWorld;
 let t: TestGatehouse;
 let rp: client.Configuration;
 
 before(async () => {
-  t = await startTestGatehouse({}, { clock });
-  const a = await t.createApp({ name: 'Payroll', redirectUris: [cb], policy: 'required' });
-  rp = await relyingParty(t.issuer, a.clientId, a.clientSecret);
+  world = await gatehouseWithPayroll(clock, cb);
+  ({ t, payroll: rp } = world);
 });
 after(() => t.close());
 
@@ -47,10 +45,7 @@ function recorder() {
 const attempts = (userId: string) => t.gh.deps.db.selectFrom('mfa_attempts').select(['scope', 'consecutive_failures']).where('user_id', '=', userId).execute();
 
 test("Continues with no approval behind them are counted and slowed, and the owner's approval is taken up all the same", async () => {
-  const email = 'checked-first@example.com';
-  const user = await t.createUser(email, PASSWORD);
-  const device = await PushDevice.create(t.issuer, () => clock.now());
-  await enrollPushAtSignIn(new UserAgent(), rp, cb, email, device);
+  const { email, user, device } = await world.personWithDevice('checked-first-');
 
   // The owner signs in: their request is pending on the phone.
   const owner = new UserAgent();
@@ -77,10 +72,7 @@ test("Continues with no approval behind them are counted and slowed, and the own
 });
 
 test('taking up an approval writes no attempt count, where a code answer is counted up front', async () => {
-  const email = 'no-count@example.com';
-  const user = await t.createUser(email, PASSWORD);
-  const device = await PushDevice.create(t.issuer, () => clock.now());
-  await enrollPushAtSignIn(new UserAgent(), rp, cb, email, device);
+  const { email, user, device } = await world.personWithDevice('no-count-');
   clock.advance(60_000);
 
   const ua = new UserAgent();
