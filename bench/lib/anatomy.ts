@@ -1,5 +1,6 @@
 import type { Child } from './child.ts';
 import { median } from './rounds.ts';
+import { percentile } from './percentile.ts';
 import type { Trace } from './oidc.ts';
 
 /** The server CPU that reading its CPU costs (an IPC round trip), to subtract from each reading. */
@@ -63,7 +64,7 @@ export async function anatomy(server: Child, times: number, op: (trace: Trace) =
  * cost of a reading (an IPC round trip) measured and subtracted: per kind, the median. Steadier than
  * a difference of two throughput rounds, whose totals move with the load generator and argon2id.
  */
-export async function serverCpuOneAtATime<K extends string>(server: Child, times: number, ops: Record<K, () => Promise<void>>): Promise<Record<K, number>> {
+export async function serverCpuOneAtATime<K extends string>(server: Child, times: number, ops: Record<K, () => Promise<void>>): Promise<{ medians: Record<K, number>; samples: Record<K, number[]> }> {
   const readingMs = await readingCost(server);
   const kinds = Object.keys(ops) as K[];
   const cpu = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<K, number[]>;
@@ -74,5 +75,14 @@ export async function serverCpuOneAtATime<K extends string>(server: Child, times
       cpu[k].push(Math.max(0, (await server.stats()).cpuMs - before.cpuMs - readingMs));
     }
   }
-  return Object.fromEntries(kinds.map((k) => [k, median(cpu[k])])) as Record<K, number>;
+  return { medians: Object.fromEntries(kinds.map((k) => [k, median(cpu[k])])) as Record<K, number>, samples: cpu };
+}
+
+/**
+ * The spread of `a − b` over the pairs run in turn (the i-th of each): its quartiles. Says how far a
+ * difference of two medians can be trusted on a machine whose timing moves.
+ */
+export function pairedQuartiles(a: number[], b: number[]): { q1: number; q3: number } {
+  const d = a.map((x, i) => x - b[i]!);
+  return { q1: percentile(d, 0.25), q3: percentile(d, 0.75) };
 }
