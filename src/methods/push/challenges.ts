@@ -101,7 +101,7 @@ const besideDevice = perStore((db: Deps['db']) => {
         .select(columns)
         .select('push_state.consecutive_refusals as refusals')
         .where('mfa_methods.id', '=', param<string>('kid'))
-        .where('mfa_methods.type', '=', 'push') as unknown as Compilable<Beside>,
+        .where('mfa_methods.type', '=', 'push') as unknown as Compilable<Beside & { refusals: number | null }>,
     ),
     /** The device and its person's pending, unexpired requests (at most one: one pending per person). */
     withPending: precompile<Beside, { kid: string; now: number }>(db, () =>
