@@ -34,10 +34,18 @@ export async function tabTo(page: Page, selector: string, text?: string, max = 4
   assert.fail(`${page.url()} (${await heading(page)}): Tab never reached ${selector}${text ? ` “${text}”` : ''}`);
 }
 
-/** Waits for the next page after Enter or Space submitted a form. */
+/**
+ * Waits for the next page after Enter or Space submitted a form: its heading, then its scripts' start
+ * (DOMContentLoaded). The heading can be drawn before them, and a script may still change the page —
+ * the authenticator-app step opens "Can't scan?" on a phone, and a test that found it closed and
+ * pressed Enter on it in between closed it again (seen once in CI; the same failure comes every time
+ * the script is held back 90–120 ms, and not with this wait).
+ */
 async function press(page: Page, key: string, nextHeading?: string): Promise<void> {
   await page.keyboard.press(key);
-  if (nextHeading) await page.getByRole('heading', { level: 1, name: nextHeading }).waitFor();
+  if (!nextHeading) return;
+  await page.getByRole('heading', { level: 1, name: nextHeading }).waitFor();
+  await page.waitForLoadState('domcontentloaded');
 }
 
 export function keyboardSuite(viewport: { width: number; height: number }): void {
