@@ -71,6 +71,8 @@ test('authenticator app on a phone-sized screen: QR code, "Can\'t scan?", a code
   assert.ok(box && box.width >= 150 && box.x >= 0 && box.x + box.width <= 390, `QR code at ${JSON.stringify(box)}`);
   assert.ok(await qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), 'the QR image decoded (img-src data: is allowed)');
   const secretEl = page.getByTestId('totp-secret');
+  // The page's script opens the key on a phone at DOMContentLoaded, which may come after its heading.
+  await page.waitForLoadState('domcontentloaded');
   assert.equal(await secretEl.isVisible(), true, 'on a phone the key is open with the page');
   await page.getByText(t('wizard.totp.cant_scan')).click();
   assert.equal(await secretEl.isVisible(), false, '"Can\'t scan?" closes it');

@@ -98,6 +98,8 @@ for (const vp of VIEWPORTS) {
     const open = page.getByRole('link', { name: t('wizard.totp.open_app') });
     const qr = page.getByRole('img', { name: t('wizard.totp.qr_alt') });
     const key = page.getByTestId('totp-secret');
+    // The page's script opens the key on a phone at DOMContentLoaded, which may come after its heading.
+    await page.waitForLoadState('domcontentloaded');
     assert.equal(await open.isVisible(), true);
     assert.equal(await qr.isVisible(), true);
     const firstAction = await page.locator('main a[href], main button, main summary, main input:not([type=hidden])').evaluateAll((els) => {
