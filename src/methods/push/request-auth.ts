@@ -1,6 +1,6 @@
-import { compactVerify, decodeProtectedHeader, importJWK, type JWK } from 'jose';
 import type { Deps } from '../../context.ts';
 import type { MethodRecord } from '../records.ts';
+import { es256PublicKey, jwsHeader, verifyEs256 } from './es256-jws.ts';
 import { PushError } from './errors.ts';
 import { deviceData, findDevice } from './device.ts';
 import { useRequestId, wellFormedJti } from './request-ids.ts';
@@ -12,28 +12,6 @@ export const IAT_WINDOW_MS = 60_000;
 export interface SignedJws {
   device: MethodRecord;
   payload: Record<string, unknown>;
-}
-
-/**
- * Public keys already imported, by their JWK (as stored): importing one (WebCrypto, a round trip
- * through the thread pool) cost as much as the signature's verification. Only the import is kept —
- * the device and its key are read from the store on every request, so a removed device is unknown at
- * once, and a key is looked up by the stored JWK itself, never by the device id. Bounded: the oldest go.
- */
-const importedKeys = new Map<string, Promise<Awaited<ReturnType<typeof importJWK>>>>();
-const IMPORTED_KEYS_MAX = 1024;
-
-function publicKeyOf(jwk: JWK): Promise<Awaited<ReturnType<typeof importJWK>>> {
-  const id = JSON.stringify(jwk);
-  let key = importedKeys.get(id);
-  if (!key) {
-    key = importJWK(jwk, 'ES256');
-    // A key that failed to import is not kept (the request is refused as before).
-    key.catch(() => importedKeys.delete(id));
-    importedKeys.set(id, key);
-    if (importedKeys.size > IMPORTED_KEYS_MAX) importedKeys.delete(importedKeys.keys().next().value!);
-  }
-  return key;
 }
 
 /**
@@ -49,24 +27,22 @@ export async function verifyDeviceJws(
   lookup: (kid: unknown) => Promise<MethodRecord | undefined> = (kid) => findDevice(deps.db, kid),
 ): Promise<SignedJws | undefined> {
   if (typeof jws !== 'string' || jws.length > 16_384) return undefined;
-  let header;
-  try {
-    header = decodeProtectedHeader(jws);
-  } catch {
-    return undefined;
-  }
-  if (header.alg !== 'ES256' || header.typ !== typ) return undefined;
+  const header = jwsHeader(jws);
+  if (!header || header.alg !== 'ES256' || header.typ !== typ) return undefined;
   const device = await lookup(header.kid);
   if (!device) return undefined;
+  const jwk = deviceData(device).publicKey;
+  const key = jwk && es256PublicKey(jwk);
+  const payload = key && verifyEs256(jws, key);
+  if (!payload) return undefined;
+  let claims: unknown;
   try {
-    const key = await publicKeyOf(deviceData(device).publicKey!);
-    const { payload } = await compactVerify(jws, key, { algorithms: ['ES256'] });
-    const claims = JSON.parse(new TextDecoder().decode(payload)) as unknown;
-    if (!claims || typeof claims !== 'object' || Array.isArray(claims)) return undefined;
-    return { device, payload: claims as Record<string, unknown> };
+    claims = JSON.parse(payload.toString('utf8'));
   } catch {
     return undefined;
   }
+  if (!claims || typeof claims !== 'object' || Array.isArray(claims)) return undefined;
+  return { device, payload: claims as Record<string, unknown> };
 }
 
 export function iatFresh(deps: Deps, iat: unknown): boolean {
