@@ -13,6 +13,8 @@ async function readingCost(server: Child): Promise<number> {
   return median(probe);
 }
 
+const ordinal = (n: number) => `${n}${n === 2 ? 'nd' : n === 3 ? 'rd' : 'th'}`;
+
 /**
  * The anatomy of one operation: run it `times` times, one at a time, reading the server's CPU and
  * counters between its steps, so each step's server work is known exactly (no other request is in
@@ -25,8 +27,13 @@ export async function anatomy(server: Child, times: number, op: (trace: Trace) =
   const steps = new Map<string, { cpu: number[]; counters: Map<string, number> }>();
   for (let i = 0; i < times; i++) {
     let current: string | undefined;
+    // A step met again in the same operation (the interaction's pages) is a row of its own, by its order.
+    const seen = new Map<string, number>();
     let last = await server.stats();
     await op(async (label) => {
+      const nth = (seen.get(label) ?? 0) + 1;
+      seen.set(label, nth);
+      if (nth > 1) label = `${label}, ${ordinal(nth)}`;
       const now = await server.stats();
       if (current) {
         const step = steps.get(current) ?? { cpu: [] as number[], counters: new Map<string, number>() };
