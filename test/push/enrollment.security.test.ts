@@ -90,6 +90,10 @@ test('Bad input is a JSON error with a code and writes nothing: the link still w
   assert.deepEqual([withPrivate.status, withPrivate.body.error], [400, 'invalid_request']);
   const rsa = await d.enroll(link, { publicKey: { kty: 'RSA', n: 'x', e: 'AQAB' } });
   assert.equal(rsa.status, 400);
+  // The shape of a P-256 key with a point that is not on the curve (here (0, 0)): such a device could
+  // never sign, and its wizard would wait for a test approval that cannot come.
+  const offCurve = await d.enroll(link, { publicKey: { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'A'.repeat(43) } });
+  assert.deepEqual([offCurve.status, offCurve.body.error], [400, 'invalid_request']);
   const badSub = await d.enroll(link, { pushSubscription: { endpoint: 'http://insecure.example/push', keys: { p256dh: 'x', auth: 'y' } } });
   assert.deepEqual([badSub.status, badSub.body.error], [400, 'invalid_request']);
   const garbage = await fetch(d.api('/enrollments'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token": ' });

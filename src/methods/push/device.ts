@@ -4,6 +4,7 @@ import type { Db } from '../../store/db.ts';
 import type { MfaMethodsTable } from '../../store/schema.ts';
 import type { MethodRecord } from '../records.ts';
 import { toMethodRecord } from '../records.ts';
+import { es256PublicKey } from './es256-jws.ts';
 import { param, perStore, precompile } from '../../store/precompiled.ts';
 
 /** Read on every signed request and answer: compiled once per store. */
@@ -20,12 +21,17 @@ export interface DeviceData {
 
 export const deviceData = (m: MethodRecord) => m.data as DeviceData;
 
-/** Accepts only a public P-256 key: a private part (`d`) or any other curve is refused. */
+/**
+ * Accepts only a public P-256 key whose point is on the curve — the key every later signature is
+ * checked with (es256-jws.ts imports it the same way): a private part (`d`), any other curve or a
+ * point that is not one is refused at enrollment, not first found unusable when the device signs.
+ */
 export function parsePublicKey(v: unknown): JWK | undefined {
   const k = v as JWK | null;
   if (!k || typeof k !== 'object' || k.kty !== 'EC' || k.crv !== 'P-256' || 'd' in k) return undefined;
   if (typeof k.x !== 'string' || typeof k.y !== 'string' || !/^[\w-]{43}$/.test(k.x) || !/^[\w-]{43}$/.test(k.y)) return undefined;
-  return { kty: 'EC', crv: 'P-256', x: k.x, y: k.y };
+  const jwk: JWK = { kty: 'EC', crv: 'P-256', x: k.x, y: k.y };
+  return es256PublicKey(jwk) ? jwk : undefined;
 }
 
 /**
