@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { Random } from '../clock.ts';
 import { randomId } from '../clock.ts';
+import { keyedMemo } from '../crypto/keyed-memo.ts';
 
 /** The form cookie over plain http (development, tests). */
 export const CSRF_COOKIE = 'gh_csrf';
@@ -69,9 +70,12 @@ export class Csrf {
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
+  /** A form's token is drawn on its page and checked on its POST: computed once (keyed-memo.ts). */
+  readonly #macOf = keyedMemo((input) => createHmac('sha256', this.key).update(input).digest('base64url'));
+
   #mac(seed: string, binding: CsrfBinding): string {
     // The seed never contains a newline (checked above / generated), so the two parts cannot run together.
-    return createHmac('sha256', this.key).update(`${seed}\n${binding}`).digest('base64url');
+    return this.#macOf(`${seed}\n${binding}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { keyedMemo } from '../crypto/keyed-memo.ts';
 
 /** What Koa's `cookies` module asks of the object that signs cookies (keygrip's interface). */
 export interface CookieSigner {
@@ -18,16 +19,18 @@ export interface CookieSigner {
  */
 export function cookieSigner(keys: readonly string[]): CookieSigner {
   if (keys.length === 0) throw new Error('cookie signing needs at least one key');
-  const sign = (data: string, key: string) => createHmac('sha1', key).update(data).digest('base64url');
+  // One memo per key: a sign-in's pages show the same cookies again and again (keyed-memo.ts).
+  const signers = keys.map((key) => keyedMemo((data) => createHmac('sha1', key).update(data).digest('base64url')));
+  const sign = (data: string, i: number) => signers[i]!(data);
   return {
-    sign: (data) => sign(data, keys[0]!),
+    sign: (data) => sign(data, 0),
     verify(data, digest) {
       return this.index(data, digest) > -1;
     },
     index(data, digest) {
       const given = Buffer.from(String(digest));
       for (let i = 0; i < keys.length; i++) {
-        const expected = Buffer.from(sign(data, keys[i]!));
+        const expected = Buffer.from(sign(data, i));
         if (given.length === expected.length && timingSafeEqual(given, expected)) return i;
       }
       return -1;

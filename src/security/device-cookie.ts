@@ -3,6 +3,7 @@ import type { Deps } from '../context.ts';
 import type { Config } from '../config.ts';
 import { randomId } from '../clock.ts';
 import { deriveKey } from '../crypto/secret-box.ts';
+import { keyedMemo } from '../crypto/keyed-memo.ts';
 
 /**
  * Device cookies (OWASP "Slow Down Online Guessing Attacks with Device Cookies"): after a right
@@ -26,14 +27,18 @@ export interface DeviceCookie {
   options: { path: '/'; httpOnly: true; sameSite: 'lax'; secure: boolean; maxAge: number };
 }
 
-const keys = new WeakMap<Buffer, Buffer>();
-function key(config: Pick<Config, 'secretKey'>): Buffer {
-  let k = keys.get(config.secretKey);
-  if (!k) keys.set(config.secretKey, (k = deriveKey(config.secretKey, 'device-cookie')));
-  return k;
+/** The MAC of device cookies per secret key, memoized: every page of a sign-in names and checks the same cookie (keyed-memo.ts). */
+const macs = new WeakMap<Buffer, (data: string) => string>();
+function macOf(config: Pick<Config, 'secretKey'>): (data: string) => string {
+  let m = macs.get(config.secretKey);
+  if (!m) {
+    const key = deriveKey(config.secretKey, 'device-cookie');
+    macs.set(config.secretKey, (m = keyedMemo((data) => createHmac('sha256', key).update(data).digest('base64url'))));
+  }
+  return m;
 }
 
-const mac = (config: Pick<Config, 'secretKey'>, data: string) => createHmac('sha256', key(config)).update(data).digest('base64url');
+const mac = (config: Pick<Config, 'secretKey'>, data: string) => macOf(config)(data);
 
 /** One cookie per account on a shared browser; the name does not show the account. */
 function cookieName(config: Pick<Config, 'secretKey'>, userId: string): string {
