@@ -5,15 +5,22 @@ import { randomId } from '../clock.ts';
 import type { User } from '../store/users.ts';
 import { deviceLabel } from './untrusted-text.ts';
 import { sha256Base64url } from '../crypto/digest.ts';
+import { keyedMemo } from '../crypto/keyed-memo.ts';
 
 /** "Remember this device" lasts this long (DESIGN.md: default 30 days). */
 export const REMEMBER_DEVICE_MS = 30 * 24 * 3600 * 1000;
 
 const hash = sha256Base64url;
 
+/** The cookie names per secret key, memoized: every evaluation of a sign-in asks for it (keyed-memo.ts). */
+const names = new WeakMap<Buffer, (userId: string) => string>();
+
 /** One cookie per person on a shared browser; the name does not reveal the user id. */
 export function deviceCookieName(deps: Pick<Deps, 'config'>, userId: string): string {
-  return `gh_rd_${createHash('sha256').update(deps.config.secretKey).update(userId).digest('base64url').slice(0, 10)}`;
+  const key = deps.config.secretKey;
+  let name = names.get(key);
+  if (!name) names.set(key, (name = keyedMemo((id) => `gh_rd_${createHash('sha256').update(key).update(id).digest('base64url').slice(0, 10)}`)));
+  return name(userId);
 }
 
 /**
