@@ -1,5 +1,5 @@
 /**
- * A bounded memo of a keyed MAC (or any pure function of a string): the same input gives the same
+ * A bounded memo of a keyed MAC (or any pure function of a string, such as a key's import): the same input gives the same
  * output, so a value computed a moment ago is handed back instead of computed again. Each MAC costs
  * an OpenSSL context (7 µs here with warm caches, 27–30 µs after an idle millisecond), and a sign-in
  * verifies the same cookies and form tokens on each of its pages: 29 MACs for a push sign-in, of
@@ -7,10 +7,10 @@
  * whatever the number of sign-ins (and adds nothing per pending request).
  *
  * Only outputs are kept, never a verdict: a verification recomputes the expected value through the
- * memo and compares it in constant time as before.
+ * memo and compares it in constant time as before. An `undefined` result is not kept.
  */
-export function keyedMemo(mac: (input: string) => string, max = 256): (input: string) => string {
-  const memo = new Map<string, string>();
+export function keyedMemo<V = string>(mac: (input: string) => V, max = 256): (input: string) => V {
+  const memo = new Map<string, V>();
   return (input) => {
     let out = memo.get(input);
     if (out !== undefined) {
@@ -20,6 +20,7 @@ export function keyedMemo(mac: (input: string) => string, max = 256): (input: st
       return out;
     }
     out = mac(input);
+    if (out === undefined) return out;
     memo.set(input, out);
     if (memo.size > max) memo.delete(memo.keys().next().value!);
     return out;

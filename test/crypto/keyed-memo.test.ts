@@ -30,6 +30,16 @@ test('A memoized MAC gives what the MAC gives, computes each input once while it
   assert.equal(computed, before + 1, 'the oldest are gone');
 });
 
+test('An undefined result is not kept: it is computed again next time', () => {
+  let computed = 0;
+  const memo = keyedMemo((s: string) => (computed++, s === 'bad' ? undefined : s.length));
+  assert.equal(memo('bad'), undefined);
+  assert.equal(memo('bad'), undefined);
+  assert.equal(memo('good'), 4);
+  assert.equal(memo('good'), 4);
+  assert.equal(computed, 3);
+});
+
 test('Cookie signatures verify with the memo as without it: another value, another signature, another key are refused', () => {
   const signer = cookieSigner(['new-key', 'old-key']);
   const sig = signer.sign('_session=abc');

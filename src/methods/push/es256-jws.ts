@@ -1,5 +1,6 @@
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { decodeProtectedHeader, type JWK, type ProtectedHeaderParameters } from 'jose';
+import { keyedMemo } from '../../crypto/keyed-memo.ts';
 
 /**
  * A device's compact JWS (ES256), checked on the event loop with node:crypto rather than jose's
@@ -11,10 +12,6 @@ import { decodeProtectedHeader, type JWK, type ProtectedHeaderParameters } from 
  * not a JSON object, `crit` (no extension is understood) and `b64` (the payload is always encoded),
  * a signature that is not the 64-byte r‖s of P-256, a payload that is not canonical base64url.
  */
-export interface VerifiedJws {
-  header: ProtectedHeaderParameters;
-  payload: Buffer;
-}
 
 /** The header of a compact JWS, or undefined when it is not one (jose's decoding). */
 export function jwsHeader(jws: string): ProtectedHeaderParameters | undefined {
@@ -52,23 +49,19 @@ export function verifyEs256(jws: string, key: KeyObject): Buffer | undefined {
 /**
  * Public keys already imported, by their JWK (as stored). Only the import is kept — the device and
  * its key are read from the store on every request, so a removed device is unknown at once, and a key
- * is looked up by the stored JWK itself, never by the device id. Bounded: the oldest go.
+ * is looked up by the stored JWK itself, never by the device id. Bounded (keyed-memo.ts).
  */
-const imported = new Map<string, KeyObject>();
-const IMPORTED_MAX = 1024;
-
-/** The P-256 public key of a stored JWK, or undefined when it is not one. */
-export function es256PublicKey(jwk: JWK): KeyObject | undefined {
-  const id = JSON.stringify(jwk);
-  let key = imported.get(id);
-  if (key) return key;
+const imported = keyedMemo((id): KeyObject | undefined => {
+  const jwk = JSON.parse(id) as JWK;
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256' || 'd' in jwk) return undefined;
   try {
-    key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
+    return createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
   } catch {
     return undefined;
   }
-  imported.set(id, key);
-  if (imported.size > IMPORTED_MAX) imported.delete(imported.keys().next().value!);
-  return key;
+}, 1024);
+
+/** The P-256 public key of a stored JWK, or undefined when it is not one. */
+export function es256PublicKey(jwk: JWK): KeyObject | undefined {
+  return imported(JSON.stringify(jwk));
 }
