@@ -73,8 +73,17 @@ export interface Known {
   requirement?: Requirement;
 }
 
+/**
+ * The pages a step's answer may draw at once instead of sending the browser to `GET /interaction/:uid`
+ * for them (the routes draw them; this module only knows when).
+ */
+export interface NextPages {
+  /** The second-factor page of a flow the gate sends there; it stores the flow (with the method shown). */
+  secondFactor(req: Req, reply: FastifyReply, d: Details, flow: LoginFlow, e: Evaluation & { decision: { step: 'second_factor' } }): Promise<FastifyReply>;
+}
+
 /** What every interaction route needs: the interaction, its stored flow, the gate, and how to finish. */
-export function interactionSupport(deps: HttpDeps) {
+export function interactionSupport(deps: HttpDeps, pages?: NextPages) {
   const { provider, t, db, clock, csrf } = deps;
 
   const support = {
@@ -244,7 +253,10 @@ export function interactionSupport(deps: HttpDeps) {
 
     /**
      * After a step made progress: finish when the gate is satisfied; otherwise store the flow, audit
-     * what the gate asks for and why, and show the next page (GET /interaction/:uid renders it).
+     * what the gate asks for and why, and show the next page. A form's answer that leads to the second
+     * factor is that page (decision 0024: one round trip fewer, and the gate is not asked twice); the
+     * other steps, and a held Continue's answer, send the browser to GET /interaction/:uid, which
+     * draws whatever the flow is at.
      */
     async advance(req: FastifyRequest, reply: FastifyReply, d: Details, flow: LoginFlow, known?: Known) {
       const e = await support.evaluate(req, d, flow, known);
@@ -253,10 +265,14 @@ export function interactionSupport(deps: HttpDeps) {
       if (e && e.decision.step === 'satisfied' && !data.recovered && !data.wizardAfterReset) {
         return support.completeLogin(req, reply, d, flow, e as Evaluation & { decision: { step: 'satisfied' } }, auditContextOf(req, d));
       }
-      await support.saveFlow(flow);
       if (e && e.decision.step !== 'satisfied') {
         await audit(db, clock, { ...auditContextOf(req, d), event: 'policy.decision', userId: e.user.id, details: { step: e.decision.step, reasons: e.decision.reasons, ...(stepUpAction(d.params) ? { action: stepUpAction(d.params) } : {}) } });
       }
+      // What GET /interaction/:uid would draw for this flow, drawn here (it stores the flow itself).
+      if (pages && e && e.decision.step === 'second_factor' && d.prompt.name === 'login' && !data.recovered && !data.wizardAfterReset && !isHeld(req)) {
+        return pages.secondFactor(req as Req, reply, d, flow, e as Evaluation & { decision: { step: 'second_factor' } });
+      }
+      await support.saveFlow(flow);
       return goTo(req, reply, `/interaction/${d.uid}`);
     },
   };

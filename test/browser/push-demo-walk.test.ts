@@ -82,7 +82,14 @@ test('signed out, Dana signs in to Payroll again: the number on the computer, ty
   await signOutOfDemoApp(desk, payroll);
   await signInToDemoApp(desk, payroll, gh.issuer);
   assert.equal(await heading(desk), t('mfa.push.title'));
+  // The page came in answer to the password (decision 0024); the address bar shows the page's own
+  // address, so a reload asks for the page, which shows the same request's number.
+  assert.match(new URL(desk.url()).pathname, /^\/interaction\/[^/]+$/);
+  const shown = await numberOn(desk);
+  await desk.reload();
+  assert.equal(await heading(desk), t('mfa.push.title'));
   const number = await numberOn(desk);
+  assert.equal(number, shown, 'the same request, not a second one');
   // Ticked after the page sent its held Continue: the page sends it again with the choice.
   await desk.getByLabel(t('mfa.remember')).check();
   await approveOnPhone(phone.page, 'Approve sign-in to Payroll?', number);

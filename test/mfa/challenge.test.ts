@@ -5,7 +5,8 @@ import * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent } from '../helpers/user-agent.ts';
 import { authorize, relyingParty } from '../helpers/oidc-client.ts';
-import { FakeClock, enrollTotp, finish, passwordStep, signInWithTotp, submitCode, totpCode } from '../helpers/mfa.ts';
+import { FakeClock, enrollTotp, finish, interactionUid, passwordStep, signInWithTotp, submitCode, totpCode } from '../helpers/mfa.ts';
+import { findForm } from '../helpers/user-agent.ts';
 import { ACR } from '../../src/oidc/acr.ts';
 import { activateMethod, insertPendingMethod } from '../../src/methods/records.ts';
 
@@ -66,6 +67,41 @@ test('sign-in with an authenticator app code; "Try another way" lists the other 
   const { claims } = await finish(required, auth, done.url);
   assert.equal(claims.acr, ACR.multiFactor);
   assert.deepEqual([...(claims.amr as string[])].sort(), ['mfa', 'otp', 'pwd']);
+});
+
+test('the password\'s answer is the challenge page itself (decision 0024): it names its own address, and that address, or the form\'s, draws it again', async () => {
+  const email = 'lovelace@example.com';
+  const { secret, user } = await personWithTotp(email);
+  const decisions = async () => (await t.gh.deps.db.selectFrom('audit_events').select('event').where('event', '=', 'policy.decision').where('user_id', '=', user.id).execute()).length;
+  const ua = new UserAgent();
+  await passwordStep(ua, required, cb.required, email, 'not the password');
+  const decided = await decisions();
+  const form = findForm(ua.lastBody, '/password');
+  const answer = await ua.fetch(new URL(form.action, ua.lastUrl).href, { method: 'POST', form: { ...form.hidden, password: PASSWORD } });
+  assert.equal(answer.status, 200, 'no redirect to GET /interaction/:uid in between');
+  const body = await answer.text();
+  const uid = interactionUid(new URL(form.action, ua.lastUrl).href);
+  assert.match(body, /<h2>Authenticator app<\/h2>/);
+  assert.ok(body.includes(`data-page-url="/interaction/${uid}"`), 'the page names the address it lives at');
+  assert.ok(body.includes('<script src="/static/page-url.js" defer>'), 'and its script sets the address bar to it');
+  assert.equal(await decisions(), decided + 1, 'the gate\'s decision is audited as before');
+
+  // A reload without script sends the password again: the flow is past it, nothing is counted, the page comes back.
+  const again = await ua.go(new URL(form.action, ua.lastUrl).href, { method: 'POST', form: { ...form.hidden, password: 'anything at all' } });
+  assert.equal(again.url, `${t.issuer}/interaction/${uid}`);
+  assert.match(again.body, /<h2>Authenticator app<\/h2>/);
+  // The form's address typed into the address bar (with "Try another way"'s query) is the page too.
+  const typed = await ua.fetch(`${t.issuer}/interaction/${uid}/password?method=recovery`);
+  assert.equal(typed.status, 303);
+  assert.equal(typed.headers.get('location'), `/interaction/${uid}?method=recovery`);
+  const recovery = await ua.go(`${t.issuer}/interaction/${uid}/mfa?method=recovery`);
+  assert.match(recovery.body, /<h2>Recovery code<\/h2>/);
+
+  const done = await submitCode(ua, cb.required, totpCode(secret, clock.now()));
+  assert.ok(!done.url.startsWith(cb.required), 'a code typed on the recovery form is not an authenticator-app code');
+  await ua.go(`${t.issuer}/interaction/${uid}?method=totp`);
+  const signedIn = await submitCode(ua, cb.required, totpCode(secret, clock.now()));
+  assert.ok(signedIn.url.startsWith(cb.required), `returned to ${signedIn.url}`);
 });
 
 test('a recovery code signs in, shows the interstitial, emails the person, and the app sees amr recovery + mfa', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent, findForm } from '../helpers/user-agent.ts';
-import { FakeClock, finish } from '../helpers/mfa.ts';
+import { FakeClock, finish, interactionUid } from '../helpers/mfa.ts';
 import { deviceCookieName } from '../../src/security/remembered-devices.ts';
 import { atApp, pushPage, gatehouseWithPayroll, type PayrollWorld } from './support.ts';
 
@@ -152,7 +152,8 @@ test('Starting the sign-in again as someone else takes the first person\'s reque
   await pushPage(ua, payroll, cb, ada.email);
   assert.equal((await ada.device.challenges()).length, 1);
   const csrf = findForm(ua.lastBody, '/mfa').hidden.csrf!;
-  const restart = await ua.fetch(new URL(ua.lastUrl).origin + new URL(ua.lastUrl).pathname + '/restart', { method: 'POST', form: { csrf }, headers: { origin: new URL(t.issuer).origin, 'sec-fetch-site': 'same-origin' } });
+  // The password page's "Not you?" (the page in another tab, or the one before this one).
+  const restart = await ua.fetch(`${t.issuer}/interaction/${interactionUid(ua.lastUrl)}/restart`, { method: 'POST', form: { csrf }, headers: { origin: new URL(t.issuer).origin, 'sec-fetch-site': 'same-origin' } });
   assert.equal(restart.status, 303);
   assert.deepEqual(await ada.device.challenges(), [], 'no request left waiting on her phone');
   const again = new UserAgent();

@@ -8,10 +8,16 @@ export interface PageOptions {
   /** Extra scripts from /static (no inline script: the CSP forbids it). */
   scripts?: string[];
   wide?: boolean;
+  /**
+   * Where this page lives, when it may be drawn in answer to a form (a POST): the address bar is set
+   * to it (static/page-url.js), so that a reload asks for the page instead of sending the form again.
+   */
+  pageUrl?: string;
 }
 
 /** The frame of every server-rendered page: accessible landmarks, no inline script or style. */
-export function layout({ t, title, body, scripts = [], wide = false }: PageOptions): string {
+export function layout({ t, title, body, scripts = [], wide = false, pageUrl }: PageOptions): string {
+  if (pageUrl) scripts = ['page-url.js', ...scripts];
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -25,7 +31,7 @@ ${scripts.map((s) => html`<script src="/static/${s}" defer></script>`)}
 <body>
 <a class="skip" href="#main">${t('layout.skip')}</a>
 <header class="brand"><span aria-hidden="true">&#9873;</span> ${t('app.name')}</header>
-<main id="main" class="${wide ? 'card wide' : 'card'}" tabindex="-1">
+<main id="main" class="${wide ? 'card wide' : 'card'}" tabindex="-1"${pageUrl ? html` data-page-url="${pageUrl}"` : ''}>
 ${body}
 </main>
 </body>

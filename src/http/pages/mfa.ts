@@ -85,6 +85,8 @@ ${rememberBox(t, p.offerRemember && !isRecovery)}
     t,
     title: t('mfa.title'),
     scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js', 'push-wait.js'],
+    // Drawn in answer to the password, a code or a Continue too: the page's own address is the switch's base.
+    pageUrl: p.switchUrl,
     // "Approve the sign-in on your phone" only when a request went to it: paused, busy or throttled, there is nothing to approve.
     body: html`<h1>${p.choice === 'push' && !p.push?.unavailable ? t('mfa.push.title') : t('mfa.title')}</h1>
 <p class="sub" id="purpose">${p.purpose ? t('mfa.step_up_for', { app: p.appName, action: p.purpose }) : p.stepUp ? t('mfa.step_up', { app: p.appName }) : t('login.to_app', { app: p.appName })}</p>

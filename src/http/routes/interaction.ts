@@ -17,7 +17,7 @@ import { passkeyLoginOptions, verifyPasskeyLogin } from '../../methods/webauthn/
 import { ceremonyContext } from '../ceremony-context.ts';
 import { listActiveMethods } from '../../methods/records.ts';
 import { unknownEssentialAcr } from '../../gate/requirement.ts';
-import { dataOf, interactionSupport, type Details, type Req } from '../interaction-support.ts';
+import { dataOf, interactionSupport, type Details, type InteractionSupport, type Req } from '../interaction-support.ts';
 import { renderChallenge, renderRecovered, registerSecondFactorRoutes } from './interaction-mfa.ts';
 import type { FieldError } from '../pages/layout.ts';
 
@@ -28,7 +28,8 @@ import type { FieldError } from '../pages/layout.ts';
  */
 export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps): void {
   const { provider, csrf, t, config, db, clock } = deps;
-  const s = interactionSupport(deps);
+  // A form's answer that leads to the second factor draws its page itself (decision 0024).
+  const s: InteractionSupport = interactionSupport(deps, { secondFactor: (req, reply, d, flow, e) => renderChallenge(deps, s, req, reply, d, flow, e) });
   const ceremony = ceremonyContext(deps);
 
   async function renderLogin(req: Req, reply: FastifyReply, d: Details, flow: LoginFlow, errors: FieldError[] = [], status = 200) {
@@ -46,6 +47,15 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     const passkey = await passkeyLoginOptions(ceremony);
     await s.saveFlow({ ...flow, data: { ...flow.data, passkey: passkey.state } });
     return reply.code(status).type('text/html').send(emailPage({ ...input, passkeyOptions: passkey.display.options }));
+  }
+
+  // A form's own address asked for as a page: the address bar of a browser without script shows it
+  // after a page drawn in answer to the form (decision 0024). The sign-in's page, as it now stands.
+  for (const form of ['email', 'password', 'passkey', 'mfa']) {
+    app.get<{ Params: { uid: string } }>(`/interaction/:uid/${form}`, async (req, reply) => {
+      const query = req.url.indexOf('?');
+      return reply.redirect(`/interaction/${encodeURIComponent(req.params.uid)}${query >= 0 ? req.url.slice(query) : ''}`, 303);
+    });
   }
 
   app.get<{ Params: { uid: string } }>('/interaction/:uid', async (req, reply) => {
