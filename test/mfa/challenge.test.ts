@@ -91,9 +91,9 @@ test('the password\'s answer is the challenge page itself (decision 0024): it na
   assert.equal(again.url, `${t.issuer}/interaction/${uid}`);
   assert.match(again.body, /<h2>Authenticator app<\/h2>/);
   // The form's address typed into the address bar (with "Try another way"'s query) is the page too.
-  const typed = await ua.fetch(`${t.issuer}/interaction/${uid}/password?method=recovery`);
+  const typed = await ua.fetch(`${t.issuer}/interaction/${uid}/password?method=recovery&next=https://evil.example`);
   assert.equal(typed.status, 303);
-  assert.equal(typed.headers.get('location'), `/interaction/${uid}?method=recovery`);
+  assert.equal(typed.headers.get('location'), `/interaction/${uid}?method=recovery`, 'only the method is carried over');
   const recovery = await ua.go(`${t.issuer}/interaction/${uid}/mfa?method=recovery`);
   assert.match(recovery.body, /<h2>Recovery code<\/h2>/);
 

@@ -50,11 +50,12 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
   }
 
   // A form's own address asked for as a page: the address bar of a browser without script shows it
-  // after a page drawn in answer to the form (decision 0024). The sign-in's page, as it now stands.
+  // after a page drawn in answer to the form (decision 0024). The sign-in's page, as it now stands,
+  // with the one thing its address may choose: the method ("Try another way").
   for (const form of ['email', 'password', 'passkey', 'mfa']) {
-    app.get<{ Params: { uid: string } }>(`/interaction/:uid/${form}`, async (req, reply) => {
-      const query = req.url.indexOf('?');
-      return reply.redirect(`/interaction/${encodeURIComponent(req.params.uid)}${query >= 0 ? req.url.slice(query) : ''}`, 303);
+    app.get<{ Params: { uid: string }; Querystring: { method?: unknown } }>(`/interaction/:uid/${form}`, async (req, reply) => {
+      const method = typeof req.query.method === 'string' ? `?method=${encodeURIComponent(req.query.method)}` : '';
+      return reply.redirect(`/interaction/${encodeURIComponent(req.params.uid)}${method}`, 303);
     });
   }
 
