@@ -84,7 +84,8 @@ test('signed out, Dana signs in to Payroll again: the number on the computer, ty
   assert.equal(await heading(desk), t('mfa.push.title'));
   // The page came in answer to the password (decision 0024); the address bar shows the page's own
   // address, so a reload asks for the page, which shows the same request's number.
-  assert.match(new URL(desk.url()).pathname, /^\/interaction\/[^/]+$/);
+  // (page-url.js runs once the page is parsed: waited for, not read at once.)
+  await desk.waitForURL((u) => /^\/interaction\/[^/]+$/.test(u.pathname), { timeout: 5_000 });
   const shown = await numberOn(desk);
   await desk.reload();
   assert.equal(await heading(desk), t('mfa.push.title'));

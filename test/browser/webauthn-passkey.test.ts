@@ -119,7 +119,10 @@ test('tampered passkey answers are refused at the passkey sign-in: no user verif
   await refused();
 
   await key.setResponseOverrides({ bogusSignature: true });
+  // The page already shows the first refusal: wait for the second answer itself before reading it.
+  const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.endsWith('/passkey'));
   await page.getByRole('button', { name: t('passkey.button') }).click();
+  await answered;
   await refused();
   const failed = await gh.gh.deps.db.selectFrom('audit_events').select('details').where('user_id', '=', claims.sub).where('event', '=', 'login.passkey.failed').orderBy('id').execute();
   assert.deepEqual(failed.map((f) => JSON.parse(f.details!).reason), ['invalid', 'invalid']);
