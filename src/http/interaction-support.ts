@@ -262,14 +262,16 @@ export function interactionSupport(deps: HttpDeps, pages?: NextPages) {
       const e = await support.evaluate(req, d, flow, known);
       if (e === 'stale') return support.refuseStale(req, reply, d, flow);
       const data = dataOf(flow);
-      if (e && e.decision.step === 'satisfied' && !data.recovered && !data.wizardAfterReset) {
+      // After a recovery code, its review (or the wizard after a reset) comes first: GET draws it.
+      const interstitial = !!data.recovered || !!data.wizardAfterReset;
+      if (e && e.decision.step === 'satisfied' && !interstitial) {
         return support.completeLogin(req, reply, d, flow, e as Evaluation & { decision: { step: 'satisfied' } }, auditContextOf(req, d));
       }
       if (e && e.decision.step !== 'satisfied') {
         await audit(db, clock, { ...auditContextOf(req, d), event: 'policy.decision', userId: e.user.id, details: { step: e.decision.step, reasons: e.decision.reasons, ...(stepUpAction(d.params) ? { action: stepUpAction(d.params) } : {}) } });
       }
       // What GET /interaction/:uid would draw for this flow, drawn here (it stores the flow itself).
-      if (pages && e && e.decision.step === 'second_factor' && d.prompt.name === 'login' && !data.recovered && !data.wizardAfterReset && !isHeld(req)) {
+      if (pages && e && e.decision.step === 'second_factor' && d.prompt.name === 'login' && !interstitial && !isHeld(req)) {
         return pages.secondFactor(req as Req, reply, d, flow, e as Evaluation & { decision: { step: 'second_factor' } });
       }
       await support.saveFlow(flow);
