@@ -93,3 +93,43 @@ export function pairedQuartiles(a: number[], b: number[]): { q1: number; q3: num
   const d = a.map((x, i) => x - b[i]!);
   return { q1: percentile(d, 0.25), q3: percentile(d, 0.75) };
 }
+
+/**
+ * Where an operation's event-loop time goes, request by request: `op` runs `times` times one at a
+ * time while the server records each request's start and finish with its event loop's busy time
+ * (the `boundaries` of servers/gatehouse.ts). The intervals between consecutive boundaries add up to
+ * all of the operation's main-thread work — argon2id's pool threads excluded, a held request's work
+ * before and after its wait included (readings over IPC cannot split that: the held request runs
+ * while the reading is taken). Returns a markdown table of the intervals (median of each) and
+ * their total; `kinds` are several operations shown side by side, each in turn.
+ */
+export async function loopAnatomy<K extends string>(server: Child, times: number, kinds: Record<K, () => Promise<void>>): Promise<string> {
+  const names = Object.keys(kinds) as K[];
+  const rows = Object.fromEntries(names.map((k) => [k, new Map<string, number[]>()])) as Record<K, Map<string, number[]>>;
+  const totals = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < times; i++) {
+    for (const k of names) {
+      await server.call('boundaries', { start: true });
+      await kinds[k]();
+      // A held request's finish can come just after the generator saw its answer.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const marks = await server.call<[string, number][]>('boundaries');
+      let total = 0;
+      for (let j = 1; j < marks.length; j++) {
+        const key = `${marks[j - 1]![0]} → ${marks[j]![0]}`;
+        const ms = marks[j]![1] - marks[j - 1]![1];
+        total += ms;
+        const list = rows[k].get(`${String(j).padStart(2, '0')}|${key}`) ?? [];
+        list.push(ms);
+        rows[k].set(`${String(j).padStart(2, '0')}|${key}`, list);
+      }
+      totals[k].push(total);
+    }
+  }
+  return names
+    .map((k) => {
+      const lines = [...rows[k]].map(([key, ms]) => `| ${key.split('|')[1]} | ${median(ms).toFixed(3)} ms |`);
+      return [`**${k}** (event-loop time, median of ${times}; total ${median(totals[k]).toFixed(2)} ms)`, '', '| interval | event loop |', '|---|---|', ...lines].join('\n');
+    })
+    .join('\n\n');
+}

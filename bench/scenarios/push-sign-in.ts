@@ -1,6 +1,6 @@
 import { alternate, runLoad, type RoundResult } from '../lib/rounds.ts';
 import { errorRows, storeRow } from '../lib/rows.ts';
-import { anatomy, pairedQuartiles, serverCpuOneAtATime } from '../lib/anatomy.ts';
+import { anatomy, loopAnatomy, pairedQuartiles, serverCpuOneAtATime } from '../lib/anatomy.ts';
 import { signIn, type PushPage, type RelyingParty, type Trace } from '../lib/oidc.ts';
 import { newDevices, Phone, PhonePool } from '../lib/push-phone.ts';
 import { BENCH_PASSWORD, BENCH_REDIRECT_URI, type PushFixture } from '../lib/fixtures.ts';
@@ -39,6 +39,8 @@ export async function approveOnPhone(phone: Phone, page: PushPage): Promise<void
  * median of 30 moved by about a millisecond from run to run; 90 narrow that to about half.
  */
 const ONE_AT_A_TIME = 90;
+/** Sign-ins of each kind in the event-loop anatomy (BENCH_ANATOMY=1). */
+const LOOP_ANATOMY = 40;
 
 export const pushSignIn: Scenario = {
   id: 'push-sign-in',
@@ -48,8 +50,8 @@ export const pushSignIn: Scenario = {
     const password = await ctx.passwordFixture();
     const es256 = ctx.es256();
     // 5 requests per person per 15 minutes: accounts for about 150 push sign-ins a second over every
-    // round (the warm-up included), the sign-ins one at a time and the anatomy's 20.
-    const count = Math.max(vus * 4, Math.ceil(((rounds + 1) * seconds * 150 + ONE_AT_A_TIME + 20) / 5));
+    // round (the warm-up included), the sign-ins one at a time and the anatomies' 20 and 40.
+    const count = Math.max(vus * 4, Math.ceil(((rounds + 1) * seconds * 150 + ONE_AT_A_TIME + 20 + LOOP_ANATOMY) / 5));
     // Phones that fetch the request instead (one at a time only): 5 sign-ins each.
     const fetchingCount = Math.ceil(ONE_AT_A_TIME / 5) + 1;
     const devices = await newDevices(ctx.gatehouse.issuer, count + fetchingCount);
@@ -96,6 +98,10 @@ export const pushSignIn: Scenario = {
     const spread = pairedQuartiles(samples.push, samples.password);
     if (ctx.options.anatomy) {
       ctx.report(`### One password + push sign-in, step by step (Gatehouse, 20 sequential sign-ins; the stream and the phone's requests are steps of their own)\n\n${await anatomy(ctx.gatehouse.child, 20, (trace) => withPush(trace))}`);
+      ctx.report(
+        `### The same two sign-ins by the event loop's time between request boundaries (Gatehouse, ${LOOP_ANATOMY} of each in turn; argon2id's pool threads not included)\n\n` +
+          (await loopAnatomy(ctx.gatehouse.child, LOOP_ANATOMY, { 'password + push': () => withPush(), 'password only': async () => void (await signIn(passwordRp, account(0))) })),
+      );
     }
     for (const phone of phones) phone.stopListening();
     const k = s['password + push'];

@@ -8,6 +8,7 @@
  * and secret on a port of its own, as two instances behind a load balancer do.
  */
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +43,25 @@ export interface Started {
 
 let gh: Gatehouse | undefined;
 let cleanup = async () => {};
+
+/**
+ * The event loop's busy time at each request's start and finish (`eventLoopUtilization().active`, ms:
+ * the main thread's work, exact and without argon2id's pool threads), recorded only while a
+ * diagnostic asks (`boundaries`), so that the measured rounds carry none of it. Consecutive marks
+ * split a one-at-a-time operation into intervals whose sum is all of its event-loop time — a request
+ * held while others run (the push page's Continue) included, which readings over IPC cannot split.
+ */
+let boundaries: [string, number][] | undefined;
+const boundaryLabel = (method: string | undefined, url: string | undefined) =>
+  `${method} ${(url ?? '/').split('?')[0]!.replace(/\/[\w-]{16,}/g, '/:uid')}`;
+function recordBoundaries(http: Gatehouse['http']): void {
+  http.server.prependListener('request', (req, res) => {
+    if (!boundaries) return;
+    const label = boundaryLabel(req.method, req.url);
+    boundaries.push([`${label} starts`, performance.eventLoopUtilization().active]);
+    res.once('finish', () => boundaries?.push([`${label} answered`, performance.eventLoopUtilization().active]));
+  });
+}
 
 /**
  * Counts the statements Gatehouse sends to its store, in total and by kind and table
@@ -107,6 +127,7 @@ async function start(args: { join?: JoinInfo } = {}): Promise<Started> {
   });
   const db = openDb(config.databaseUrl, pgUrl ? { pgSchema: schema } : {}).withPlugin(countQueries);
   gh = await startGatehouse(config, { host: '127.0.0.1', db });
+  recordBoundaries(gh.http);
   cleanup = async () => {
     await gh?.close();
     // The first instance owns the schema; a joining one leaves it.
@@ -139,6 +160,12 @@ function running(): Gatehouse {
 serve(
   {
     start,
+    /** `{ start: true }` begins recording request boundaries; any other call returns those recorded since and stops. */
+    boundaries({ start }: { start?: boolean } = {}) {
+      const taken = boundaries ?? [];
+      boundaries = start ? [] : undefined;
+      return taken;
+    },
     async seed({ module, args }: { module: string; args: unknown }) {
       const { default: seed } = (await import(`./seeds/${module}.ts`)) as { default: Seed };
       return seed(running(), args);
