@@ -172,13 +172,14 @@ test('sign-in pages: each sign-in in progress has its own token; a sign-in finis
   assert.equal(await post(uidOne, tokenTwo), 403, "tab two's token on tab one's sign-in");
 
   // Tab one signs in (a session is created); tab two's page, still open, goes on with its own token.
-  assert.equal(await post(uidOne, tokenOne), 303);
+  // An accepted email is answered with the password page itself (decision 0024).
+  assert.equal(await post(uidOne, tokenOne), 200);
   await ua.go(`${t.issuer}/interaction/${uidOne}`);
   let done = await ua.submit('/password', { password: PASSWORD }, (u) => u.startsWith(cb));
   if (done.url.endsWith('/enroll')) done = await ua.submit('/enroll/later', {}, (u) => u.startsWith(cb)); // Adaptive suggests 2FA
   assert.ok(done.url.startsWith(cb), `tab one finished: ${done.url}`);
   assert.ok(ua.cookies.get(host)!.get('_session'), 'the browser has a session now');
-  assert.equal(await post(uidTwo, tokenTwo), 303, "tab two's own token still works");
+  assert.equal(await post(uidTwo, tokenTwo), 200, "tab two's own token still works");
 });
 
 test("account settings' tokens survive the session id oidc-provider rotates at every sign-in step (SSO in another tab)", async () => {

@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { startTestGatehouse, type TestGatehouse } from '../helpers/gatehouse.ts';
-import { UserAgent } from '../helpers/user-agent.ts';
-import { relyingParty, signInWithPassword } from '../helpers/oidc-client.ts';
+import { UserAgent, findForm } from '../helpers/user-agent.ts';
+import { authorize, redeemCode, relyingParty, signInWithPassword } from '../helpers/oidc-client.ts';
 import { ACR } from '../../src/oidc/acr.ts';
 
 let t: TestGatehouse;
@@ -30,4 +30,44 @@ test('authorization code + PKCE sign-in returns an ID token with acr, amr and au
   assert.equal(claims.email, 'ada@example.com');
   const info = await client.fetchUserInfo(rp, tokens.access_token, claims.sub);
   assert.equal(info.email, 'ada@example.com');
+});
+
+test('the email\'s answer is the password page itself (decision 0024): it names its address, and a reload or that address draws it again', async () => {
+  const app = await t.createApp({ redirectUris: [redirectUri] });
+  const user = await t.createUser('hopper@example.com', 'correct horse battery staple');
+  const rp = await relyingParty(t.issuer, app.clientId, app.clientSecret);
+  const ua = new UserAgent();
+  const { auth } = await authorize(ua, rp, redirectUri);
+  const emailForm = findForm(ua.lastBody, '/email');
+  const emailAction = new URL(emailForm.action, ua.lastUrl).href;
+  const uid = /\/interaction\/([^/]+)\/email$/.exec(emailAction)![1]!;
+  const answer = await ua.fetch(emailAction, { method: 'POST', form: { ...emailForm.hidden, email: 'Hopper@Example.com ' } });
+  assert.equal(answer.status, 200, 'no redirect to GET /interaction/:uid in between');
+  const body = await answer.text();
+  assert.match(body, new RegExp(`action="/interaction/${uid}/password"`));
+  assert.match(body, /<strong>hopper@example\.com<\/strong>/, 'the address as stored, canonical');
+  assert.ok(body.includes(`data-page-url="/interaction/${uid}"`), 'the page names the address it lives at');
+  assert.ok(body.includes('<script src="/static/page-url.js" defer>'), 'and its script sets the address bar to it');
+
+  // A reload without script sends the email again: the same page. The form's address typed in: the page.
+  const again = await ua.go(emailAction, { method: 'POST', form: { ...emailForm.hidden, email: 'hopper@example.com' } });
+  assert.equal(again.status, 200);
+  assert.match(again.body, new RegExp(`action="/interaction/${uid}/password"`));
+  const typed = await ua.fetch(emailAction);
+  assert.equal(typed.status, 303);
+  assert.equal(typed.headers.get('location'), `/interaction/${uid}`);
+  const page = await ua.go(`${t.issuer}/interaction/${uid}`);
+  assert.match(page.body, new RegExp(`action="/interaction/${uid}/password"`));
+
+  // An address that belongs to no account is answered with the same page: nothing tells them apart.
+  const stranger = new UserAgent();
+  await authorize(stranger, rp, redirectUri);
+  const strangerForm = findForm(stranger.lastBody, '/email');
+  const unknown = await stranger.fetch(new URL(strangerForm.action, stranger.lastUrl).href, { method: 'POST', form: { ...strangerForm.hidden, email: 'nobody@example.com' } });
+  assert.equal(unknown.status, 200);
+  assert.match(await unknown.text(), /<h1>[^<]*<\/h1>[\s\S]*name="password"/);
+
+  const done = await ua.submit('/password', { password: 'correct horse battery staple' }, (u) => u.startsWith(redirectUri));
+  const tokens = await redeemCode(rp, auth, done.url);
+  assert.equal(tokens.claims()!.sub, user.id);
 });

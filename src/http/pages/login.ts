@@ -26,6 +26,8 @@ export function emailPage(p: LoginPageInput): string {
     t,
     title: t('login.title'),
     scripts: ['focus.js', 'vendor/simplewebauthn-browser.js', 'webauthn.js'],
+    // Also drawn in a form's answer (a wrong address, a passkey refused): the page names where it lives (decision 0024).
+    pageUrl: `/interaction/${p.uid}`,
     body: html`<h1>${t('login.title')}</h1>
 ${appLine(t, p.appName)}
 ${errorSummary(t, p.errors ?? [])}
@@ -57,6 +59,8 @@ export function passwordPage(p: LoginPageInput): string {
     t,
     title: t('login.password_title'),
     scripts: ['focus.js'],
+    // The email's answer, and a wrong password's (decision 0024): the page names where it lives.
+    pageUrl: `/interaction/${p.uid}`,
     body: html`<h1>${t('login.password_title')}</h1>
 ${appLine(t, p.appName)}
 ${errorSummary(t, p.errors ?? [])}

@@ -107,8 +107,10 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     const email = (field(req, 'email') ?? '').trim();
     if (!email) return renderLogin(req, reply, d, { ...flow, step: 'email', email: '' }, [{ field: 'email', message: t('login.email_required') }], 400);
     if (!isPlausibleEmail(email)) return renderLogin(req, reply, d, { ...flow, step: 'email', email }, [{ field: 'email', message: t('login.email_invalid') }], 400);
-    await s.saveFlow({ ...flow, email: canonicalEmail(email), step: 'password', userId: null, amr: [], data: {} });
-    return reply.redirect(`/interaction/${d.uid}`, 303);
+    const next: LoginFlow = { ...flow, email: canonicalEmail(email), step: 'password', userId: null, amr: [], data: {} };
+    await s.saveFlow(next);
+    // The password page is this answer (decision 0024): the GET that followed only read the flow back.
+    return renderLogin(req, reply, d, next);
   });
 
   app.post<{ Params: { uid: string } }>('/interaction/:uid/restart', async (req, reply) => {
