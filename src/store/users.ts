@@ -14,7 +14,8 @@ export function canonicalEmail(email: string): string {
 }
 
 export function isPlausibleEmail(email: string): boolean {
-  return email.length <= 254 && /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email);
+  // No control character either: PostgreSQL refuses a NUL in text (a 500 where a 400 belongs, breaker).
+  return email.length <= 254 && /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u.test(email);
 }
 
 export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {

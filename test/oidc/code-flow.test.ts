@@ -71,3 +71,17 @@ test('the email\'s answer is the password page itself (decision 0024): it names 
   const tokens = await redeemCode(rp, auth, done.url);
   assert.equal(tokens.claims()!.sub, user.id);
 });
+
+test('an address with a control character is refused as no address, on either store (a NUL was a 500 on PostgreSQL)', async () => {
+  const app = await t.createApp({ redirectUris: [redirectUri] });
+  const rp = await relyingParty(t.issuer, app.clientId, app.clientSecret);
+  const ua = new UserAgent();
+  await authorize(ua, rp, redirectUri);
+  for (const email of ['a\u0000b@example.com', 'ada@exa\u0007mple.com', 'ada@example.com\u007f']) {
+    const form = findForm(ua.lastBody, '/email');
+    const page = await ua.go(new URL(form.action, ua.lastUrl).href, { method: 'POST', form: { ...form.hidden, email } });
+    assert.equal(page.status, 400, JSON.stringify(email));
+    assert.match(page.body, /action="\/interaction\/[^"]+\/email"/, 'the email page again');
+    assert.doesNotMatch(page.body, /name="password"/);
+  }
+});

@@ -32,13 +32,14 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
   const s: InteractionSupport = interactionSupport(deps, { secondFactor: (req, reply, d, flow, e) => renderChallenge(deps, s, req, reply, d, flow, e) });
   const ceremony = ceremonyContext(deps);
 
-  async function renderLogin(req: Req, reply: FastifyReply, d: Details, flow: LoginFlow, errors: FieldError[] = [], status = 200) {
+  /** `typed`: an address refused as it was typed, shown again but never stored with the flow. */
+  async function renderLogin(req: Req, reply: FastifyReply, d: Details, flow: LoginFlow, errors: FieldError[] = [], status = 200, typed?: string) {
     const input = {
       t,
       uid: d.uid,
       csrf: csrf.token(req, reply),
       appName: await s.appName(d.params.client_id),
-      email: flow.email ?? (typeof d.params.login_hint === 'string' ? d.params.login_hint : undefined),
+      email: typed ?? flow.email ?? (typeof d.params.login_hint === 'string' ? d.params.login_hint : undefined),
       errors,
       signupEnabled: config.signupEnabled,
     };
@@ -106,7 +107,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     if (d.prompt.name !== 'login' || (flow.step !== 'email' && flow.step !== 'password')) return reply.redirect(`/interaction/${d.uid}`, 303);
     const email = (field(req, 'email') ?? '').trim();
     if (!email) return renderLogin(req, reply, d, { ...flow, step: 'email', email: '' }, [{ field: 'email', message: t('login.email_required') }], 400);
-    if (!isPlausibleEmail(email)) return renderLogin(req, reply, d, { ...flow, step: 'email', email }, [{ field: 'email', message: t('login.email_invalid') }], 400);
+    // What was typed is shown again (without control characters), not stored: PostgreSQL refuses a NUL (breaker).
+    if (!isPlausibleEmail(email)) return renderLogin(req, reply, d, { ...flow, step: 'email', email: null }, [{ field: 'email', message: t('login.email_invalid') }], 400, email.replace(/\p{Cc}/gu, ''));
     const next: LoginFlow = { ...flow, email: canonicalEmail(email), step: 'password', userId: null, amr: [], data: {} };
     await s.saveFlow(next);
     // The password page is this answer (decision 0024): the GET that followed only read the flow back.
