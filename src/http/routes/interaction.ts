@@ -17,6 +17,7 @@ import { passkeyLoginOptions, verifyPasskeyLogin } from '../../methods/webauthn/
 import { ceremonyContext } from '../ceremony-context.ts';
 import { listActiveMethods } from '../../methods/records.ts';
 import { unknownEssentialAcr } from '../../gate/requirement.ts';
+import { cleanText } from '../../security/untrusted-text.ts';
 import { dataOf, interactionSupport, type Details, type InteractionSupport, type Req } from '../interaction-support.ts';
 import { renderChallenge, renderRecovered, registerSecondFactorRoutes } from './interaction-mfa.ts';
 import type { FieldError } from '../pages/layout.ts';
@@ -107,8 +108,8 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     if (d.prompt.name !== 'login' || (flow.step !== 'email' && flow.step !== 'password')) return reply.redirect(`/interaction/${d.uid}`, 303);
     const email = (field(req, 'email') ?? '').trim();
     if (!email) return renderLogin(req, reply, d, { ...flow, step: 'email', email: '' }, [{ field: 'email', message: t('login.email_required') }], 400);
-    // What was typed is shown again (without control characters), not stored: PostgreSQL refuses a NUL (breaker).
-    if (!isPlausibleEmail(email)) return renderLogin(req, reply, d, { ...flow, step: 'email', email: null }, [{ field: 'email', message: t('login.email_invalid') }], 400, email.replace(/\p{Cc}/gu, ''));
+    // What was typed is shown again as untrusted text, not stored: PostgreSQL refuses a NUL (breaker).
+    if (!isPlausibleEmail(email)) return renderLogin(req, reply, d, { ...flow, step: 'email', email: null }, [{ field: 'email', message: t('login.email_invalid') }], 400, cleanText(email, 254));
     const next: LoginFlow = { ...flow, email: canonicalEmail(email), step: 'password', userId: null, amr: [], data: {} };
     await s.saveFlow(next);
     // The password page is this answer (decision 0024): the GET that followed only read the flow back.
