@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as client from 'openid-client';
 import type { TestGatehouse } from '../helpers/gatehouse.ts';
-import { UserAgent } from '../helpers/user-agent.ts';
+import { findForm, UserAgent } from '../helpers/user-agent.ts';
 import { authorize, redeemCode, signInWithPassword } from '../helpers/oidc-client.ts';
 import { FakeClock, signInWithTotp, submitCode, totpCode } from '../helpers/mfa.ts';
 import { ACR } from '../../src/oidc/acr.ts';
@@ -94,6 +94,31 @@ test('prompt=login with an essential single-factor acr, for a person with an aut
   const again = await reauthenticate(ua, required, cb.required, { prompt: 'login', ...essential(ACR.singleFactor) }, secret);
   assert.ok(again.auth_time! > first.auth_time!, 'a later auth_time');
   assert.equal(again.acr, ACR.multiFactor, 'what really happened');
+});
+
+// Breaker: the email POST at a re-authentication's password step switched the account (and dropped
+// the re-authentication), to end in oidc-provider's logout confirmation. The session's person stays.
+test('prompt=login: an address posted to the email step changes nothing; the session\'s person re-authenticates', async () => {
+  const email = 'stays@example.com';
+  await t.createUser(email, PASSWORD);
+  await t.createUser('other-person@example.com', PASSWORD);
+  const ua = new UserAgent();
+  const first = (await signInWithPassword(ua, bypass, cb.bypass, email, PASSWORD)).tokens.claims()!;
+  await nextSecond();
+  const { auth, page } = await authorize(ua, bypass, cb.bypass, { prompt: 'login' });
+  assert.match(page.body, /name="password"/, 'the password page');
+  const form = findForm(page.body, '/password');
+  const emailAction = new URL(form.action.replace(/\/password$/, '/email'), page.url).href;
+  const switched = await ua.go(emailAction, { method: 'POST', form: { ...form.hidden, email: 'other-person@example.com' } });
+  assert.equal(switched.status, 200);
+  assert.match(switched.body, /name="password"/, 'the password page again');
+  assert.ok(switched.body.includes(email) && !switched.body.includes('other-person@example.com'), 'for the session\'s person, not the address posted');
+  assert.ok(!/name="email"/.test(switched.body), 'not the email page');
+  const back = await ua.submit('/password', { password: PASSWORD }, atApp(cb.bypass));
+  assert.ok(codeAt(back.url, cb.bypass), `back at the app (${describePage(back)})`);
+  const again = (await redeemCode(bypass, auth, back.url)).claims()!;
+  assert.equal(again.sub, first.sub, 'the same person');
+  assert.ok(again.auth_time! > first.auth_time!, 'and a later auth_time');
 });
 
 // OIDC Core §3.1.2.1: max_age is the allowable time since the person last actively authenticated.

@@ -106,6 +106,9 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     if (!d || !s.guard(req, reply)) return reply;
     const flow = await s.flowFor(d);
     if (d.prompt.name !== 'login' || (flow.step !== 'email' && flow.step !== 'password')) return reply.redirect(`/interaction/${d.uid}`, 303);
+    // The browser's session names the person (a re-authentication, or a first factor asked again):
+    // no address posted here changes who signs in, as "Not you?" does not either — signing out does.
+    if (flow.userId || dataOf(flow).reauthenticate) return reply.redirect(`/interaction/${d.uid}`, 303);
     const email = (field(req, 'email') ?? '').trim();
     if (!email) return renderLogin(req, reply, d, { ...flow, step: 'email', email: '' }, [{ field: 'email', message: t('login.email_required') }], 400);
     // What was typed is shown again as untrusted text, not stored: PostgreSQL refuses a NUL (breaker).
