@@ -138,8 +138,9 @@ export function interactionSupport(deps: HttpDeps, pages?: NextPages) {
       return bound;
     },
 
+    /** Stores a sign-in's flow over the version this request read ({@link FlowChanged} when another request moved it on). */
     saveFlow(flow: LoginFlow): Promise<void> {
-      return saveLoginFlow(db, clock, flow, FLOW_TTL_MS);
+      return saveLoginFlow(db, clock, flow, FLOW_TTL_MS, { ifUnchanged: true });
     },
 
     /** Binds a flow to its person at the first factor: whether they had 2FA, and their credentials now. */
@@ -221,7 +222,9 @@ export function interactionSupport(deps: HttpDeps, pages?: NextPages) {
       const proofs = dataOf(flow).proofs ?? [];
       const provenAt = latestProofAt(proofs);
       const sessionAt = proofs.find((p) => p.source === 'session')?.at;
-      await deleteLoginFlow(db, d.uid);
+      // Only the flow as this request read it ends in a sign-in: one that another request moved on
+      // meanwhile ("Not you?", a second tab) is not completed from a stale reading (decision 0025).
+      await deleteLoginFlow(db, d.uid, { ifUnchanged: flow });
       // The gate's reasons travel with the outcome: one row says what was required and what was proven,
       // and what for, where the application said so (a step-up's `gatehouse_action`).
       const action = stepUpAction(d.params);

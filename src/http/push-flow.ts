@@ -31,7 +31,7 @@ export async function pushRequestFor(
   start: Omit<StartRequest, 'context'> & { context: ChallengeContext },
   /** The page's event stream for the request started (its id is not secret: the phone shows it too, the browser never answers with it). */
   waitUrl: (challengeId: string) => string,
-): Promise<{ view: PushChallengeView; state: PushChallengeState }> {
+): Promise<{ view: PushChallengeView; state: PushChallengeState; startedHere: boolean }> {
   const { t } = deps;
   const devices = methods.filter((m) => m.type === 'push' && (start.targets ? start.targets.includes(m.id) : m.status === 'active'));
   const outcome = await startPushChallenge(deps, user, start, devices, auditContext(req));
@@ -40,9 +40,9 @@ export async function pushRequestFor(
       outcome.reason === 'busy' ? t('mfa.push.busy')
       : outcome.reason === 'paused' ? t('mfa.push.paused')
       : `${t('mfa.push.throttled')} ${outcome.retryAfterMs ? t('mfa.throttled_for', { wait: waitText(t, outcome.retryAfterMs) }) : ''}`.trim();
-    return { view: { unavailable }, state: { flowRef: start.flowRef } };
+    return { view: { unavailable }, state: { flowRef: start.flowRef }, startedHere: false };
   }
-  return { view: { number: outcome.challenge.number, waitUrl: waitUrl(outcome.challenge.id) }, state: { challengeId: outcome.challenge.id, flowRef: start.flowRef } };
+  return { view: { number: outcome.challenge.number, waitUrl: waitUrl(outcome.challenge.id) }, state: { challengeId: outcome.challenge.id, flowRef: start.flowRef }, startedHere: !outcome.reused };
 }
 
 const isAnswer = (status: unknown): status is 'approved' | 'denied' | 'reported' => status === 'approved' || status === 'denied' || status === 'reported';

@@ -17,6 +17,8 @@ import { errorPage } from './pages/error.ts';
 import { SECURITY_HEADERS } from './security-headers.ts';
 import { ROUTES } from '../oidc/provider.ts';
 import { cachedClientRow } from '../store/clients.ts';
+import { FlowChanged } from '../store/login-flows.ts';
+import { goTo } from './held-reply.ts';
 import { registerInteractionRoutes } from './routes/interaction.ts';
 import { registerRoutes } from './routes/index.ts';
 import { registerEventStreams } from './sse.ts';
@@ -106,6 +108,9 @@ export async function createHttpServer(deps: Deps, provider: Provider): Promise<
 
   // Never a stack trace: a code and a sentence, details only in the server log.
   app.setErrorHandler((err: { statusCode?: number; code?: string; message?: string }, req, reply) => {
+    // Another request of the same sign-in moved its flow on while this one ran: nothing of this one's
+    // step was stored, and the browser is shown where the sign-in now stands (decision 0025).
+    if (err instanceof FlowChanged) return goTo(req, reply, `/interaction/${encodeURIComponent(err.uid)}`);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) console.error(`[gatehouse] ${req.method} ${req.url.split('?')[0]}:`, err);
     const code = status === 500 ? 'server_error' : 'bad_request';

@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006_org_domains.ts';
 import * as m0007 from './migrations/0007_sign_in_history.ts';
 import * as m0008 from './migrations/0008_seen_devices.ts';
 import * as m0009 from './migrations/0009_risk_covering_indexes.ts';
+import * as m0010 from './migrations/0010_login_flow_versions.ts';
 
 /** Migrations are imported statically: one list, the same for SQLite and PostgreSQL. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007_sign_in_history': m0007,
   '0008_seen_devices': m0008,
   '0009_risk_covering_indexes': m0009,
+  '0010_login_flow_versions': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

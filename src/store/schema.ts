@@ -126,6 +126,8 @@ export interface LoginFlowsTable {
   amr: string;
   data: string;
   expires_at: number;
+  /** Moved on by every save; a step's save applies only over the version it read (decision 0025). */
+  version: Generated<number>;
 }
 
 export interface CountersTable {

@@ -4,8 +4,10 @@ import type * as client from 'openid-client';
 import type { TestGatehouse } from '../helpers/gatehouse.ts';
 import { UserAgent, findForm } from '../helpers/user-agent.ts';
 import { FakeClock, finish, interactionUid } from '../helpers/mfa.ts';
+import { buildAuthorization } from '../helpers/oidc-client.ts';
 import { deviceCookieName } from '../../src/security/remembered-devices.ts';
-import { atApp, pushPage, gatehouseWithPayroll, type PayrollWorld } from './support.ts';
+import { hash } from '@node-rs/argon2';
+import { atApp, pushPage, gatehouseWithPayroll, PASSWORD, type PayrollWorld } from './support.ts';
 
 // The push page's script (static/push-wait.js) sends its Continue form at once with `wait=1` and the
 // server holds it until the phone answers: one request where an event stream and then the form were two.
@@ -159,6 +161,29 @@ test('Starting the sign-in again as someone else takes the first person\'s reque
   const again = new UserAgent();
   await pushPage(again, payroll, cb, ada.email);
   assert.equal((await ada.device.challenges()).length, 1, 'her next sign-in gets a request, not "busy"');
+});
+
+// Breaker: "Not you?" sent while the password was being checked was undone by the password's later
+// save — the browser saw the first person's push page, and her phone a request. The flow's version
+// (decision 0025) makes the later step lose: nothing of it is stored, and the push it started ends.
+test('"Not you?" during the password\'s check wins: the password\'s answer shows the sign-in started again, and no request is left on the phone', async () => {
+  const ada = await person('race-ada');
+  // A password hash that takes a while to check (the same password, more argon2id passes), so that
+  // "Not you?" lands while the check runs.
+  const slow = await hash(PASSWORD, { memoryCost: 19456, timeCost: 60, parallelism: 1 });
+  await t.gh.deps.db.updateTable('users').set({ password_hash: slow }).where('id', '=', ada.user.id).execute();
+  const ua = new UserAgent();
+  await ua.go((await buildAuthorization(payroll, cb)).url.href, {}, atApp(cb));
+  await ua.submit('/email', { email: ada.email });
+  const restartForm = findForm(ua.lastBody, '/restart');
+  const sent = ua.submit('/password', { password: PASSWORD }, atApp(cb));
+  await new Promise((r) => setTimeout(r, 150));
+  const restart = await ua.fetch(new URL(restartForm.action, ua.lastUrl).href, { method: 'POST', form: restartForm.hidden, headers: { origin: new URL(t.issuer).origin, 'sec-fetch-site': 'same-origin' } });
+  assert.equal(restart.status, 303);
+  const page = await sent;
+  assert.match(page.body, /name="email"/, `the sign-in started again: the email page (got ${page.url}:\n${page.body.slice(0, 600)})`);
+  assert.ok(!page.body.includes('data-testid="push-number"'), 'not her push page');
+  assert.deepEqual(await ada.device.challenges(), [], 'no request left waiting on her phone');
 });
 
 test('A held Continue is answered at once when the server closes (the page asks again, elsewhere); the close does not wait for it', async () => {

@@ -3,7 +3,7 @@ import type { HttpDeps } from '../deps.ts';
 import { field, auditContext } from '../request-context.ts';
 import { challengePage, recoveredPage } from '../pages/mfa.ts';
 import type { FieldError } from '../pages/layout.ts';
-import type { LoginFlow } from '../../store/login-flows.ts';
+import { FlowChanged, type LoginFlow } from '../../store/login-flows.ts';
 import type { User } from '../../store/users.ts';
 import type { MethodRecord } from '../../methods/records.ts';
 import { methodFor } from '../../methods/registry.ts';
@@ -60,17 +60,26 @@ export async function renderChallenge(
     challenge = started.state;
   }
   let push: PushChallengeView | undefined;
+  let pushStartedHere = false;
   if (choice === 'push') {
     // One request per sign-in: a page drawn again shows the same number until the request ends.
     const appName = await s.appName(d.params.client_id);
     const started = await pushRequestFor(deps, req, user, methods, { kind: 'sign_in', flowRef: signInRef(d.uid), targets: null, context: requestContext(req, appName, stepUpAction(d.params)) }, (id) => `/interaction/${d.uid}/push/wait?request=${encodeURIComponent(id)}`);
     push = { ...started.view, notice: o.pushNotice };
     challenge = { ...started.state };
+    pushStartedHere = started.startedHere;
   } else if (methods.some((m) => m.type === 'push')) {
     // The person chose another way: the request of this sign-in stops waiting (and frees the person's one slot).
     await cancelPending(deps, user.id, signInRef(d.uid));
   }
-  await s.saveFlow({ ...flow, data: { ...flow.data, choice, challenge } });
+  try {
+    await s.saveFlow({ ...flow, data: { ...flow.data, choice, challenge } });
+  } catch (err) {
+    // The flow moved on while this request started a push ("Not you?" during the password's check):
+    // that request stops waiting now instead of staying on the phone for its minute (breaker).
+    if (err instanceof FlowChanged && pushStartedHere) await cancelPending(deps, user.id, signInRef(d.uid));
+    throw err;
+  }
   return reply.code(o.status ?? 200).type('text/html').send(
     challengePage({
       t,
