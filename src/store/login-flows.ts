@@ -16,8 +16,11 @@ export interface LoginFlow {
    * it (`{ ...flow }`), so a request that saves twice saves over its own first save. Absent for a
    * flow never stored. See {@link saveLoginFlow}'s `ifUnchanged`.
    */
-  stored?: { version: number };
+  stored?: { version: number; content: string };
 }
+
+/** What a flow holds, as one string: a step whose flow is what it read stores nothing. */
+const contentOf = (v: Pick<Values, 'email' | 'user_id' | 'step' | 'amr' | 'data'>) => JSON.stringify([v.email, v.user_id, v.step, v.amr, v.data]);
 
 /** The flow moved on since this request read it: another request of the same sign-in changed or ended it. */
 export class FlowChanged extends Error {
@@ -64,7 +67,7 @@ const statements = perStore((db: Db) => ({
 export async function loadLoginFlow(db: Db, clock: Clock, uid: string): Promise<LoginFlow | undefined> {
   const row = (await statements(db).load({ uid })).rows[0];
   if (!row || row.expires_at <= clock.now()) return undefined;
-  return { uid: row.uid, email: row.email, userId: row.user_id, step: row.step, amr: JSON.parse(row.amr), data: JSON.parse(row.data), stored: { version: Number(row.version) } };
+  return { uid: row.uid, email: row.email, userId: row.user_id, step: row.step, amr: JSON.parse(row.amr), data: JSON.parse(row.data), stored: { version: Number(row.version), content: contentOf(row) } };
 }
 
 /**
@@ -79,7 +82,8 @@ function firstVersion(random: Random): number {
  * Stores a flow. With `ifUnchanged` (a sign-in's steps), a flow read from the store is stored only
  * over the version it was read at, and throws {@link FlowChanged} when another request changed or
  * ended it since — the later step is told, instead of undoing the other's change (decision 0025).
- * Either way the flow's `stored` box follows the version stored.
+ * A flow equal to what it read is not written at all (its expiry stays). Either way the flow's
+ * `stored` box follows what is stored.
  */
 export async function saveLoginFlow(db: Db, clock: Clock, flow: LoginFlow, ttlMs: number, o: { ifUnchanged?: boolean; random?: Random } = {}): Promise<void> {
   const values: Values = {
@@ -91,15 +95,20 @@ export async function saveLoginFlow(db: Db, clock: Clock, flow: LoginFlow, ttlMs
     data: JSON.stringify(flow.data),
     expires_at: clock.now() + ttlMs,
   };
+  const content = contentOf(values);
   if (o.ifUnchanged && flow.stored) {
+    // Nothing to store (a page drawn again after a wrong code): no write, and no conflict with a
+    // parallel request of the same step — each answers for itself, as before versions.
+    if (content === flow.stored.content) return;
     const r = await statements(db).saveOver({ ...values, version: flow.stored.version });
     if (Number(r.numAffectedRows ?? 0) !== 1) throw new FlowChanged(flow.uid);
     flow.stored.version++;
+    flow.stored.content = content;
     return;
   }
   const version = Number((await statements(db).save({ ...values, start: firstVersion(o.random ?? systemRandom) })).rows[0]?.version ?? 0);
-  if (flow.stored) flow.stored.version = version;
-  else flow.stored = { version };
+  if (flow.stored) Object.assign(flow.stored, { version, content });
+  else flow.stored = { version, content };
 }
 
 /** Ends a flow; with `ifUnchanged`, only the version `flow` was read at ({@link FlowChanged} otherwise). */

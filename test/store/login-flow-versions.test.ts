@@ -54,3 +54,17 @@ test('Saves without `ifUnchanged` (keys that are not a sign-in\'s) store whateve
   await assert.rejects(saveLoginFlow(db, clock, { ...read, step: 'other' }, TTL, { ifUnchanged: true }), FlowChanged);
   assert.equal((await loadLoginFlow(db, clock, 'plain-1'))!.step, 'wizard');
 });
+
+test('A step that stores what it read writes nothing, so parallel ones (the same wrong code sent twice) do not conflict', async () => {
+  const { db, clock } = t.gh.deps;
+  await saveLoginFlow(db, clock, { ...fresh('same-1'), data: { choice: 'totp', challenge: {} } }, TTL);
+  const a = (await loadLoginFlow(db, clock, 'same-1'))!;
+  const b = (await loadLoginFlow(db, clock, 'same-1'))!;
+  const version = a.stored!.version;
+  await saveLoginFlow(db, clock, { ...a, data: { ...a.data, choice: 'totp', challenge: {} } }, TTL, { ifUnchanged: true });
+  await saveLoginFlow(db, clock, { ...b, data: { ...b.data, choice: 'totp', challenge: {} } }, TTL, { ifUnchanged: true });
+  assert.equal((await loadLoginFlow(db, clock, 'same-1'))!.stored!.version, version, 'nothing was written');
+  // A change after a no-op save still applies over the version read.
+  await saveLoginFlow(db, clock, { ...a, data: { choice: 'push' } }, TTL, { ifUnchanged: true });
+  await assert.rejects(saveLoginFlow(db, clock, { ...b, data: { choice: 'recovery' } }, TTL, { ifUnchanged: true }), FlowChanged);
+});
