@@ -87,15 +87,26 @@ export function interactionSupport(deps: HttpDeps, pages?: NextPages) {
   const { provider, t, db, clock, csrf } = deps;
 
   const support = {
+    /**
+     * The interaction of this request, or undefined when the reply is already sent: an error page,
+     * or — once its login step has ended (a form sent twice, a second tab, a held Continue the page
+     * gave up on) — where the browser goes on to, as the first answer told it: no step runs again,
+     * and no second sign-in can replace the first's result (breaker).
+     */
     async details(req: Req, reply: FastifyReply): Promise<Details | undefined> {
+      let d: Details;
       try {
-        const d = await provider.interactionDetails(req.raw, reply.raw);
+        d = await provider.interactionDetails(req.raw, reply.raw);
         if (d.uid !== req.params.uid) throw new Error('uid mismatch');
-        return d;
       } catch {
         reply.code(400).type('text/html').send(errorPage(t, t('error.interaction_expired'), 'interaction_expired'));
         return undefined;
       }
+      if (d.prompt.name === 'login' && d.result?.login) {
+        goTo(req, reply, d.returnTo);
+        return undefined;
+      }
+      return d;
     },
 
     guard(req: FastifyRequest, reply: FastifyReply): boolean {

@@ -19,6 +19,7 @@ export const en = {
   'login.email_hint': 'The email address of your account',
   'login.password_title': 'Enter your password',
   'login.not_you': 'Not you?',
+  'login.session_person': 'To use another account, sign out first.',
   'login.forgot': 'Forgot your password?',
   'login.signup_prompt': 'No account yet?',
   'login.signup_link': 'Create one',

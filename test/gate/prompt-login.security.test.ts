@@ -107,6 +107,8 @@ test('prompt=login: an address posted to the email step changes nothing; the ses
   await nextSecond();
   const { auth, page } = await authorize(ua, bypass, cb.bypass, { prompt: 'login' });
   assert.match(page.body, /name="password"/, 'the password page');
+  assert.ok(!page.body.includes('/restart"'), 'no "Not you?": it could only bring this page back');
+  assert.match(page.body, /To use another account, sign out first\./);
   const form = findForm(page.body, '/password');
   const emailAction = new URL(form.action.replace(/\/password$/, '/email'), page.url).href;
   const switched = await ua.go(emailAction, { method: 'POST', form: { ...form.hidden, email: 'other-person@example.com' } });

@@ -7,7 +7,8 @@ import { FakeClock, finish, interactionUid } from '../helpers/mfa.ts';
 import { buildAuthorization } from '../helpers/oidc-client.ts';
 import { deviceCookieName } from '../../src/security/remembered-devices.ts';
 import { hash } from '@node-rs/argon2';
-import { atApp, pushPage, gatehouseWithPayroll, PASSWORD, type PayrollWorld } from './support.ts';
+import { atApp, pageNumber, pushPage, gatehouseWithPayroll, PASSWORD, type PayrollWorld } from './support.ts';
+import { loadLoginFlow } from '../../src/store/login-flows.ts';
 
 // The push page's script (static/push-wait.js) sends its Continue form at once with `wait=1` and the
 // server holds it until the phone answers: one request where an event stream and then the form were two.
@@ -161,6 +162,34 @@ test('Starting the sign-in again as someone else takes the first person\'s reque
   const again = new UserAgent();
   await pushPage(again, payroll, cb, ada.email);
   assert.equal((await ada.device.challenges()).length, 1, 'her next sign-in gets a request, not "busy"');
+});
+
+// Breaker: a second tab could draw the email page of a sign-in whose login step had ended, store a
+// new flow there, and sign in as someone else over the first result.
+test('Once the held Continue ended the login step, the sign-in\'s pages and forms only send the browser on', async () => {
+  const ada = await person('ended');
+  const ua = new UserAgent();
+  await pushPage(ua, payroll, cb, ada.email);
+  const uid = interactionUid(ua.lastUrl);
+  const csrf = findForm(ua.lastBody, '/mfa').hidden.csrf!;
+  const held = holdContinue(ua);
+  const c = await ada.device.nextChallenge();
+  await ada.device.answer(c.id, 'approve', pageNumber(ua.lastBody));
+  const { next } = (await (await held).json()) as { next: string };
+  const same = { origin: new URL(t.issuer).origin, 'sec-fetch-site': 'same-origin' };
+  for (const [path, init] of [
+    [`/interaction/${uid}?method=recovery`, {}],
+    [`/interaction/${uid}/email`, { method: 'POST', form: { csrf, email: 'someone-else@example.com' }, headers: same }],
+    [`/interaction/${uid}/password`, { method: 'POST', form: { csrf, password: 'x' }, headers: same }],
+    [`/interaction/${uid}/restart`, { method: 'POST', form: { csrf }, headers: same }],
+  ] as const) {
+    const res = await ua.fetch(`${t.issuer}${path}`, init as Parameters<UserAgent['fetch']>[1]);
+    assert.equal(res.status, 303, path);
+    assert.equal(new URL(res.headers.get('location')!, t.issuer).href, new URL(next, t.issuer).href, `${path}: on to where the first answer said`);
+  }
+  assert.equal(await loadLoginFlow(t.gh.deps.db, t.gh.deps.clock, uid), undefined, 'no flow stored again');
+  const done = await ua.go(new URL(next, t.issuer).href, {}, atApp(cb));
+  assert.ok(atApp(cb)(done.url), 'and the first sign-in goes on to the app');
 });
 
 // Breaker: "Not you?" sent while the password was being checked was undone by the password's later

@@ -12,6 +12,11 @@ export interface LoginPageInput {
   signupEnabled: boolean;
   /** WebAuthn request options for "Sign in with a passkey" (email page only). */
   passkeyOptions?: unknown;
+  /**
+   * The browser's session names the person (a re-authentication): "Not you?" could only bring this
+   * page back, so the page says how to use another account instead (password page only).
+   */
+  sessionPerson?: boolean;
 }
 
 function appLine(t: T, appName: string) {
@@ -71,10 +76,14 @@ ${csrfField(p.csrf)}
 ${input({ id: 'password', label: t('common.password'), type: 'password', autocomplete: 'current-password', error: err, autofocus: !err, required: true })}
 <div class="actions"><button type="submit">${t('common.continue')}</button></div>
 </form>
-<form method="post" action="/interaction/${p.uid}/restart" class="links">
+${
+  p.sessionPerson
+    ? html`<p class="links">${t('login.session_person')} <a href="/reset">${t('login.forgot')}</a></p>`
+    : html`<form method="post" action="/interaction/${p.uid}/restart" class="links">
 ${csrfField(p.csrf)}
 <p><button type="submit" class="secondary">${t('login.not_you')}</button> <a href="/reset">${t('login.forgot')}</a></p>
-</form>
+</form>`
+}
 ${abortForm(p)}`,
   });
 }

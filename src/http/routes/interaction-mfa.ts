@@ -117,14 +117,9 @@ export function registerSecondFactorRoutes(app: FastifyInstance, deps: HttpDeps,
 
   /** The interaction and its flow for a POST (its CSRF token checked), or undefined when the reply is already sent. */
   async function open(req: Req, reply: FastifyReply) {
+    // A sign-in whose login step already ended is sent on by `details`.
     const d = await s.details(req, reply);
     if (!d || !s.guard(req, reply)) return undefined;
-    // This sign-in step already ended (a form sent twice, a held Continue the page gave up on as it
-    // finished): the browser goes on to the app, as the first answer told it to.
-    if (d.result?.login) {
-      goTo(req, reply, d.returnTo);
-      return undefined;
-    }
     return { d, flow: await s.flowFor(d) };
   }
 

@@ -4,7 +4,7 @@ import type { HttpDeps } from '../deps.ts';
 import { field, auditContext } from '../request-context.ts';
 import { emailPage, passwordPage, consentPage } from '../pages/login.ts';
 import { errorPage } from '../pages/error.ts';
-import { deleteLoginFlow, loadLoginFlow, type LoginFlow } from '../../store/login-flows.ts';
+import { deleteLoginFlow, FlowChanged, loadLoginFlow, type LoginFlow } from '../../store/login-flows.ts';
 import { cancelPending } from '../../methods/push/challenges.ts';
 import { signInRef } from '../../methods/push/index.ts';
 import { canonicalEmail, findUserById, isPlausibleEmail } from '../../store/users.ts';
@@ -43,6 +43,7 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
       email: typed ?? flow.email ?? (typeof d.params.login_hint === 'string' ? d.params.login_hint : undefined),
       errors,
       signupEnabled: config.signupEnabled,
+      sessionPerson: !!flow.userId || !!dataOf(flow).reauthenticate,
     };
     if (flow.step === 'password') return reply.code(status).type('text/html').send(passwordPage(input));
     // A fresh WebAuthn challenge for "Sign in with a passkey" each time the email page is shown.
@@ -124,9 +125,19 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     if (!d || !s.guard(req, reply)) return reply;
     // The push request of the person this sign-in was for stops waiting, and frees their one slot:
     // the sign-in may go on as someone else, who must not leave it on the first person's phone (breaker).
-    const flow = await loadLoginFlow(db, clock, d.uid);
-    if (flow?.userId) await cancelPending(deps, flow.userId, signInRef(d.uid));
-    await deleteLoginFlow(db, d.uid);
+    // Starting again always wins, over the flow as it is when deleted: a password step that stored
+    // its person (and started a push) between this read and the delete is read again (breaker).
+    for (let tries = 0; ; tries++) {
+      const flow = await loadLoginFlow(db, clock, d.uid);
+      if (flow?.userId) await cancelPending(deps, flow.userId, signInRef(d.uid));
+      if (!flow) break;
+      try {
+        await deleteLoginFlow(db, d.uid, tries < 3 ? { ifUnchanged: flow } : {});
+        break;
+      } catch (err) {
+        if (!(err instanceof FlowChanged)) throw err;
+      }
+    }
     return reply.redirect(`/interaction/${d.uid}`, 303);
   });
 
