@@ -89,9 +89,9 @@ export function interactionSupport(deps: HttpDeps, pages?: NextPages) {
   const support = {
     /**
      * The interaction of this request, or undefined when the reply is already sent: an error page,
-     * or — once its login step has ended (a form sent twice, a second tab, a held Continue the page
-     * gave up on) — where the browser goes on to, as the first answer told it: no step runs again,
-     * and no second sign-in can replace the first's result (breaker).
+     * or — once its login step has ended, signed in or cancelled (a form sent twice, a second tab, a
+     * held Continue the page gave up on) — where the browser goes on to, as the first answer told it:
+     * no step runs again, and no second sign-in can replace the first's result (breaker).
      */
     async details(req: Req, reply: FastifyReply): Promise<Details | undefined> {
       let d: Details;
@@ -102,8 +102,11 @@ export function interactionSupport(deps: HttpDeps, pages?: NextPages) {
         reply.code(400).type('text/html').send(errorPage(t, t('error.interaction_expired'), 'interaction_expired'));
         return undefined;
       }
-      if (d.prompt.name === 'login' && d.result?.login) {
-        goTo(req, reply, d.returnTo);
+      if (d.prompt.name === 'login' && d.result) {
+        // A page's event stream is no navigation: EventSource would follow a redirect to
+        // /authorize/:uid and use the sign-in up there, out of the person's sight (breaker). It ends for good.
+        if (/\btext\/event-stream\b/.test(String(req.headers.accept ?? ''))) reply.code(204).send();
+        else goTo(req, reply, d.returnTo);
         return undefined;
       }
       return d;

@@ -187,9 +187,32 @@ test('Once the held Continue ended the login step, the sign-in\'s pages and form
     assert.equal(res.status, 303, path);
     assert.equal(new URL(res.headers.get('location')!, t.issuer).href, new URL(next, t.issuer).href, `${path}: on to where the first answer said`);
   }
+  // The page's event stream (a second tab's, reconnecting) is no navigation: it must not follow a
+  // redirect to /authorize/:uid and use the sign-in up out of sight (breaker).
+  const stream = await ua.fetch(`${t.issuer}/interaction/${uid}/push/wait?request=${c.id}`, { headers: { accept: 'text/event-stream' } });
+  assert.equal(stream.status, 204, 'the stream ends for good');
   assert.equal(await loadLoginFlow(t.gh.deps.db, t.gh.deps.clock, uid), undefined, 'no flow stored again');
   const done = await ua.go(new URL(next, t.issuer).href, {}, atApp(cb));
   assert.ok(atApp(cb)(done.url), 'and the first sign-in goes on to the app');
+});
+
+test('A cancelled sign-in stays cancelled: after "Cancel", its pages and forms send the browser on to the app\'s error', async () => {
+  const ada = await person('cancelled');
+  const ua = new UserAgent();
+  await pushPage(ua, payroll, cb, ada.email);
+  const uid = interactionUid(ua.lastUrl);
+  const abort = findForm(ua.lastBody, '/abort');
+  const same = { origin: new URL(t.issuer).origin, 'sec-fetch-site': 'same-origin' };
+  const cancelled = await ua.fetch(new URL(abort.action, ua.lastUrl).href, { method: 'POST', form: abort.hidden, headers: same });
+  assert.equal(cancelled.status, 303);
+  const returnTo = new URL(cancelled.headers.get('location')!, t.issuer).href;
+  for (const path of [`/interaction/${uid}`, `/interaction/${uid}?method=totp`]) {
+    const res = await ua.fetch(`${t.issuer}${path}`);
+    assert.equal(res.status, 303, path);
+    assert.equal(new URL(res.headers.get('location')!, t.issuer).href, returnTo, `${path}: on to the cancelled result`);
+  }
+  const back = await ua.go(returnTo, {}, atApp(cb));
+  assert.equal(new URL(back.url).searchParams.get('error'), 'access_denied', 'the app is told the sign-in was cancelled');
 });
 
 // Breaker: "Not you?" sent while the password was being checked was undone by the password's later
