@@ -72,6 +72,32 @@ test('the email\'s answer is the password page itself (decision 0024): it names 
   assert.equal(tokens.claims()!.sub, user.id);
 });
 
+// Breaker (info): with the sign-in open in two tabs, a password typed in the older one — its page
+// naming the first address — was checked against the address posted later in the other tab.
+test('a password typed on a page that names another address than the sign-in now holds is not checked: the page as it stands is drawn', async () => {
+  const app = await t.createApp({ redirectUris: [redirectUri] });
+  await t.createUser('first-tab@example.com', 'correct horse battery staple');
+  const second = await t.createUser('second-tab@example.com', 'correct horse battery staple');
+  const rp = await relyingParty(t.issuer, app.clientId, app.clientSecret);
+  const ua = new UserAgent();
+  await authorize(ua, rp, redirectUri);
+  const emailForm = findForm(ua.lastBody, '/email');
+  const emailAction = new URL(emailForm.action, ua.lastUrl).href;
+  const olderTab = await ua.go(emailAction, { method: 'POST', form: { ...emailForm.hidden, email: 'first-tab@example.com' } });
+  const passwordForm = findForm(olderTab.body, '/password');
+  assert.equal(passwordForm.hidden.for, 'first-tab@example.com', 'the page names its address in the form');
+  // The other tab: the email page again ("Not you?"), another address.
+  await ua.go(emailAction, { method: 'POST', form: { ...emailForm.hidden, email: 'second-tab@example.com' } });
+  const attempts = async () => (await t.gh.deps.db.selectFrom('audit_events').select('event').where('user_id', '=', second.id).where('event', 'like', 'login.%').execute()).length;
+  const before = await attempts();
+  const res = await ua.fetch(new URL(passwordForm.action, olderTab.url).href, { method: 'POST', form: { ...passwordForm.hidden, password: 'correct horse battery staple' } });
+  assert.equal(res.status, 303, 'not checked');
+  assert.match(res.headers.get('location')!, /^\/interaction\/[^/]+$/);
+  assert.equal(await attempts(), before, 'nothing counted or recorded for the address the flow holds');
+  const page = await ua.go(new URL(res.headers.get('location')!, t.issuer).href);
+  assert.match(page.body, /<strong>second-tab@example\.com<\/strong>/, 'the page as it stands: the address the flow holds');
+});
+
 test('an address with a control character is refused as no address, on either store (a NUL was a 500 on PostgreSQL)', async () => {
   const app = await t.createApp({ redirectUris: [redirectUri] });
   const rp = await relyingParty(t.issuer, app.clientId, app.clientSecret);

@@ -72,6 +72,7 @@ ${errorSummary(t, p.errors ?? [])}
 <form method="post" action="/interaction/${p.uid}/password" novalidate>
 ${csrfField(p.csrf)}
 <p><strong>${p.email ?? ''}</strong></p>
+<input type="hidden" name="for" value="${p.email ?? ''}">
 <input type="email" name="username" value="${p.email ?? ''}" autocomplete="username" hidden>
 ${input({ id: 'password', label: t('common.password'), type: 'password', autocomplete: 'current-password', error: err, autofocus: !err, required: true })}
 <div class="actions"><button type="submit">${t('common.continue')}</button></div>

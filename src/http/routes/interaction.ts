@@ -146,6 +146,11 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: HttpDeps):
     if (!d || !s.guard(req, reply)) return reply;
     const flow = await s.flowFor(d);
     if (d.prompt.name !== 'login' || flow.step !== 'password' || !flow.email) return reply.redirect(`/interaction/${d.uid}`, 303);
+    // The page this password was typed on named another address (an older tab, before an email was
+    // posted in another): it is not checked against this one; the page as it stands is drawn. A field
+    // of its own, hidden, which no password manager fills in (`username` is theirs).
+    const named = field(req, 'for');
+    if (named !== undefined && canonicalEmail(named) !== flow.email) return reply.redirect(`/interaction/${d.uid}`, 303);
     const password = field(req, 'password');
     if (!password) return renderLogin(req, reply, d, flow, [{ field: 'password', message: t('login.password_required') }], 400);
 
