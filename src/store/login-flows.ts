@@ -16,11 +16,13 @@ export interface LoginFlow {
    * it (`{ ...flow }`), so a request that saves twice saves over its own first save. Absent for a
    * flow never stored. See {@link saveLoginFlow}'s `ifUnchanged`.
    */
-  stored?: { version: number; content: string };
+  stored?: { version: number; content: Content };
 }
 
-/** What a flow holds, as one string: a step whose flow is what it read stores nothing. */
-const contentOf = (v: Pick<Values, 'email' | 'user_id' | 'step' | 'amr' | 'data'>) => JSON.stringify([v.email, v.user_id, v.step, v.amr, v.data]);
+/** What a flow holds, column by column as stored: a step whose flow is what it read stores nothing. */
+type Content = Pick<Values, 'email' | 'user_id' | 'step' | 'amr' | 'data'>;
+const contentOf = (v: Content): Content => ({ email: v.email, user_id: v.user_id, step: v.step, amr: v.amr, data: v.data });
+const sameContent = (a: Content, b: Content) => a.data === b.data && a.amr === b.amr && a.step === b.step && a.user_id === b.user_id && a.email === b.email;
 
 /** The flow moved on since this request read it: another request of the same sign-in changed or ended it. */
 export class FlowChanged extends Error {
@@ -99,7 +101,7 @@ export async function saveLoginFlow(db: Db, clock: Clock, flow: LoginFlow, ttlMs
   if (o.ifUnchanged && flow.stored) {
     // Nothing to store (a page drawn again after a wrong code): no write, and no conflict with a
     // parallel request of the same step — each answers for itself, as before versions.
-    if (content === flow.stored.content) return;
+    if (sameContent(content, flow.stored.content)) return;
     const r = await statements(db).saveOver({ ...values, version: flow.stored.version });
     if (Number(r.numAffectedRows ?? 0) !== 1) throw new FlowChanged(flow.uid);
     flow.stored.version++;
